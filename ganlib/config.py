@@ -1,0 +1,309 @@
+"""What a training run is: one frozen, validated configuration, and the presets that fill it.
+
+A configuration is everything needed to rebuild a run from scratch: the algorithm, the
+networks, the data, every hyperparameter the articles name, and the seed. It is stored in
+each checkpoint as JSON, so it holds only plain values.
+
+Presets:
+- "article": the model and training loop of each article, as written there (see
+  docs/articles.md for every deviation Keras 3 forced on us, and why).
+- "quick": small networks for a 2-core laptop CPU: recognisable digits within about a minute.
+- "standard" (WGAN-GP only): the WGAN article's networks with a gradient penalty in place of
+  weight clipping, and no BatchNorm in the critic, as the WGAN-GP paper asks.
+- "mode-collapse" (GAN only): a setting in which the classic GAN tends to collapse onto a
+  few digits, for the Compare page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ganlib.errors import ConfigError
+
+Algorithm = Literal["gan", "wgan", "wgan-gp"]
+ALGORITHMS: tuple[str, ...] = ("gan", "wgan", "wgan-gp")
+ARCHITECTURES: tuple[str, ...] = ("gan-article", "wgan-article", "quick")
+OPTIMIZERS: tuple[str, ...] = ("adam", "rmsprop")
+G_LOSSES: tuple[str, ...] = ("non-saturating", "minimax")
+
+# Human names, for menus and plots.
+ALGORITHM_LABELS: dict[str, str] = {
+    "gan": "GAN (binary cross-entropy)",
+    "wgan": "WGAN (weight clipping)",
+    "wgan-gp": "WGAN-GP (gradient penalty)",
+}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run, fully specified. Build it with `make_config`, not by hand."""
+
+    # Which training rule: "gan" (discriminator + binary cross-entropy), "wgan" (critic +
+    # Wasserstein loss + weight clipping) or "wgan-gp" (critic + gradient penalty).
+    algorithm: str = "gan"
+    # The preset this configuration started from; informational once overrides are applied.
+    preset: str = "quick"
+    # Which networks: "gan-article" and "wgan-article" are the articles' layer stacks,
+    # "quick" is a small DCGAN that trains in about a minute on a laptop CPU.
+    architecture: str = "quick"
+    # Data source understood by ganlib.data.load_dataset; the bundled digits work offline.
+    dataset: str = "mnist-10k"
+    # Class labels to keep (digits for MNIST); empty keeps every class. The WGAN article
+    # trains on the single digit 7.
+    digits: tuple[int, ...] = ()
+    # Length of the noise vector z ~ N(0, I) the generator maps to an image.
+    latent_dim: int = 64
+    # Real images per discriminator/critic update (and as many generated ones).
+    batch_size: int = 64
+    # Noise vectors per generator update; None means batch_size. The WGAN article uses a
+    # half batch of 32 real + 32 fake for the critic and a full batch of 64 for the generator.
+    g_batch_size: int | None = None
+    # Optimiser for both networks: the GAN article uses Adam, the WGAN article RMSprop
+    # (momentum-free: the WGAN paper found momentum destabilises the critic).
+    optimizer: str = "adam"
+    # Learning rates of the discriminator/critic and of the generator.
+    d_lr: float = 2e-4
+    g_lr: float = 2e-4
+    # Adam's moment decay rates; ignored by RMSprop. The GAN article uses beta_1 = 0.3.
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+    # Critic updates per generator update: 1 for the GAN, 5 in the WGAN article.
+    n_critic: int = 1
+    # WGAN: every critic weight is clipped to [-clip_value, clip_value] after each update,
+    # the WGAN paper's crude way to keep the critic 1-Lipschitz. 0 for other algorithms.
+    clip_value: float = 0.0
+    # WGAN-GP: weight of the penalty (||grad c(x_hat)|| - 1)^2; 10 in the WGAN-GP paper.
+    gp_weight: float = 0.0
+    # GAN label smoothing: the targets for real and fake images in the discriminator's
+    # binary cross-entropy. The GAN article uses 0.9 and 0.1.
+    real_label: float = 1.0
+    fake_label: float = 0.0
+    # GAN generator loss: "non-saturating" maximises log D(G(z)) (the article's fix);
+    # "minimax" minimises log(1 - D(G(z))), whose gradient vanishes when D wins.
+    g_loss: str = "non-saturating"
+    # Update the discriminator/critic on the real batch and on the fake batch as two
+    # separate optimiser steps, as the articles' two train_on_batch calls do. With
+    # BatchNorm in the critic this also keeps real and fake batch statistics apart.
+    split_d_update: bool = False
+    # Generator iterations to train; None trains until stopped.
+    steps: int | None = 2000
+    # Seeds the network weights, the data order and the noise: same seed, same run
+    # (on the same machine and TensorFlow build).
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    @property
+    def label(self) -> str:
+        """A short human name such as "GAN · quick · digits 7"."""
+        digits = "all digits" if not self.digits else "digits " + ",".join(map(str, self.digits))
+        return f"{self.algorithm.upper()} · {self.preset} · {self.dataset} · {digits}"
+
+    @property
+    def generator_batch_size(self) -> int:
+        return self.g_batch_size or self.batch_size
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        """A copy with some fields changed, validated again."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}. "
+                              f"Known settings: {', '.join(field_names())}.")
+        return dataclasses.replace(self, **_coerce(changes))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values (tuples become lists)."""
+        data = dataclasses.asdict(self)
+        data["digits"] = list(self.digits)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """Rebuild from `to_dict` output; unknown keys are refused with a clear message."""
+        if not isinstance(data, dict):
+            raise ConfigError("A configuration must be a mapping of setting names to values.")
+        unknown = set(data) - set(field_names())
+        if unknown:
+            raise ConfigError(f"Unknown setting(s) in configuration: {', '.join(sorted(unknown))}.")
+        return cls(**_coerce(data))
+
+
+def field_names() -> list[str]:
+    return [f.name for f in dataclasses.fields(TrainConfig)]
+
+
+# Each preset lists only what differs from the TrainConfig defaults.
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    "gan": {
+        # The GAN article (viblo "GAN series p1"): its create_generator / create_discriminator,
+        # Adam(lr=1e-4, beta_1=0.3), labels 0.9 / 0.1, batch 8, latent 100, and its loop:
+        # D trained on a real batch, then on a fake batch, then G through the frozen D.
+        "article": dict(architecture="gan-article", latent_dim=100, batch_size=8,
+                        optimizer="adam", d_lr=1e-4, g_lr=1e-4, beta_1=0.3,
+                        real_label=0.9, fake_label=0.1, split_d_update=True, steps=6000),
+        # A small DCGAN with the usual DCGAN optimiser (Adam 2e-4, beta_1 0.5) and one-sided
+        # label smoothing: digits appear after ~1,000 steps, well within a minute on 2 cores.
+        "quick": dict(architecture="quick", latent_dim=64, batch_size=64, optimizer="adam",
+                      d_lr=2e-4, g_lr=2e-4, beta_1=0.5, real_label=0.9, fake_label=0.0,
+                      steps=2000),
+        # Mode collapse on purpose: a discriminator that learns 5x faster than the generator
+        # with no label smoothing and a tiny latent space, so the generator chases the one
+        # or two digits the discriminator currently accepts (see docs/mode-collapse.md).
+        "mode-collapse": dict(architecture="quick", latent_dim=8, batch_size=64,
+                              optimizer="adam", d_lr=1e-3, g_lr=2e-4, beta_1=0.5,
+                              real_label=1.0, fake_label=0.0, steps=2000),
+    },
+    "wgan": {
+        # The WGAN article (machinelearningmastery-style): its define_critic / define_generator,
+        # RMSprop(5e-5), clip 0.01, n_critic 5, half batch 32 for the critic and 64 for the
+        # generator, latent 50, trained on the digit 7 only.
+        "article": dict(architecture="wgan-article", latent_dim=50, batch_size=32,
+                        g_batch_size=64, optimizer="rmsprop", d_lr=5e-5, g_lr=5e-5,
+                        n_critic=5, clip_value=0.01, split_d_update=True, digits=(7,),
+                        steps=1000),
+        # The same rule on the small networks, with a larger learning rate so that digits
+        # appear within about a minute.
+        "quick": dict(architecture="quick", latent_dim=64, batch_size=64,
+                      optimizer="rmsprop", d_lr=2e-4, g_lr=2e-4, n_critic=5,
+                      clip_value=0.01, steps=1500),
+    },
+    "wgan-gp": {
+        # Small networks, Adam(1e-4 .. 2e-4, beta_1 0, beta_2 0.9) as in the WGAN-GP paper.
+        "quick": dict(architecture="quick", latent_dim=64, batch_size=64, optimizer="adam",
+                      d_lr=2e-4, g_lr=2e-4, beta_1=0.0, beta_2=0.9, n_critic=5,
+                      gp_weight=10.0, steps=1500),
+        # The WGAN article's networks (critic without BatchNorm) with the gradient penalty.
+        "standard": dict(architecture="wgan-article", latent_dim=50, batch_size=64,
+                         optimizer="adam", d_lr=1e-4, g_lr=1e-4, beta_1=0.0, beta_2=0.9,
+                         n_critic=5, gp_weight=10.0, steps=2000),
+    },
+}
+
+
+def presets_for(algorithm: str) -> list[str]:
+    """Preset names available for an algorithm, the default first."""
+    _check_choice("algorithm", algorithm, ALGORITHMS)
+    names = list(PRESETS[algorithm])
+    return sorted(names, key=lambda n: (n != "quick", n))
+
+
+def make_config(algorithm: str = "gan", preset: str = "quick", **overrides: Any) -> TrainConfig:
+    """The preset's configuration with `overrides` applied, validated.
+
+    Overrides set to None are ignored, so command-line options that were not given can be
+    passed straight through.
+    """
+    _check_choice("algorithm", algorithm, ALGORITHMS)
+    if preset not in PRESETS[algorithm]:
+        raise ConfigError(f"Unknown preset {preset!r} for {algorithm}. "
+                          f"Choose one of: {', '.join(presets_for(algorithm))}.")
+    given = {k: v for k, v in overrides.items() if v is not None}
+    unknown = set(given) - set(field_names())
+    if unknown:
+        raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}. "
+                          f"Known settings: {', '.join(field_names())}.")
+    values: dict[str, Any] = {"algorithm": algorithm, "preset": preset}
+    values.update(PRESETS[algorithm][preset])
+    values.update(given)
+    return TrainConfig(**_coerce(values))
+
+
+# --- validation ---------------------------------------------------------------------------
+
+_INT_RANGES: dict[str, tuple[int, int]] = {
+    "latent_dim": (2, 1024),
+    "batch_size": (1, 1024),
+    "n_critic": (1, 50),
+    "seed": (0, 2**31 - 1),
+}
+_FLOAT_RANGES: dict[str, tuple[float, float]] = {
+    "d_lr": (1e-7, 1.0),
+    "g_lr": (1e-7, 1.0),
+    "beta_1": (0.0, 0.9999),
+    "beta_2": (0.0, 0.99999),
+    "real_label": (0.0, 1.0),
+    "fake_label": (0.0, 1.0),
+    "clip_value": (0.0, 10.0),
+    "gp_weight": (0.0, 1000.0),
+}
+
+
+def _coerce(values: dict[str, Any]) -> dict[str, Any]:
+    """Accept lists for digits (JSON) and ints for floats; everything else is checked later."""
+    out = dict(values)
+    if "digits" in out and out["digits"] is not None and not isinstance(out["digits"], tuple):
+        digits = out["digits"]
+        if isinstance(digits, str):
+            digits = [d for d in digits.replace(" ", "").split(",") if d]
+        try:
+            out["digits"] = tuple(int(d) for d in digits)
+        except (TypeError, ValueError):
+            raise ConfigError(f"digits must be whole numbers such as 3 or 0,1,7 (got {digits!r}).")
+    for name in _FLOAT_RANGES:
+        if isinstance(out.get(name), int) and not isinstance(out.get(name), bool):
+            out[name] = float(out[name])
+    return out
+
+
+def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)} (got {value!r}).")
+
+
+def _validate(c: TrainConfig) -> None:
+    _check_choice("algorithm", c.algorithm, ALGORITHMS)
+    _check_choice("architecture", c.architecture, ARCHITECTURES)
+    _check_choice("optimizer", c.optimizer, OPTIMIZERS)
+    _check_choice("g_loss", c.g_loss, G_LOSSES)
+    if not isinstance(c.dataset, str) or not c.dataset.strip():
+        raise ConfigError("dataset must name a data source, e.g. mnist-10k (the bundled digits).")
+    for name, (lo, hi) in _INT_RANGES.items():
+        value = getattr(c, name)
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise ConfigError(f"{name} must be a whole number from {lo} to {hi} (got {value!r}).")
+    for name, (lo, hi) in _FLOAT_RANGES.items():
+        value = getattr(c, name)
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not math.isfinite(value) or not lo <= value <= hi):
+            raise ConfigError(f"{name} must be a number from {lo:g} to {hi:g} (got {value!r}).")
+    if c.g_batch_size is not None and (not isinstance(c.g_batch_size, int)
+                                       or not 1 <= c.g_batch_size <= 1024):
+        raise ConfigError(f"g_batch_size must be empty (same as batch_size) or a whole number "
+                          f"from 1 to 1024 (got {c.g_batch_size!r}).")
+    if c.steps is not None and (isinstance(c.steps, bool) or not isinstance(c.steps, int)
+                                or not 1 <= c.steps <= 10_000_000):
+        raise ConfigError(f"steps must be empty (train until stopped) or a whole number from 1 "
+                          f"to 10,000,000 (got {c.steps!r}).")
+    if not isinstance(c.digits, tuple) or any(
+            isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 9 for d in c.digits):
+        raise ConfigError(f"digits must be class labels from 0 to 9, e.g. (7,) or (0, 1) "
+                          f"(got {c.digits!r}).")
+    if len(set(c.digits)) != len(c.digits):
+        raise ConfigError(f"digits lists a class twice: {c.digits!r}.")
+    if not isinstance(c.split_d_update, bool):
+        raise ConfigError("split_d_update must be true or false.")
+    # Settings that only make sense for some algorithms.
+    if c.algorithm == "gan":
+        if c.n_critic != 1:
+            raise ConfigError("n_critic is a WGAN setting: the GAN updates its discriminator "
+                              "once per generator update, so leave n_critic at 1.")
+        if c.real_label <= c.fake_label:
+            raise ConfigError(f"real_label ({c.real_label}) must be larger than fake_label "
+                              f"({c.fake_label}): the discriminator learns to tell them apart.")
+    if c.algorithm == "wgan" and not c.clip_value > 0:
+        raise ConfigError("WGAN needs a clip_value above 0 (the article uses 0.01): weight "
+                          "clipping is what keeps its critic Lipschitz. For no clipping, "
+                          "choose WGAN-GP.")
+    if c.algorithm == "wgan-gp" and not c.gp_weight > 0:
+        raise ConfigError("WGAN-GP needs a gp_weight above 0 (the paper uses 10).")
+    if c.algorithm != "wgan" and c.clip_value:
+        raise ConfigError(f"clip_value only applies to WGAN; set it to 0 for {c.algorithm}.")
+    if c.algorithm != "wgan-gp" and c.gp_weight:
+        raise ConfigError(f"gp_weight only applies to WGAN-GP; set it to 0 for {c.algorithm}.")
+    if c.algorithm == "wgan-gp" and c.split_d_update:
+        raise ConfigError("split_d_update does not apply to WGAN-GP: the gradient penalty "
+                          "mixes real and fake images in one critic update.")
