@@ -1,0 +1,456 @@
+"""A training run in its own thread, controlled and watched from any other.
+
+The training thread is the only place where training happens. Other threads (a Streamlit
+page, the command line, a test) control it with `start`, `pause`, `resume`, `stop` and
+`step(n)`, and watch it through `snapshot()`: a frozen, consistent copy taken under the
+run's lock, so any number of pages and browser tabs can read one run at once.
+
+Two locks keep the run consistent:
+- the state lock (a Condition) guards status, counters, history and samples; it is held
+  only for short bookkeeping, so `snapshot()` never waits for a training step;
+- the model lock is held during each training step; `generator_weights()` and `save()` take
+  it, so what they read belongs to exactly one step. Waiting callers get priority over the
+  next step, so they wait at most one step.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from ganlib.config import TrainConfig
+from ganlib.data import Dataset, load_dataset
+from ganlib.errors import GanlibError
+from ganlib.history import MetricHistory
+from ganlib.latent import latent_vectors
+
+ACTIVE = ("created", "running", "paused")
+ENDED = ("finished", "stopped", "diverged", "failed")
+GAN_METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")
+WGAN_METRICS = (*GAN_METRICS, "wasserstein", "gp")
+
+_run_ids = itertools.count(1)
+
+
+class Evaluator(Protocol):
+    """Scores a batch of generated images (see ganlib.metrics); called in the run's thread."""
+
+    n_samples: int
+
+    def evaluate(self, images: np.ndarray) -> dict[str, float]: ...
+
+
+@dataclass(frozen=True)
+class ResumeState:
+    """Where a resumed run starts: weights, optimiser slots, step, history, time."""
+
+    generator_weights: list[np.ndarray]
+    critic_weights: list[np.ndarray]
+    optimizer_state: Mapping[str, list[np.ndarray]]
+    step: int
+    history: Mapping[str, np.ndarray]
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """An immutable view of a run at one moment. Arrays are read-only and shared."""
+
+    run_id: str
+    config: TrainConfig
+    status: str
+    message: str | None
+    step: int
+    total_steps: int | None
+    epoch: float
+    elapsed_s: float
+    steps_per_s: float
+    history: Mapping[str, np.ndarray]
+    evaluations: Mapping[str, np.ndarray]
+    samples: np.ndarray | None          # (n, 28, 28, 1) in [-1, 1] from the fixed noise
+    samples_step: int
+    timeline: tuple[tuple[int, np.ndarray], ...]
+    dataset_name: str
+    dataset_notice: str | None
+    num_images: int
+    saved_as: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def progress(self) -> float | None:
+        """Fraction done in [0, 1], or None for a run without a step budget."""
+        if not self.total_steps:
+            return None
+        return min(1.0, self.step / self.total_steps)
+
+    @property
+    def eta_s(self) -> float | None:
+        """Seconds left at the current speed, when that can be told."""
+        if not self.total_steps or self.steps_per_s <= 0 or self.status != "running":
+            return None
+        return max(0.0, (self.total_steps - self.step) / self.steps_per_s)
+
+    def last(self, name: str) -> float | None:
+        column = self.history.get(name)
+        if column is None or not len(column):
+            return None
+        return float(column[-1])
+
+
+@dataclass
+class _Frames:
+    """The bounded timeline of sample grids: when full, every other old frame is dropped."""
+
+    capacity: int
+    frames: list[tuple[int, np.ndarray]] = field(default_factory=list)
+
+    def add(self, step: int, images: np.ndarray) -> None:
+        if self.frames and self.frames[-1][0] == step:
+            self.frames[-1] = (step, images)
+            return
+        self.frames.append((step, images))
+        if len(self.frames) > self.capacity:
+            # Keep the first frame (pure noise: the start of the story) and the newest.
+            self.frames = self.frames[:-1:2] + self.frames[-1:]
+
+
+class TrainingRun:
+    """One training run of `config` in a background thread."""
+
+    def __init__(self, config: TrainConfig, *, dataset: Dataset | None = None,
+                 n_samples: int = 64, sample_every_s: float = 1.0, timeline_frames: int = 60,
+                 history_capacity: int = 4000, max_seconds: float | None = None,
+                 pause_when_unwatched_s: float | None = None,
+                 evaluator: Evaluator | None = None, evaluate_every_s: float = 10.0,
+                 resume: ResumeState | None = None):
+        self.config = config
+        self.run_id = f"run-{next(_run_ids)}"
+        # Loaded here, not in the thread, so that a bad dataset fails the caller at once.
+        self.dataset = dataset if dataset is not None else load_dataset(config.dataset, config.digits)
+        self.n_samples = n_samples
+        self.sample_every_s = sample_every_s
+        self.max_seconds = max_seconds
+        self.pause_when_unwatched_s = pause_when_unwatched_s
+        self.evaluator = evaluator
+        self.evaluate_every_s = evaluate_every_s
+        self._resume = resume
+        # The fixed noise behind the sample grid: the same z every time, so a student sees
+        # the same digits take shape.
+        self.fixed_noise = latent_vectors(config.seed, n_samples, config.latent_dim)
+
+        names = WGAN_METRICS if config.algorithm != "gan" else GAN_METRICS
+        self._history = MetricHistory(names, capacity=history_capacity,
+                                      recent=min(1000, history_capacity // 2))
+        self._evaluations: MetricHistory | None = None
+        self._frames = _Frames(timeline_frames)
+        self._cond = threading.Condition()
+        self._model_lock = threading.Lock()
+        self._model_requests = 0
+        self._status = "created"
+        self._message: str | None = None
+        self._step = resume.step if resume else 0
+        self._elapsed = resume.elapsed_s if resume else 0.0
+        self._step_budget = 0            # steps still to make while paused ("step N")
+        self._stop = False
+        self._paused = False
+        self._samples: np.ndarray | None = None
+        self._samples_step = -1
+        self._rate: deque[tuple[float, int]] = deque(maxlen=50)
+        self._last_watched = time.monotonic()
+        self._saved_as: str | None = None
+        self.model = None                 # the AdversarialModel, built in the thread
+        if resume:
+            self._history.load(resume.history)
+        self._thread = threading.Thread(target=self._main, name=self.run_id, daemon=True)
+
+    # --- control (any thread) ------------------------------------------------------------
+
+    def start(self, paused: bool = False) -> TrainingRun:
+        """Start the thread; with paused=True it builds the models and waits for step/resume."""
+        with self._cond:
+            self._paused = paused
+        self._thread.start()
+        return self
+
+    def pause(self) -> None:
+        """Pause after the current step; the status reads "paused" once that step is done."""
+        with self._cond:
+            if self._status in ACTIVE:
+                self._paused = True
+                self._step_budget = 0
+                self._cond.notify_all()
+
+    def resume(self) -> None:
+        with self._cond:
+            if self._status in ACTIVE:
+                self._paused = False
+                self._message = None
+                self._last_watched = time.monotonic()
+                self._cond.notify_all()
+
+    def step(self, n: int = 1) -> None:
+        """Advance exactly n more iterations, then stay paused."""
+        if n < 1:
+            raise ValueError("step(n) needs n >= 1.")
+        with self._cond:
+            if self._status in ACTIVE:
+                self._paused = True
+                self._step_budget += n
+                self._cond.notify_all()
+
+    def stop(self, timeout: float | None = 30.0) -> None:
+        """Stop after the current step and wait for the thread to end."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run ends (finished, stopped, diverged, failed); True if it did."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def wait_for(self, predicate, timeout: float = 60.0) -> bool:
+        """Block until predicate(snapshot) is true or the run ends; True if it became true."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            snap = self.snapshot(watch=False)
+            if predicate(snap):
+                return True
+            if snap.status in ENDED:
+                return bool(predicate(snap))
+            with self._cond:
+                self._cond.wait(0.05)
+        return False
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    # --- observation (any thread) ----------------------------------------------------------
+
+    def snapshot(self, watch: bool = True) -> RunSnapshot:
+        """A consistent copy of the run's state. watch=True counts as someone watching."""
+        with self._cond:
+            if watch:
+                self._last_watched = time.monotonic()
+            total = self.config.steps
+            per_step = self.config.batch_size * self.config.n_critic
+            return RunSnapshot(
+                run_id=self.run_id, config=self.config, status=self._status,
+                message=self._message, step=self._step, total_steps=total,
+                epoch=self._step * per_step / max(1, len(self.dataset.images)),
+                elapsed_s=self._elapsed, steps_per_s=self._speed(),
+                history=self._history.arrays(),
+                evaluations=self._evaluations.arrays() if self._evaluations else {},
+                samples=self._samples, samples_step=self._samples_step,
+                timeline=tuple(self._frames.frames),
+                dataset_name=self.dataset.name, dataset_notice=self.dataset.notice,
+                num_images=len(self.dataset.images), saved_as=self._saved_as)
+
+    def generator_weights(self) -> tuple[int, list[np.ndarray]]:
+        """(step, weights) of the generator, copied between two steps."""
+        return self._with_models(lambda: (self._step, self.model.generator.get_weights()))
+
+    def save(self, name: str, root=None, overwrite: bool = True):
+        """Save a checkpoint of the current step (see ganlib.checkpoints)."""
+        from ganlib.checkpoints import save_checkpoint
+        from ganlib.images import image_grid
+
+        def _save():
+            snap = self.snapshot(watch=False)
+            preview = image_grid(snap.samples) if snap.samples is not None else None
+            metrics = {k: v for k, v in self._history.last().items() if k not in ("step", "time")}
+            if snap.evaluations:
+                metrics.update({k: float(v[-1]) for k, v in snap.evaluations.items()
+                                if k not in ("step", "time") and len(v)})
+            info = save_checkpoint(
+                name, generator=self.model.generator, critic=self.model.discriminator,
+                config=self.config, step=snap.step, history=snap.history, preview=preview,
+                elapsed_s=snap.elapsed_s, metrics=metrics,
+                optimizer_state=self._optimizer_state(), root=root, overwrite=overwrite)
+            with self._cond:
+                self._saved_as = info.name
+            return info
+        return self._with_models(_save)
+
+    # --- the training thread ---------------------------------------------------------------
+
+    def _main(self) -> None:
+        try:
+            self._build()
+            self._loop()
+        except Exception as exc:  # noqa: BLE001 - a run must never die silently
+            detail = str(exc) if isinstance(exc, GanlibError) else (
+                f"{type(exc).__name__}: {exc}. This is a bug in ganlib; the traceback is in "
+                "the server log.")
+            traceback.print_exc()
+            self._end("failed", f"Training failed: {detail}")
+
+    def _build(self) -> None:
+        import tensorflow as tf
+
+        from ganlib.gans import build_gan
+
+        self.model = build_gan(self.config)
+        self._data = tf.constant(self.dataset.images)
+        self._noise = tf.constant(self.fixed_noise)
+        if self._resume:
+            self.model.generator.set_weights(self._resume.generator_weights)
+            self.model.discriminator.set_weights(self._resume.critic_weights)
+            self._load_optimizer_state(self._resume.optimizer_state)
+        self._sample()
+        with self._cond:
+            if self._status == "created":
+                self._status = "paused" if self._paused else "running"
+
+    def _loop(self) -> None:
+        last_sample = last_eval = time.monotonic()
+        if self.evaluator is not None:
+            self._evaluate()
+        while True:
+            with self._cond:
+                if not self._wait_for_work():
+                    break
+            started = time.monotonic()
+            with self._model_lock:
+                values = {k: float(v) for k, v in self.model.train_step(self._data).items()}
+            now = time.monotonic()
+            with self._cond:
+                self._step += 1
+                self._elapsed += now - started
+                self._rate.append((self._elapsed, self._step))
+                self._history.append(self._step, self._elapsed, values)
+                stepping_done = self._paused and self._step_budget == 0
+            if not all(math.isfinite(v) for v in values.values()):
+                self._sample()
+                bad = ", ".join(k for k, v in values.items() if not math.isfinite(v))
+                self._end("diverged", self._divergence_advice(bad))
+                return
+            if now - last_sample >= self.sample_every_s or stepping_done:
+                self._sample()
+                last_sample = time.monotonic()
+            if self.evaluator is not None and now - last_eval >= self.evaluate_every_s:
+                self._evaluate()
+                last_eval = time.monotonic()
+            if self.config.steps is not None and self._step >= self.config.steps:
+                self._finish("finished", f"Finished {self._step} steps.")
+                return
+            if self.max_seconds is not None and self._elapsed >= self.max_seconds:
+                self._finish("finished", f"Reached the time limit of {self.max_seconds:g} s.")
+                return
+        self._finish("stopped", "Stopped by the user.")
+
+    def _wait_for_work(self) -> bool:
+        """Under the state lock: wait while paused; False when the run must stop."""
+        while True:
+            if self._stop:
+                return False
+            if self._unwatched():
+                self._paused = True
+                self._message = (f"Paused automatically: nobody has watched this run for "
+                                 f"{self.pause_when_unwatched_s:g} s. Press Resume to go on.")
+            if not self._paused:
+                self._status = "running"
+                break
+            if self._step_budget > 0:
+                self._step_budget -= 1
+                self._status = "paused"
+                break
+            self._status = "paused"
+            self._cond.wait(0.5)
+        # Callers waiting for the models go first (they wait at most one step).
+        while self._model_requests and not self._stop:
+            self._cond.wait(0.05)
+        return not self._stop
+
+    def _unwatched(self) -> bool:
+        return (self.pause_when_unwatched_s is not None and not self._paused
+                and time.monotonic() - self._last_watched > self.pause_when_unwatched_s)
+
+    def _sample(self) -> None:
+        """Draw the fixed-noise grid (inference mode: BatchNorm uses its moving statistics)."""
+        with self._model_lock:
+            images = self.model.generator(self._noise, training=False).numpy()
+        images.flags.writeable = False
+        with self._cond:
+            self._samples, self._samples_step = images, self._step
+            self._frames.add(self._step, images)
+
+    def _evaluate(self) -> None:
+        z = latent_vectors(self.config.seed + 1, self.evaluator.n_samples, self.config.latent_dim)
+        with self._model_lock:
+            images = self.model.generator(z, training=False).numpy()
+        scores = self.evaluator.evaluate(images)
+        with self._cond:
+            if self._evaluations is None:
+                self._evaluations = MetricHistory(sorted(scores), capacity=400, recent=100)
+            self._evaluations.append(self._step, self._elapsed, scores)
+
+    def _finish(self, status: str, message: str) -> None:
+        self._sample()
+        if self.evaluator is not None:
+            self._evaluate()
+        self._end(status, message)
+
+    def _end(self, status: str, message: str) -> None:
+        with self._cond:
+            self._status, self._message = status, message
+            self._cond.notify_all()
+
+    def _divergence_advice(self, bad: str) -> str:
+        c = self.config
+        fix = {"gan": "lower the learning rates (try half), or use label smoothing",
+               "wgan": "lower the learning rates or the clip value",
+               "wgan-gp": "lower the learning rates, or the gradient-penalty weight"}[c.algorithm]
+        return (f"Diverged at step {self._step}: {bad} became NaN or infinite, so training "
+                f"stopped. To fix it, {fix}, then start again.")
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _speed(self) -> float:
+        """Steps per second over the last few dozen steps (training time only)."""
+        if len(self._rate) < 2:
+            return 0.0
+        (t0, s0), (t1, s1) = self._rate[0], self._rate[-1]
+        return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def _with_models(self, fn):
+        if self.model is None:
+            raise GanlibError("The run has not built its models yet; try again in a moment.")
+        with self._cond:
+            self._model_requests += 1
+        try:
+            with self._model_lock:
+                return fn()
+        finally:
+            with self._cond:
+                self._model_requests -= 1
+                self._cond.notify_all()
+
+    def _optimizer_state(self) -> dict[str, list[np.ndarray]]:
+        return {"d_optimizer": [v.numpy() for v in self.model.d_optimizer.variables],
+                "g_optimizer": [v.numpy() for v in self.model.g_optimizer.variables]}
+
+    def _load_optimizer_state(self, state: Mapping[str, list[np.ndarray]]) -> None:
+        for key in ("d_optimizer", "g_optimizer"):
+            optimizer = getattr(self.model, key)
+            saved = state.get(key)
+            if saved is None or len(saved) != len(optimizer.variables) or any(
+                    tuple(a.shape) != tuple(v.shape) for a, v in zip(saved, optimizer.variables)):
+                continue   # a fresh optimiser is a safe start; the weights matter most
+            for variable, value in zip(optimizer.variables, saved):
+                variable.assign(value)

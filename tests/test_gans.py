@@ -1,0 +1,116 @@
+"""The training rules: every algorithm and preset trains, and the rules hold."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from ganlib.config import PRESETS, make_config
+from ganlib.gans import GAN, WGANGP, build_gan
+
+GAN_KEYS = {"d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"}
+
+
+@pytest.fixture(scope="module")
+def data(tiny_dataset):
+    return tf.constant(tiny_dataset.images)
+
+
+@pytest.mark.parametrize("algorithm, preset",
+                         [(a, p) for a, presets in PRESETS.items() for p in presets])
+def test_every_algorithm_and_preset_trains_one_step_with_finite_metrics(algorithm, preset, data):
+    # Article sizes stay, but small batches keep the test fast.
+    config = make_config(algorithm, preset, batch_size=4, g_batch_size=4)
+    model = build_gan(config)
+    before = [w.copy() for w in model.generator.get_weights()]
+    metrics = {k: float(v) for k, v in model.train_step(data).items()}
+    expected = GAN_KEYS if algorithm == "gan" else GAN_KEYS | {"wasserstein"}
+    if algorithm == "wgan-gp":
+        expected = expected | {"gp"}
+    assert set(metrics) == expected
+    assert all(np.isfinite(v) for v in metrics.values()), metrics
+    assert metrics["d_grad_norm"] > 0 and metrics["g_grad_norm"] > 0
+    # The generator really moved.
+    assert any(not np.array_equal(a, b) for a, b in zip(before, model.generator.get_weights()))
+    if algorithm == "gan":
+        assert 0 < metrics["d_real"] < 1 and 0 < metrics["d_fake"] < 1
+    else:
+        assert metrics["wasserstein"] == pytest.approx(metrics["d_real"] - metrics["d_fake"])
+
+
+@pytest.mark.parametrize("preset", ["quick", "article"])
+def test_clipping_keeps_every_critic_weight_within_bounds(preset, data):
+    config = make_config("wgan", preset, batch_size=4, g_batch_size=4, clip_value=0.01)
+    model = build_gan(config)
+    for _ in range(3):
+        model.train_step(data)
+    weights = model.discriminator.trainable_variables
+    assert weights
+    for w in weights:
+        assert np.max(np.abs(w.numpy())) <= 0.01 + 1e-7, w.path
+    # ...and clipping is active, not vacuous: some weights sit on the bound.
+    assert any(np.isclose(np.max(np.abs(w.numpy())), 0.01) for w in weights)
+
+
+def _linear_critic(value: float) -> keras.Model:
+    critic = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                               keras.layers.Dense(1)])
+    critic.layers[-1].kernel.assign(np.full((784, 1), value, np.float32))
+    return critic
+
+
+def test_gradient_penalty_matches_the_hand_computed_value():
+    # c(x) = sum(w * x) + b has gradient w everywhere, so ||grad|| = 0.1 * sqrt(784) = 2.8
+    # at every interpolated point and the penalty is (2.8 - 1)^2 = 3.24.
+    config = make_config("wgan-gp", "quick")
+    model = WGANGP(keras.Sequential([keras.Input((64,)), keras.layers.Dense(784),
+                                     keras.layers.Reshape((28, 28, 1))]),
+                   _linear_critic(0.1), config)
+    real = tf.random.uniform((6, 28, 28, 1), -1, 1)
+    fake = tf.random.uniform((6, 28, 28, 1), -1, 1)
+    assert float(model.gradient_penalty(real, fake)) == pytest.approx(3.24, rel=1e-5)
+
+
+def test_gradient_penalty_has_a_finite_gradient_where_the_critic_is_flat():
+    config = make_config("wgan-gp", "quick")
+    critic = _linear_critic(0.0)
+    model = WGANGP(keras.Sequential([keras.Input((64,))]), critic, config)
+    real = tf.zeros((4, 28, 28, 1))
+    with tf.GradientTape() as tape:
+        penalty = model.gradient_penalty(real, real)
+    grads = tape.gradient(penalty, critic.trainable_variables)
+    assert float(penalty) == pytest.approx(1.0, abs=1e-5)
+    assert all(np.all(np.isfinite(g.numpy())) for g in grads if g is not None)
+
+
+def test_gradient_penalty_mixes_each_sample_with_its_own_weight():
+    # With real = 0 and fake = 1, x_hat's pixels equal 1 - alpha: one value per sample.
+    config = make_config("wgan-gp", "quick")
+    seen = {}
+
+    class Spy(keras.Model):
+        def call(self, x, training=False):
+            seen["x_hat"] = x
+            return tf.reduce_sum(x, axis=[1, 2, 3])[:, None]
+
+    model = WGANGP(keras.Sequential([keras.Input((64,))]), Spy(), config)
+    model.gradient_penalty(tf.zeros((8, 28, 28, 1)), tf.ones((8, 28, 28, 1)))
+    x_hat = seen["x_hat"].numpy().reshape(8, -1)
+    assert np.allclose(x_hat, x_hat[:, :1])              # constant within a sample
+    assert len(np.unique(np.round(x_hat[:, 0], 6))) > 1   # different across samples
+
+
+def test_same_seed_same_run_and_another_seed_another_run(data):
+    def run(seed):
+        model = build_gan(make_config("gan", "quick", batch_size=8, seed=seed))
+        return [float(model.train_step(data)["g_loss"]) for _ in range(3)]
+    assert run(1) == run(1)
+    assert run(1) != run(2)
+
+
+def test_minimax_generator_loss_is_the_saturating_log_one_minus_d(data):
+    model = build_gan(make_config("gan", "quick", batch_size=8, g_loss="minimax"))
+    assert isinstance(model, GAN)
+    metrics = model.train_step(data)
+    # log(1 - D(G(z))) is negative, and near log(1 - 0.5) at the start.
+    assert -1.0 < float(metrics["g_loss"]) < 0.0

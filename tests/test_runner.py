@@ -1,0 +1,122 @@
+"""The background run: control from another thread, snapshots, failures, no leaks."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from ganlib.data import Dataset
+from ganlib.runner import TrainingRun
+
+
+def started(run: TrainingRun, **kwargs) -> TrainingRun:
+    run.start(**kwargs)
+    assert run.wait_for(lambda s: s.status != "created", timeout=60)
+    return run
+
+
+def test_a_run_trains_to_its_step_budget_and_reports_everything(tiny_dataset, tiny_config):
+    run = started(TrainingRun(tiny_config("gan", steps=6), dataset=tiny_dataset, n_samples=16))
+    assert run.wait(60)
+    snap = run.snapshot()
+    assert (snap.status, snap.step, snap.total_steps, snap.progress) == ("finished", 6, 6, 1.0)
+    assert list(snap.history["step"]) == [1, 2, 3, 4, 5, 6]
+    assert np.all(np.isfinite(snap.history["g_loss"]))
+    assert snap.samples.shape == (16, 28, 28, 1) and snap.samples_step == 6
+    assert -1.0 <= snap.samples.min() and snap.samples.max() <= 1.0
+    # The timeline starts with the untrained generator and ends with the last grid.
+    assert snap.timeline[0][0] == 0 and snap.timeline[-1][0] == 6
+    assert snap.epoch == pytest.approx(6 * 8 / 512)
+    assert snap.elapsed_s > 0
+    with pytest.raises(AttributeError):
+        snap.step = 3                          # snapshots are frozen
+    assert not snap.history["step"].flags.writeable
+
+
+def test_pause_freezes_the_step_count_and_resume_goes_on(tiny_dataset, tiny_config):
+    run = started(TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset))
+    assert run.wait_for(lambda s: s.step >= 2)
+    run.pause()
+    assert run.wait_for(lambda s: s.status == "paused")
+    frozen = run.snapshot().step
+    time.sleep(0.5)
+    assert run.snapshot().step == frozen
+    run.resume()
+    assert run.wait_for(lambda s: s.step >= frozen + 2)
+    run.stop()
+    assert run.snapshot().status == "stopped"
+
+
+def test_step_n_advances_exactly_n_iterations_while_paused(tiny_dataset, tiny_config):
+    run = started(TrainingRun(tiny_config("wgan", steps=None), dataset=tiny_dataset), paused=True)
+    assert run.snapshot().step == 0
+    run.step(3)
+    assert run.wait_for(lambda s: s.step == 3)
+    time.sleep(0.5)
+    snap = run.snapshot()
+    assert (snap.step, snap.status) == (3, "paused")
+    # The grid is redrawn after stepping, so the student sees what the steps did.
+    assert snap.samples_step == 3
+    run.step(2)
+    assert run.wait_for(lambda s: s.step == 5)
+    run.stop()
+
+
+def test_stop_takes_effect_within_a_step_and_joins_the_thread(tiny_dataset, tiny_config):
+    before = threading.active_count()
+    run = started(TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset))
+    assert run.wait_for(lambda s: s.step >= 1)
+    run.stop(timeout=30)
+    assert not run.alive
+    assert run.snapshot().status == "stopped"
+    assert threading.active_count() == before
+
+
+def test_a_nan_run_reports_diverged_with_advice(tiny_dataset, tiny_config):
+    poisoned = tiny_dataset.images.copy()
+    poisoned[:] = np.nan
+    data = Dataset(name="nan", images=poisoned, labels=None, class_names=(), notice=None)
+    run = started(TrainingRun(tiny_config("gan", steps=50), dataset=data))
+    assert run.wait(60)
+    snap = run.snapshot()
+    assert snap.status == "diverged"
+    assert snap.step == 1
+    assert "NaN" in snap.message and "learning rate" in snap.message
+
+
+def test_an_exception_in_the_thread_ends_the_run_as_failed(tiny_dataset, tiny_config):
+    wrong = Dataset(name="wrong", images=np.zeros((64, 32, 32, 1), np.float32), labels=None,
+                    class_names=(), notice=None)
+    run = started(TrainingRun(tiny_config("gan"), dataset=wrong))
+    assert run.wait(60)
+    snap = run.snapshot()
+    assert snap.status == "failed"
+    assert snap.message.startswith("Training failed:")
+
+
+def test_generator_weights_are_copies_from_one_step(tiny_dataset, tiny_config):
+    run = started(TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset))
+    assert run.wait_for(lambda s: s.step >= 1)
+    step, weights = run.generator_weights()
+    assert step >= 1
+    assert [w.shape for w in weights] == [w.shape for w in run.model.generator.get_weights()]
+    weights[0][...] = 123.0                       # a copy: the run is unaffected
+    run.stop()
+    assert not np.any(run.model.generator.get_weights()[0] == 123.0)
+
+
+def test_an_unwatched_run_pauses_itself(tiny_dataset, tiny_config):
+    run = started(TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset,
+                              pause_when_unwatched_s=0.5))
+    assert run.wait_for(lambda s: s.status == "paused", timeout=30)
+    assert "nobody has watched" in run.snapshot().message
+    run.stop()
+
+
+def test_max_seconds_ends_the_run(tiny_dataset, tiny_config):
+    run = started(TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset,
+                              max_seconds=0.5))
+    assert run.wait(60)
+    assert run.snapshot().status == "finished"
+    assert "time limit" in run.snapshot().message
