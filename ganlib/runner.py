@@ -15,8 +15,8 @@ Two locks keep the run consistent:
 
 from __future__ import annotations
 
-import itertools
 import math
+import secrets
 import threading
 import time
 import traceback
@@ -38,9 +38,6 @@ ENDED = ("finished", "stopped", "diverged", "failed")
 GAN_METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")
 WGAN_METRICS = (*GAN_METRICS, "wasserstein", "gp")
 
-_run_ids = itertools.count(1)
-
-
 class Evaluator(Protocol):
     """Scores a batch of generated images (see ganlib.metrics); called in the run's thread."""
 
@@ -59,6 +56,17 @@ class ResumeState:
     step: int
     history: Mapping[str, np.ndarray]
     elapsed_s: float
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint) -> ResumeState:
+        """Where a run saved as `checkpoint` (a ganlib.checkpoints.Checkpoint) left off."""
+        if checkpoint.critic is None:
+            raise GanlibError("Resuming needs the critic too: load the checkpoint with "
+                              "with_critic=True.")
+        return cls(generator_weights=checkpoint.generator.get_weights(),
+                   critic_weights=checkpoint.critic.get_weights(),
+                   optimizer_state=checkpoint.optimizer_state, step=checkpoint.info.step,
+                   history=checkpoint.history, elapsed_s=checkpoint.info.elapsed_s)
 
 
 @dataclass(frozen=True)
@@ -136,7 +144,8 @@ class TrainingRun:
                  evaluator: Evaluator | None = None, evaluate_every_s: float = 10.0,
                  resume: ResumeState | None = None):
         self.config = config
-        self.run_id = f"run-{next(_run_ids)}"
+        # Unguessable: a run id in a link lets a class watch, never control (see registry).
+        self.run_id = f"run-{secrets.token_hex(4)}"
         # Loaded here, not in the thread, so that a bad dataset fails the caller at once.
         self.dataset = dataset if dataset is not None else load_dataset(config.dataset, config.digits)
         self.n_samples = n_samples

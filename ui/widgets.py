@@ -1,0 +1,186 @@
+"""Streamlit widgets shared by pages: the training-settings form and small formatters.
+
+The settings form shows every hyperparameter the articles name, filled from a preset:
+choosing another algorithm or preset resets the fields to that preset's values. It shows
+only the fields that apply to the chosen algorithm, and leaves validation to
+`ganlib.config.make_config`, whose messages already say what is allowed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+import streamlit as st
+
+from ganlib.config import (ALGORITHM_LABELS, ALGORITHMS, G_LOSSES, OPTIMIZERS, TrainConfig,
+                           make_config, presets_for)
+from ganlib.data import DIGIT_NAMES, FASHION_NAMES, data_sources
+from ganlib.errors import ConfigError
+
+OTHER_SOURCE = "other"     # the data menu's entry for a file or folder typed by hand
+
+# (label, number_input step, display format) of each numeric setting.
+_NUMBERS: dict[str, tuple[str, float, str]] = {
+    "steps": ("Steps (empty: until stopped)", 1, "%d"),
+    "batch_size": ("Batch size", 1, "%d"),
+    "latent_dim": ("Latent size (z)", 1, "%d"),
+    "seed": ("Seed", 1, "%d"),
+    "d_lr": ("Discriminator learning rate", 1e-5, "%.1e"),
+    "g_lr": ("Generator learning rate", 1e-5, "%.1e"),
+    "beta_1": ("Adam beta_1", 0.05, "%.3f"),
+    "beta_2": ("Adam beta_2", 0.001, "%.3f"),
+    "n_critic": ("Critic updates per G update (n_critic)", 1, "%d"),
+    "clip_value": ("Weight clip value", 0.005, "%.3f"),
+    "gp_weight": ("Gradient-penalty weight", 1.0, "%.1f"),
+    "real_label": ("Target for real images", 0.05, "%.2f"),
+    "fake_label": ("Target for fake images", 0.05, "%.2f"),
+}
+# The settings each algorithm adds to the common ones.
+_ALGORITHM_FIELDS: dict[str, tuple[str, ...]] = {
+    "gan": ("real_label", "fake_label", "g_loss"),
+    "wgan": ("n_critic", "clip_value"),
+    "wgan-gp": ("n_critic", "gp_weight"),
+}
+_COMMON_FIELDS = ("dataset", "digits", "steps", "batch_size", "latent_dim", "seed",
+                  "optimizer", "d_lr", "g_lr", "beta_1", "beta_2")
+
+
+def _field_help() -> dict[str, str]:
+    """The comment above each TrainConfig field: config.py documents every setting there,
+    so the form's help texts can never drift from the code."""
+    help_texts: dict[str, str] = {}
+    comment: list[str] = []
+    after_field = False
+    for line in inspect.getsource(TrainConfig).splitlines():
+        text = line.strip()
+        if text.startswith("#"):
+            if after_field:
+                comment, after_field = [], False
+            comment.append(text.lstrip("#").strip())
+        elif match := re.match(r"(\w+): ", text):
+            help_texts[match[1]] = " ".join(comment)
+            after_field = True
+    return help_texts
+
+
+FIELD_HELP = _field_help()
+
+
+def config_form(prefix: str) -> TrainConfig:
+    """Draw the settings form and return the configuration it describes.
+
+    Widget keys are f"{prefix}-{setting}" (e.g. "train-clip_value"), so two forms on one
+    page do not collide. Raises ConfigError, with make_config's message, when the values
+    are not a valid configuration: the caller shows it beside its Start button.
+    """
+    key = _keys(prefix)
+    if key("algorithm") not in st.session_state:
+        st.session_state[key("algorithm")] = ALGORITHMS[0]
+        _load_preset(prefix, reset_preset=True)
+
+    top = st.columns([2, 1, 3, 2])
+    algorithm = top[0].selectbox("Algorithm", ALGORITHMS, format_func=ALGORITHM_LABELS.get,
+                                 key=key("algorithm"), on_change=_load_preset,
+                                 args=(prefix, True), help=FIELD_HELP["algorithm"])
+    preset = top[1].selectbox("Preset", presets_for(algorithm), key=key("preset"),
+                              on_change=_load_preset, args=(prefix, False),
+                              help="Choosing a preset resets every field below to its values. "
+                                   + FIELD_HELP["preset"])
+    values: dict[str, Any] = {}
+    with top[2]:
+        values["dataset"] = _dataset_field(key)
+    names = FASHION_NAMES if "fashion" in values["dataset"] else DIGIT_NAMES
+    values["digits"] = top[3].multiselect("Classes (empty: all)", list(range(10)),
+                                          format_func=lambda d: names[d], key=key("digits"),
+                                          help=FIELD_HELP["digits"])
+
+    critic = "Discriminator" if algorithm == "gan" else "Critic"
+    st.markdown("**Training**")
+    row = st.columns(4)
+    for column, name in zip(row, ("steps", "batch_size", "latent_dim", "seed")):
+        values[name] = _number(column, key, name)
+    st.markdown("**Optimiser**")
+    row = st.columns(5)
+    values["optimizer"] = row[0].selectbox(
+        "Optimiser", OPTIMIZERS, key=key("optimizer"), help=FIELD_HELP["optimizer"],
+        format_func={"adam": "Adam", "rmsprop": "RMSprop"}.get)
+    values["d_lr"] = _number(row[1], key, "d_lr", label=f"{critic} learning rate")
+    values["g_lr"] = _number(row[2], key, "g_lr")
+    for column, name in zip(row[3:], ("beta_1", "beta_2")):
+        values[name] = _number(column, key, name, disabled=values["optimizer"] != "adam")
+
+    st.markdown("**" + {"gan": "Discriminator targets and generator loss",
+                        "wgan": "Critic and weight clipping",
+                        "wgan-gp": "Critic and gradient penalty"}[algorithm] + "**")
+    row = st.columns(4)
+    for column, name in zip(row, _ALGORITHM_FIELDS[algorithm]):
+        if name == "g_loss":
+            values[name] = column.selectbox("Generator loss", G_LOSSES, key=key(name),
+                                            help=FIELD_HELP[name])
+        else:
+            values[name] = _number(column, key, name)
+    return _build(algorithm, preset, values)
+
+
+def format_duration(seconds: float | None) -> str:
+    """Seconds as "m:ss" or "h:mm:ss"; "—" when unknown."""
+    if seconds is None:
+        return "—"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _keys(prefix: str):
+    return lambda name: f"{prefix}-{name}"
+
+
+def _load_preset(prefix: str, reset_preset: bool) -> None:
+    """Fill every field from the chosen preset (a widget callback: runs before the rerun)."""
+    key = _keys(prefix)
+    algorithm = st.session_state[key("algorithm")]
+    if reset_preset or st.session_state.get(key("preset")) not in presets_for(algorithm):
+        st.session_state[key("preset")] = presets_for(algorithm)[0]
+    config = make_config(algorithm, st.session_state[key("preset")])
+    for name in set(_COMMON_FIELDS).union(*_ALGORITHM_FIELDS.values()) - {"dataset"}:
+        value = getattr(config, name)
+        st.session_state[key(name)] = list(value) if name == "digits" else value
+    sources = [s.source for s in data_sources()]
+    st.session_state[key("dataset")] = config.dataset if config.dataset in sources else OTHER_SOURCE
+    st.session_state[key("dataset_path")] = "" if config.dataset in sources else config.dataset
+
+
+def _dataset_field(key) -> str:
+    """The data menu, plus a path field for a file or folder on the server."""
+    labels = {s.source: s.label for s in data_sources()}
+    labels[OTHER_SOURCE] = "A file or folder on the server (.npz, .zip, images, IDX)…"
+    source = st.selectbox("Dataset", list(labels), format_func=labels.get, key=key("dataset"),
+                          help=FIELD_HELP["dataset"])
+    if source != OTHER_SOURCE:
+        return source
+    return st.text_input("Path on the server", key=key("dataset_path"),
+                         placeholder="/data/my_digits.npz").strip()
+
+
+def _number(column, key, name: str, label: str | None = None, disabled: bool = False):
+    default_label, step, fmt = _NUMBERS[name]
+    return column.number_input(label or default_label, value=None, step=step, format=fmt,
+                               key=key(name), help=FIELD_HELP[name], disabled=disabled,
+                               placeholder="until stopped" if name == "steps" else "required")
+
+
+def _build(algorithm: str, preset: str, values: dict[str, Any]) -> TrainConfig:
+    """make_config with the form's values; an empty field (other than steps) is an error."""
+    empty = [_NUMBERS[n][0] for n, v in values.items() if v is None and n != "steps"]
+    if empty:
+        raise ConfigError(f"{', '.join(empty)}: empty. Type a number, or choose the preset "
+                          f"again to restore its values.")
+    if not values["dataset"]:
+        raise ConfigError("Type the path of a data file or folder on the server, or choose "
+                          "one of the listed datasets.")
+    config = make_config(algorithm, preset, **values)
+    return config.replace(steps=None) if values["steps"] is None else config
