@@ -25,7 +25,7 @@ from ganlib.errors import ConfigError
 
 Algorithm = Literal["gan", "wgan", "wgan-gp"]
 ALGORITHMS: tuple[str, ...] = ("gan", "wgan", "wgan-gp")
-ARCHITECTURES: tuple[str, ...] = ("gan-article", "wgan-article", "quick")
+ARCHITECTURES: tuple[str, ...] = ("gan-article", "wgan-article", "quick", "mlp-2d")
 OPTIMIZERS: tuple[str, ...] = ("adam", "rmsprop")
 G_LOSSES: tuple[str, ...] = ("non-saturating", "minimax")
 
@@ -47,7 +47,8 @@ class TrainConfig:
     # The preset this configuration started from; informational once overrides are applied.
     preset: str = "quick"
     # Which networks: "gan-article" and "wgan-article" are the articles' layer stacks,
-    # "quick" is a small DCGAN that trains in about a minute on a laptop CPU.
+    # "quick" is a small DCGAN that trains in about a minute on a laptop CPU; "mlp-2d" are
+    # the small MLPs of the 2D playground (points in the plane instead of images).
     architecture: str = "quick"
     # Data source understood by ganlib.data.load_dataset; the bundled digits work offline.
     dataset: str = "mnist-10k"

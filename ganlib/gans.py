@@ -39,7 +39,7 @@ class AdversarialModel(keras.Model):
         self.latent_dim = config.latent_dim
         # One stream of randomness for noise and batch indices: same seed, same run.
         self.seed_generator = keras.random.SeedGenerator(config.seed)
-        self._compiled_step = None
+        self._compiled_steps: dict[str, object] = {}
 
     def compile(self, d_optimizer: keras.optimizers.Optimizer,
                 g_optimizer: keras.optimizers.Optimizer) -> None:
@@ -54,12 +54,33 @@ class AdversarialModel(keras.Model):
     # --- the step ------------------------------------------------------------------------
 
     def train_step(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
-        """One generator iteration on batches drawn from `dataset` (N, 28, 28, 1)."""
-        if self._compiled_step is None:
-            self._compiled_step = tf.function(self._train_step, reduce_retracing=True)
-        return self._compiled_step(dataset)
+        """One generator iteration on batches drawn from `dataset` (N, ...): n_critic
+        discriminator/critic updates, then one generator update, in one graph call."""
+        return self._compiled("_train_step")(dataset)
+
+    def discriminator_step(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
+        """One discriminator/critic update alone (the 2D playground's "train D" button)."""
+        return self._compiled("d_update")(dataset)
+
+    def generator_step(self) -> dict[str, tf.Tensor]:
+        """One generator update alone (the 2D playground's "train G" button)."""
+        return self._compiled("g_update")()
+
+    def _compiled(self, name: str):
+        if name not in self._compiled_steps:
+            self._compiled_steps[name] = tf.function(getattr(self, name), reduce_retracing=True)
+        return self._compiled_steps[name]
 
     def _train_step(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
+        d_metrics = self.d_update(dataset)
+        for _ in tf.range(self.config.n_critic - 1):
+            d_metrics = self.d_update(dataset)
+        return {**d_metrics, **self.g_update()}
+
+    def d_update(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
+        raise NotImplementedError
+
+    def g_update(self) -> dict[str, tf.Tensor]:
         raise NotImplementedError
 
     # --- helpers shared by the rules -------------------------------------------------------
@@ -69,7 +90,7 @@ class AdversarialModel(keras.Model):
         return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
 
     def real_batch(self, dataset: tf.Tensor, n: int) -> tf.Tensor:
-        """n images drawn uniformly with replacement, as the articles' randint(0, N, n)."""
+        """n examples drawn uniformly with replacement, as the articles' randint(0, N, n)."""
         size = tf.shape(dataset)[0]
         index = keras.random.randint((n,), 0, size, seed=self.seed_generator)
         return tf.gather(dataset, index)
@@ -98,13 +119,12 @@ class GAN(AdversarialModel):
     gradient dies as soon as D confidently rejects the fakes.
     """
 
-    def _train_step(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
+    def d_update(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
+        """Update D: maximise log D(x) + log(1 - D(G(z)))."""
         c = self.config
-        D, G = self.discriminator, self.generator
+        D = self.discriminator
         real = self.real_batch(dataset, c.batch_size)
-        fake = G(self.noise(c.batch_size), training=True)
-
-        # Update D: maximise log D(x) + log(1 - D(G(z))).
+        fake = self.generator(self.noise(c.batch_size), training=True)
         if c.split_d_update:
             # The article's two train_on_batch calls: one Adam step on the real batch, one
             # on the fake batch.
@@ -124,24 +144,21 @@ class GAN(AdversarialModel):
                 fake_logits = D(fake, training=True)
                 d_loss = (_bce(c.real_label, real_logits) + _bce(c.fake_label, fake_logits)) / 2
             d_grad_norm = self._update(D, self.d_optimizer, tape, d_loss)
+        return {"d_loss": d_loss, "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
+                "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)), "d_grad_norm": d_grad_norm}
 
-        # Update G through the (unchanged) discriminator.
+    def g_update(self) -> dict[str, tf.Tensor]:
+        """Update G through the (unchanged) discriminator."""
+        c = self.config
         with tf.GradientTape() as tape:
-            logits = D(G(self.noise(c.generator_batch_size), training=True), training=True)
+            fake = self.generator(self.noise(c.generator_batch_size), training=True)
+            logits = self.discriminator(fake, training=True)
             if c.g_loss == "non-saturating":
                 g_loss = _bce(c.real_label, logits)        # maximise log D(G(z))
             else:
                 g_loss = -_bce(c.fake_label, logits)       # minimise log(1 - D(G(z)))
-        g_grad_norm = self._update(G, self.g_optimizer, tape, g_loss)
-
-        return {
-            "d_loss": d_loss,
-            "g_loss": g_loss,
-            "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
-            "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
-            "d_grad_norm": d_grad_norm,
-            "g_grad_norm": g_grad_norm,
-        }
+        g_grad_norm = self._update(self.generator, self.g_optimizer, tape, g_loss)
+        return {"g_loss": g_loss, "g_grad_norm": g_grad_norm}
 
 
 class WGAN(AdversarialModel):
@@ -154,10 +171,13 @@ class WGAN(AdversarialModel):
     Update G: minimise -E[c(G(z))].
     """
 
-    def _critic_loss(self, real: tf.Tensor, fake: tf.Tensor) -> tuple[tf.Tensor, ...]:
-        """One critic update; returns (loss, mean c(x), mean c(G(z)), gradient norm, gp)."""
+    def d_update(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
+        """Update the critic once: minimise E[c(G(z))] - E[c(x)] (+ penalty), then clip."""
+        c = self.config
         C = self.discriminator
-        if self.config.split_d_update:
+        real = self.real_batch(dataset, c.batch_size)
+        fake = self.generator(self.noise(c.batch_size), training=True)
+        if c.split_d_update:
             # The article's two train_on_batch calls (real with label -1, fake with +1),
             # each followed by the clipping constraint. With BatchNorm in the critic this
             # also keeps real and fake batches' statistics apart, as in the article.
@@ -170,15 +190,28 @@ class WGAN(AdversarialModel):
                 fake_score = tf.reduce_mean(C(fake, training=True))
             fake_norm = self._update(C, self.d_optimizer, tape, fake_score)
             self.constrain_critic()
-            return fake_score - real_score, real_score, fake_score, (real_norm + fake_norm) / 2, 0.0
+            d_loss, d_grad_norm, penalty = fake_score - real_score, (real_norm + fake_norm) / 2, 0.0
+        else:
+            with tf.GradientTape() as tape:
+                real_score = tf.reduce_mean(C(real, training=True))
+                fake_score = tf.reduce_mean(C(fake, training=True))
+                penalty = self.gradient_penalty(real, fake)
+                d_loss = fake_score - real_score + c.gp_weight * penalty
+            d_grad_norm = self._update(C, self.d_optimizer, tape, d_loss)
+            self.constrain_critic()
+        metrics = {"d_loss": d_loss, "d_real": real_score, "d_fake": fake_score,
+                   "wasserstein": real_score - fake_score, "d_grad_norm": d_grad_norm}
+        if c.algorithm == "wgan-gp":
+            metrics["gp"] = penalty
+        return metrics
+
+    def g_update(self) -> dict[str, tf.Tensor]:
+        """Update G: minimise -E[c(G(z))]."""
         with tf.GradientTape() as tape:
-            real_score = tf.reduce_mean(C(real, training=True))
-            fake_score = tf.reduce_mean(C(fake, training=True))
-            penalty = self.gradient_penalty(real, fake)
-            loss = fake_score - real_score + self.config.gp_weight * penalty
-        norm = self._update(C, self.d_optimizer, tape, loss)
-        self.constrain_critic()
-        return loss, real_score, fake_score, norm, penalty
+            fake = self.generator(self.noise(self.config.generator_batch_size), training=True)
+            g_loss = -tf.reduce_mean(self.discriminator(fake, training=True))
+        g_grad_norm = self._update(self.generator, self.g_optimizer, tape, g_loss)
+        return {"g_loss": g_loss, "g_grad_norm": g_grad_norm}
 
     def constrain_critic(self) -> None:
         """Clip every trainable critic weight to [-clip_value, clip_value]."""
@@ -189,36 +222,6 @@ class WGAN(AdversarialModel):
     def gradient_penalty(self, real: tf.Tensor, fake: tf.Tensor) -> tf.Tensor | float:
         """No penalty for the clipped WGAN; WGANGP overrides this."""
         return 0.0
-
-    def _train_step(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
-        c = self.config
-        zero = tf.constant(0.0)
-        d_loss, real_score, fake_score, d_grad_norm, penalty = zero, zero, zero, zero, zero
-        # Update the critic n_critic times, each on fresh real and generated batches.
-        for _ in tf.range(c.n_critic):
-            real = self.real_batch(dataset, c.batch_size)
-            fake = self.generator(self.noise(c.batch_size), training=True)
-            d_loss, real_score, fake_score, d_grad_norm, penalty = (
-                tf.cast(v, tf.float32) for v in self._critic_loss(real, fake))
-
-        # Update G: minimise -E[c(G(z))].
-        with tf.GradientTape() as tape:
-            fake = self.generator(self.noise(c.generator_batch_size), training=True)
-            g_loss = -tf.reduce_mean(self.discriminator(fake, training=True))
-        g_grad_norm = self._update(self.generator, self.g_optimizer, tape, g_loss)
-
-        metrics = {
-            "d_loss": d_loss,
-            "g_loss": g_loss,
-            "d_real": real_score,
-            "d_fake": fake_score,
-            "wasserstein": real_score - fake_score,
-            "d_grad_norm": d_grad_norm,
-            "g_grad_norm": g_grad_norm,
-        }
-        if c.algorithm == "wgan-gp":
-            metrics["gp"] = penalty
-        return metrics
 
 
 class WGANGP(WGAN):
@@ -234,13 +237,16 @@ class WGANGP(WGAN):
         return None
 
     def gradient_penalty(self, real: tf.Tensor, fake: tf.Tensor) -> tf.Tensor:
-        alpha = keras.random.uniform((tf.shape(real)[0], 1, 1, 1), seed=self.seed_generator)
+        # One mixing weight per sample: shape (N, 1, 1, 1) for images, (N, 1) for 2D points.
+        shape = tf.concat([tf.shape(real)[:1], tf.ones([tf.rank(real) - 1], tf.int32)], axis=0)
+        alpha = keras.random.uniform(shape, seed=self.seed_generator)
         x_hat = alpha * real + (1.0 - alpha) * fake
         with tf.GradientTape() as tape:
             tape.watch(x_hat)
             score = self.discriminator(x_hat, training=True)
-        grads = tape.gradient(score, x_hat)                        # (N, 28, 28, 1)
-        norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]) + 1e-12)
+        grads = tape.gradient(score, x_hat)                        # like x_hat
+        axes = tf.range(1, tf.rank(grads))
+        norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=axes) + 1e-12)
         return tf.reduce_mean(tf.square(norm - 1.0))
 
 

@@ -23,7 +23,7 @@ IMAGE_SHAPE = (28, 28, 1)
 def build_generator(config: TrainConfig) -> keras.Sequential:
     """The generator of `config.architecture`, mapping (N, latent_dim) to (N, 28, 28, 1)."""
     builders = {"gan-article": _gan_article_generator, "wgan-article": _wgan_article_generator,
-                "quick": _quick_generator}
+                "quick": _quick_generator, "mlp-2d": _mlp_generator}
     return builders[config.architecture](config.latent_dim)
 
 
@@ -38,6 +38,8 @@ def build_discriminator(config: TrainConfig) -> keras.Sequential:
         return _gan_article_discriminator()
     if config.architecture == "wgan-article":
         return _wgan_article_critic(batchnorm)
+    if config.architecture == "mlp-2d":
+        return _mlp_discriminator()
     return _quick_discriminator()
 
 
@@ -153,4 +155,28 @@ def _quick_discriminator() -> keras.Sequential:
         layers.LeakyReLU(0.2),
         layers.Flatten(),                                      # 3136
         layers.Dense(1, kernel_initializer=init),              # logit (GAN) or score (WGAN)
+    ], name="discriminator")
+
+
+# --- mlp-2d: the 2D playground ------------------------------------------------------------
+
+def _mlp_generator(latent_dim: int, width: int = 64) -> keras.Sequential:
+    """z -> a point in the plane: three ReLU layers, linear output (points are unbounded)."""
+    return keras.Sequential([
+        keras.Input((latent_dim,)),
+        layers.Dense(width, activation="relu"),
+        layers.Dense(width, activation="relu"),
+        layers.Dense(width, activation="relu"),
+        layers.Dense(2),                                       # (x, y)
+    ], name="generator")
+
+
+def _mlp_discriminator(width: int = 64) -> keras.Sequential:
+    """A point -> logit (GAN) or score (WGAN): small enough to draw as a heatmap live."""
+    return keras.Sequential([
+        keras.Input((2,)),
+        layers.Dense(width, activation="relu"),
+        layers.Dense(width, activation="relu"),
+        layers.Dense(width, activation="relu"),
+        layers.Dense(1),
     ], name="discriminator")
