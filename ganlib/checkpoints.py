@@ -1,0 +1,611 @@
+"""Saved models: one folder per checkpoint, written atomically, loaded in Keras safe mode.
+
+    checkpoints/<name>/
+        generator.keras  critic.keras    the networks, Keras v3 format
+        config.json                      TrainConfig.to_dict(): how to rebuild the run
+        meta.json                        format, ganlib version, name, step, created (UTC),
+                                         elapsed_s, last metrics, dataset notice
+        history.npz                      the metric history, one float64 column per name
+        preview.png                      a grid of samples (optional)
+        optimizers.npz                   the optimisers' variables, to resume training (optional)
+
+Three promises, and why:
+- A save never destroys what was there. Training for an hour and then running out of disk
+  while saving must not leave a half-written checkpoint in place of the good one, so every
+  file goes into a hidden folder beside the target, which is then swapped in with renames.
+- A load never runs code from the file. Checkpoints can be uploaded from a browser, and a
+  .keras file can carry a Lambda layer with arbitrary Python; Keras safe mode refuses to
+  deserialise it. Our networks use only standard layers, so safe mode costs nothing.
+- A broken checkpoint is a message, not a traceback: every reading failure becomes a
+  `CheckpointError` naming the folder, what is wrong and what to do, and
+  `list_checkpoints` reports broken folders beside the good ones instead of failing.
+
+Keras is imported only when a model is loaded, so listing checkpoints and reading their
+metadata never waits for TensorFlow to start.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import stat
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ganlib import __version__
+from ganlib.config import TrainConfig
+from ganlib.errors import CheckpointError
+from ganlib.images import png_bytes
+
+if TYPE_CHECKING:
+    import keras
+
+FORMAT = 1                      # meta.json "format": bump when the layout changes
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "checkpoints"
+MODEL_FILES = ("generator.keras", "critic.keras")
+REQUIRED_FILES = (*MODEL_FILES, "config.json", "meta.json", "history.npz")
+CHECKPOINT_FILES = (*REQUIRED_FILES, "preview.png", "optimizers.npz")
+KERAS_MEMBERS = ("config.json", "model.weights.h5")   # inside every Keras v3 file
+IMAGE_SHAPE = (None, 28, 28, 1)                       # a batch of images, as ganlib uses them
+# An upload may unpack to at most this many times its size. Weights barely compress, so a
+# genuine checkpoint unpacks to about its own size; a zip bomb unpacks to thousands of times.
+MAX_UNPACK_RATIO = 4
+_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}")
+# What reading a damaged zip or .npz file can raise (an encrypted entry: RuntimeError; an
+# unknown compression method: NotImplementedError).
+_READ_ERRORS = (OSError, EOFError, ValueError, KeyError, RuntimeError, NotImplementedError,
+                zipfile.BadZipFile, zlib.error)
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    """What a checkpoint is, read from its small files only (no network is loaded)."""
+
+    path: Path
+    name: str                    # the folder's name: what the checkpoint is called by
+    config: TrainConfig
+    step: int                    # generator iterations trained
+    created: datetime            # when it was saved, timezone-aware UTC
+    elapsed_s: float             # training time, excluding pauses
+    metrics: dict[str, float]    # the last value of each metric when it was saved
+    preview_png: Path | None
+    dataset_notice: str | None = None   # what the data loader wanted the user to know
+
+    @property
+    def algorithm(self) -> str:
+        return self.config.algorithm
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes on disk, all files together."""
+        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A loaded checkpoint: the networks, the history and, for resuming, optimiser state."""
+
+    info: CheckpointInfo
+    generator: keras.Model                      # (N, latent_dim) -> (N, 28, 28, 1)
+    critic: keras.Model | None                  # None when loaded with with_critic=False
+    history: dict[str, np.ndarray]              # float64 columns of equal length
+    optimizer_state: dict[str, list[np.ndarray]]   # {} when none was saved
+
+
+class _Damaged(Exception):
+    """What is wrong inside a checkpoint folder; the caller words the advice."""
+
+
+# --- names and places ----------------------------------------------------------------------
+
+def checkpoint_root(root: str | Path | None = None) -> Path:
+    """The folder holding checkpoints: `root`, else $GANLIB_CHECKPOINTS, else checkpoints/."""
+    if root is not None:
+        return Path(root)
+    env = os.environ.get("GANLIB_CHECKPOINTS")
+    return Path(env).expanduser() if env else DEFAULT_ROOT
+
+
+def valid_name(name: str) -> str:
+    """`name` if it can name a checkpoint folder on any system, else CheckpointError.
+
+    1 to 64 ASCII letters, digits, '-', '_' or '.', not starting with a dot (hidden folders
+    are the save's scratch space): never a path, so a name cannot escape the root.
+    """
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise CheckpointError(f"{name!r} is not a valid checkpoint name: use 1 to 64 letters, "
+                              f"digits, '-', '_' or '.', not starting with a dot "
+                              f"(e.g. wgan-quick-7).")
+    return name
+
+
+def _folder(name_or_path: str | Path, root: str | Path | None) -> Path:
+    """A bare name lives under the root; a Path, or a string with a slash, is the folder."""
+    if isinstance(name_or_path, Path) or (isinstance(name_or_path, str) and (
+            "/" in name_or_path or os.sep in name_or_path)):
+        return Path(name_or_path)
+    return checkpoint_root(root) / valid_name(name_or_path)
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn every failure to read the checkpoint at `path` into a CheckpointError."""
+    if not path.is_dir():
+        raise CheckpointError(f"There is no checkpoint '{path.name}' in {path.parent}. Check "
+                              f"the name: the Models page lists the saved checkpoints.")
+    try:
+        yield
+    except (_Damaged, OSError) as exc:
+        raise CheckpointError(f"Checkpoint '{path.name}' ({path}) cannot be used: "
+                              f"{_one_line(exc)}. Delete it or save it again.") from None
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def read_info(name_or_path: str | Path, root: str | Path | None = None) -> CheckpointInfo:
+    """The metadata of a checkpoint, checked without loading any network (fast).
+
+    Besides parsing meta.json and config.json, this checks that every required file is
+    there and that each zip file (.keras, .npz) has an intact directory: a truncated file
+    is found here, so the list of checkpoints can report it.
+    """
+    path = _folder(name_or_path, root)
+    with _reading(path):
+        return _read_info(path)
+
+
+def load_checkpoint(name_or_path: str | Path, root: str | Path | None = None, *,
+                    with_critic: bool = True) -> Checkpoint:
+    """Load a checkpoint in Keras safe mode (nothing in the files is executed).
+
+    `with_critic=False` skips the critic: sampling needs only the generator. Resuming
+    training needs both, and the optimiser state.
+    """
+    path = _folder(name_or_path, root)
+    with _reading(path):
+        return _load(path, with_critic)
+
+
+def list_checkpoints(root: str | Path | None = None) -> tuple[list[CheckpointInfo], list[str]]:
+    """(the valid checkpoints newest first, one line per folder that is not a valid one).
+
+    Never raises for a broken folder. Hidden folders (a save or delete in progress) and
+    plain files (a README) are not checkpoints and are skipped.
+    """
+    folder = checkpoint_root(root)
+    if not folder.is_dir():
+        return [], []
+    good: list[CheckpointInfo] = []
+    problems: list[str] = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_dir():
+            continue
+        if not _NAME.fullmatch(path.name):
+            problems.append(f"Folder {path} cannot hold a checkpoint: rename it using only "
+                            f"letters, digits, '-', '_' and '.' (at most 64).")
+            continue
+        try:
+            good.append(read_info(path))
+        except CheckpointError as exc:
+            problems.append(_one_line(exc))
+    good.sort(key=lambda info: (info.created, info.name), reverse=True)
+    return good, problems
+
+
+def _read_info(path: Path) -> CheckpointInfo:
+    missing = [f for f in REQUIRED_FILES if not (path / f).is_file()]
+    if missing:
+        raise _Damaged(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing")
+    meta = _read_meta(path)
+    try:
+        config = TrainConfig.from_dict(_read_json(path / "config.json"))
+    except (TypeError, ValueError) as exc:     # ConfigError is a ValueError
+        raise _Damaged(f"config.json is not a valid configuration ({exc})") from None
+    for name in (*MODEL_FILES, "history.npz", "optimizers.npz"):
+        if (path / name).is_file():
+            _zip_size(path / name, KERAS_MEMBERS if name in MODEL_FILES else ())
+    try:
+        step = meta["step"]
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise ValueError(f"step is {step!r}, not a whole number")
+        created = datetime.fromisoformat(meta["created"])
+        created = (created.replace(tzinfo=timezone.utc) if created.tzinfo is None
+                   else created.astimezone(timezone.utc))
+        elapsed_s = float(meta["elapsed_s"])
+        metrics = {str(k): float(v) for k, v in meta["metrics"].items()}
+        notice = meta.get("dataset_notice")
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise _Damaged(f"meta.json has a missing or malformed field ({exc!r})") from None
+    preview = path / "preview.png"
+    return CheckpointInfo(path=path, name=path.name, config=config, step=step, created=created,
+                          elapsed_s=elapsed_s, metrics=metrics,
+                          preview_png=preview if preview.is_file() else None,
+                          dataset_notice=notice if isinstance(notice, str) else None)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:                  # bad JSON, or bytes that are not UTF-8
+        raise _Damaged(f"{path.name} is not valid JSON ({exc})") from None
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    meta = _read_json(path / "meta.json")
+    if not isinstance(meta, dict):
+        raise _Damaged("meta.json does not hold a mapping of fields")
+    if meta.get("format") != FORMAT:
+        raise _Damaged(f"it was saved by ganlib {meta.get('ganlib_version', '(unknown)')} in "
+                       f"checkpoint format {meta.get('format')!r}, and this ganlib "
+                       f"({__version__}) reads format {FORMAT} only")
+    return meta
+
+
+def _zip_size(path: Path, members: Sequence[str] = ()) -> int:
+    """Bytes the zip file at `path` unpacks to, after checking its directory and members."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except _READ_ERRORS as exc:
+        raise _Damaged(f"{path.name} is truncated or not a zip file as it should be "
+                       f"({_one_line(exc)})") from None
+    lacking = [m for m in members if m not in {info.filename for info in infos}]
+    if lacking:
+        raise _Damaged(f"{path.name} is not a complete Keras model file (it lacks "
+                       f"{', '.join(lacking)})")
+    return sum(info.file_size for info in infos)
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except _READ_ERRORS as exc:
+        raise _Damaged(f"{path.name} is damaged ({_one_line(exc)})") from None
+
+
+def _load(path: Path, with_critic: bool) -> Checkpoint:
+    info = _read_info(path)
+    generator = _load_model(path / "generator.keras")
+    critic = _load_model(path / "critic.keras") if with_critic else None
+    problem = _shape_problem(generator, critic, info.config.latent_dim)
+    if problem:
+        raise _Damaged(problem)
+    history = _read_history(path / "history.npz")
+    optimizers = path / "optimizers.npz"
+    state = _read_optimizer_state(optimizers) if optimizers.is_file() else {}
+    return Checkpoint(info=info, generator=generator, critic=critic, history=history,
+                      optimizer_state=state)
+
+
+def _read_history(path: Path) -> dict[str, np.ndarray]:
+    try:
+        history = {k: v.astype(np.float64) for k, v in _read_arrays(path).items()}
+    except (TypeError, ValueError):
+        raise _Damaged("history.npz holds columns that are not numbers") from None
+    if any(v.ndim != 1 for v in history.values()) or len({len(v) for v in history.values()}) > 1:
+        raise _Damaged("history.npz does not hold columns of equal length")
+    return history
+
+
+def _load_model(path: Path) -> keras.Model:
+    import keras
+
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as exc:  # noqa: BLE001 - Keras raises any kind for a bad or unsafe file
+        raise _Damaged(f"{path.name} cannot be loaded in safe mode "
+                       f"({type(exc).__name__}: {_one_line(exc)})") from None
+
+
+def _shape_problem(generator: keras.Model, critic: keras.Model | None,
+                   latent_dim: int) -> str | None:
+    """Why these networks cannot be a checkpoint's, or None if they can.
+
+    The generator must map (N, latent_dim) to (N, 28, 28, 1) and the critic take
+    (N, 28, 28, 1): every page feeds them that, and a mismatch would fail far from here.
+    """
+    def shapes(model: keras.Model) -> tuple[tuple | None, tuple | None]:
+        try:
+            return tuple(model.inputs[0].shape), tuple(model.outputs[0].shape)
+        except (AttributeError, IndexError, TypeError, ValueError):
+            return None, None
+
+    given_in, given_out = shapes(generator)
+    if (given_in, given_out) != ((None, latent_dim), IMAGE_SHAPE):
+        return (f"the generator maps {given_in} to {given_out}, but it must map "
+                f"{(None, latent_dim)} (the configuration's latent_dim) to {IMAGE_SHAPE}")
+    if critic is not None and shapes(critic)[0] != IMAGE_SHAPE:
+        return f"the critic takes {shapes(critic)[0]}, but it must take images {IMAGE_SHAPE}"
+    return None
+
+
+def _read_optimizer_state(path: Path) -> dict[str, list[np.ndarray]]:
+    """optimizers.npz holds one array per variable, named "<optimizer>/<index>"."""
+    slots: dict[str, dict[int, np.ndarray]] = {}
+    for key, value in _read_arrays(path).items():
+        group, _, index = key.rpartition("/")
+        if not group or not index.isdigit():
+            raise _Damaged(f"optimizers.npz holds an unexpected array {key!r}")
+        slots.setdefault(group, {})[int(index)] = value
+    if any(sorted(values) != list(range(len(values))) for values in slots.values()):
+        raise _Damaged("optimizers.npz lacks some optimiser variables")
+    return {group: [values[i] for i in range(len(values))] for group, values in slots.items()}
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
+                    config: TrainConfig, step: int,
+                    history: Mapping[str, np.ndarray] | None = None,
+                    preview: np.ndarray | None = None, elapsed_s: float = 0.0,
+                    metrics: Mapping[str, float] | None = None,
+                    optimizer_state: Mapping[str, Sequence[np.ndarray]] | None = None,
+                    dataset_notice: str | None = None, root: str | Path | None = None,
+                    overwrite: bool = True) -> CheckpointInfo:
+    """Save networks and metadata as checkpoint `name`, atomically.
+
+    Everything is written into a hidden folder `root/.tmp-<name>-<random>`, then swapped in
+    with two renames (old -> `.old-...`, new -> `name`) and the old folder deleted. If any
+    step fails, the previous checkpoint of that name stays as it was and the hidden folder
+    is removed. (Between the two renames, a few microseconds, the name does not exist:
+    directories cannot be swapped in one portable system call.)
+
+    `preview` is one (H, W) uint8 picture (ganlib.images.image_grid); `optimizer_state`
+    maps an optimiser's name to its variables' values, in order.
+    """
+    valid_name(name)
+    folder = checkpoint_root(root)
+    target = folder / name
+    existed = target.is_dir()
+    if existed and not overwrite:
+        raise CheckpointError(f"A checkpoint named '{name}' already exists in {folder}. "
+                              f"Choose another name, or delete or rename the old one first.")
+    problem = _shape_problem(generator, critic, config.latent_dim)
+    if problem:
+        raise CheckpointError(f"Checkpoint '{name}' was not saved: {problem}.")
+    meta = {"format": FORMAT, "ganlib_version": __version__, "name": name, "step": int(step),
+            "created": datetime.now(timezone.utc).isoformat(), "elapsed_s": float(elapsed_s),
+            "metrics": {str(k): float(v) for k, v in (metrics or {}).items()}}
+    if dataset_notice:
+        meta["dataset_notice"] = dataset_notice
+    preview_bytes = png_bytes(preview) if preview is not None else None
+    scratch: Path | None = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=folder))
+        generator.save(scratch / "generator.keras")
+        critic.save(scratch / "critic.keras")
+        _write_json(scratch / "config.json", config.to_dict())
+        np.savez(scratch / "history.npz",
+                 **{k: np.asarray(v, dtype=np.float64) for k, v in (history or {}).items()})
+        if optimizer_state:
+            np.savez(scratch / "optimizers.npz",
+                     **{f"{group}/{i:04d}": np.asarray(value)
+                        for group, values in optimizer_state.items()
+                        for i, value in enumerate(values)})
+        if preview_bytes is not None:
+            (scratch / "preview.png").write_bytes(preview_bytes)
+        _write_json(scratch / "meta.json", meta)     # last: only a complete folder has it
+        _swap_in(scratch, target)
+    except Exception as exc:  # noqa: BLE001 - Keras and the disk can fail in any way
+        kept = "The previous version is intact." if existed else "Nothing was written."
+        raise CheckpointError(f"Checkpoint '{name}' could not be saved "
+                              f"({type(exc).__name__}: {_one_line(exc)}). {kept} Check that "
+                              f"{folder} is writable and the disk has space, then save again."
+                              ) from exc
+    finally:
+        if scratch is not None and scratch.exists():
+            shutil.rmtree(scratch, ignore_errors=True)
+    return read_info(target)
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def _hidden_beside(path: Path, kind: str) -> Path:
+    """A fresh hidden name in the same folder (same file system, so renames are atomic)."""
+    return path.with_name(f".{kind}-{path.name}-{secrets.token_hex(4)}")
+
+
+def _swap_in(scratch: Path, target: Path) -> None:
+    """Rename `scratch` to `target`, replacing (and then deleting) an existing `target`."""
+    old = None
+    if target.exists():
+        old = _hidden_beside(target, "old")
+        os.rename(target, old)
+    try:
+        os.rename(scratch, target)
+    except BaseException:
+        if old is not None:
+            os.rename(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def delete_checkpoint(name_or_path: str | Path, root: str | Path | None = None) -> None:
+    """Delete a checkpoint folder, broken or not.
+
+    The folder is first renamed to a hidden name, so a failure half-way never leaves a
+    half-deleted checkpoint in the list. A folder holding anything a checkpoint never holds
+    is refused: this function must not be a way to delete arbitrary folders.
+    """
+    path = _folder(name_or_path, root)
+    if not path.is_dir():
+        raise CheckpointError(f"There is no checkpoint '{path.name}' in {path.parent} to "
+                              f"delete. The Models page lists the saved checkpoints.")
+    strays = sorted(p.name for p in path.iterdir()
+                    if p.name not in CHECKPOINT_FILES or not p.is_file() or p.is_symlink())
+    if strays:
+        raise CheckpointError(f"{path} was not deleted: it holds {', '.join(strays[:5])}, which "
+                              f"is not part of a checkpoint. If it should go, delete it by hand.")
+    trash = _hidden_beside(path, "old")
+    try:
+        os.rename(path, trash)
+    except OSError as exc:
+        raise CheckpointError(f"Checkpoint '{path.name}' could not be deleted ({exc}). Check "
+                              f"that {path.parent} is writable.") from None
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def rename_checkpoint(name_or_path: str | Path, new_name: str,
+                      root: str | Path | None = None) -> CheckpointInfo:
+    """Give a checkpoint a new name (its folder, and meta.json's name)."""
+    valid_name(new_name)
+    path = _folder(name_or_path, root)
+    target = path.parent / new_name
+    with _reading(path):
+        meta = _read_meta(path)
+    if target.exists():
+        raise CheckpointError(f"A checkpoint named '{new_name}' already exists in "
+                              f"{path.parent}. Choose another name, or delete that one first.")
+    try:
+        os.rename(path, target)
+        # The folder name is what counts; meta.json's copy is replaced in one rename, so a
+        # failure cannot leave it half-written.
+        meta["name"] = new_name
+        scratch = _hidden_beside(target, "tmp")
+        _write_json(scratch, meta)
+        os.replace(scratch, target / "meta.json")
+    except OSError as exc:
+        raise CheckpointError(f"Checkpoint '{path.name}' could not be renamed to '{new_name}' "
+                              f"({exc}). Check that {path.parent} is writable.") from None
+    return read_info(target)
+
+
+# --- zip export and import (download / upload) ---------------------------------------------
+
+def export_zip(name_or_path: str | Path, root: str | Path | None = None) -> bytes:
+    """The checkpoint's files as a zip, inside one folder named after it (for download)."""
+    path = _folder(name_or_path, root)
+    buffer = io.BytesIO()
+    with _reading(path):
+        _read_info(path)
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(path.iterdir()):
+                if file.name in CHECKPOINT_FILES:
+                    archive.write(file, f"{path.name}/{file.name}")
+    return buffer.getvalue()
+
+
+def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None = None,
+               max_bytes: int = 50 * 2**20) -> CheckpointInfo:
+    """Add a checkpoint from a zip (a browser upload), after checking it thoroughly.
+
+    Refused: anything that is not a zip; more than `max_bytes`, or contents that would
+    unpack to more than MAX_UNPACK_RATIO times that (a zip bomb); any file a checkpoint
+    does not have, absolute or `..` paths, links and duplicates. What passes is unpacked
+    into a hidden folder, loaded in safe mode like any checkpoint, and only then renamed
+    into the root. The name is `name`, else the zip's folder, else meta.json's name; if it
+    is taken, "-2", "-3", ... is added. The returned info has the name it got.
+    """
+    if name is not None:
+        valid_name(name)
+    if len(data) > max_bytes:
+        raise CheckpointError(f"The upload is {len(data) / 2**20:.1f} MB, more than the "
+                              f"{max_bytes / 2**20:.0f} MB a checkpoint may have here.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except _READ_ERRORS as exc:
+        raise CheckpointError(f"The upload is not a zip file ({exc}). Upload a checkpoint zip "
+                              f"downloaded from the Models page.") from None
+    limit = MAX_UNPACK_RATIO * max_bytes
+    folder = checkpoint_root(root)
+    scratch: Path | None = None
+    with archive:
+        top, members = _upload_members(archive, limit)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            scratch = Path(tempfile.mkdtemp(prefix=".tmp-import-", dir=folder))
+            for filename, info in members.items():
+                # Written under our own file name: nothing in the zip chooses a path.
+                with archive.open(info) as source, open(scratch / filename, "wb") as sink:
+                    shutil.copyfileobj(source, sink)
+            inner = sum(_zip_size(scratch / f) for f in members if f.endswith((".keras", ".npz")))
+            if inner > limit:
+                raise _Damaged(f"its model and array files unpack to {inner / 2**20:.0f} MB, "
+                               f"more than the {limit / 2**20:.0f} MB allowed")
+            _load(scratch, with_critic=True)
+            meta = _read_meta(scratch)
+            wanted = next(n for n in (name, top, meta.get("name"), "imported")
+                          if isinstance(n, str) and _NAME.fullmatch(n))
+            final = _unique_name(folder, wanted)
+            meta["name"] = final
+            _write_json(scratch / "meta.json", meta)
+            os.rename(scratch, folder / final)
+        except (_Damaged, *_READ_ERRORS) as exc:
+            raise CheckpointError(f"The uploaded checkpoint cannot be used: {_one_line(exc)}. "
+                                  f"Upload a zip downloaded from the Models page of a working "
+                                  f"checkpoint.") from None
+        finally:
+            if scratch is not None and scratch.exists():
+                shutil.rmtree(scratch, ignore_errors=True)
+    return read_info(folder / final)
+
+
+def _upload_members(archive: zipfile.ZipFile,
+                    limit: int) -> tuple[str | None, dict[str, zipfile.ZipInfo]]:
+    """(the one top-level folder or None, checkpoint file name -> entry), or CheckpointError.
+
+    Only the zip's directory is read; declared sizes are trusted here because zipfile
+    stops reading an entry at its declared size (and checks its CRC).
+    """
+    def refuse(why: str) -> CheckpointError:
+        return CheckpointError(f"The upload is refused: {why}. A checkpoint zip holds only "
+                               f"{', '.join(CHECKPOINT_FILES)}, optionally inside one folder.")
+
+    folders: set[str | None] = set()
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in archive.infolist():
+        parts = info.filename.removesuffix("/").split("/")
+        if (info.filename.startswith("/") or "\\" in info.filename or ":" in info.filename
+                or any(part in ("", ".", "..") for part in parts)):
+            raise refuse(f"it holds the unsafe path {info.filename!r}")
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise refuse(f"it holds a link, {info.filename!r}")
+        if info.is_dir():
+            if len(parts) > 1:
+                raise refuse(f"it holds a nested folder {info.filename!r}")
+            folders.add(parts[0])
+            continue
+        if len(parts) > 2 or parts[-1] not in CHECKPOINT_FILES:
+            raise refuse(f"it holds {info.filename!r}")
+        if parts[-1] in members:
+            raise refuse(f"it holds {parts[-1]} twice")
+        folders.add(parts[0] if len(parts) == 2 else None)
+        members[parts[-1]] = info
+    if len(folders) > 1:
+        raise refuse("its files are spread over several folders")
+    unpacked = sum(info.file_size for info in members.values())
+    if unpacked > limit:
+        raise refuse(f"it would unpack to {unpacked / 2**20:.0f} MB, more than the "
+                     f"{limit / 2**20:.0f} MB allowed")
+    return (folders.pop() if folders else None), members
+
+
+def _unique_name(folder: Path, wanted: str) -> str:
+    """`wanted`, or `wanted-2`, `wanted-3`, ... : the first not taken in `folder`."""
+    candidate, n = wanted, 2
+    while (folder / candidate).exists():
+        suffix = f"-{n}"
+        candidate, n = wanted[:64 - len(suffix)] + suffix, n + 1
+    return candidate

@@ -1,0 +1,181 @@
+"""Turning image batches into pictures: grids, PNG files and animated GIFs.
+
+Everywhere else in ganlib an image batch is float32 (N, 28, 28, 1) in [-1, 1], the range of
+the generator's tanh. This is the one place where it becomes uint8 pixels, so the mapping
+(-1 -> 0 black, 1 -> 255 white) is defined once. Pictures are enlarged by repeating pixels
+(nearest neighbour), never smoothed: a 28x28 digit on a projector should show its pixels.
+
+Bad arguments raise `ConfigError` with a message saying what is allowed. This module needs
+only numpy and Pillow.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ganlib.errors import ConfigError
+
+# The separator between the images of a grid: mid-grey, distinct from both black
+# background and white strokes.
+SEPARATOR = 128
+# Browsers show a GIF frame delay under 20 ms as 100 ms, so faster animations play slower.
+MAX_FPS = 50.0
+# A GIF frame delay is a 16-bit count of 1/100 s; keep well inside it.
+MAX_HOLD_SECONDS = 600.0
+PICTURE_SUFFIXES: tuple[str, ...] = (".png", ".gif")
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    """Image batch -> (N, H, W) uint8 pixels.
+
+    Float images in [-1, 1] map linearly to 0 .. 255 (-1 -> 0, 0 -> 128, 1 -> 255), rounded
+    to the nearest value; values outside [-1, 1] are clipped, and NaN (from a diverged
+    generator) shows as black. uint8 images are already pixels and are kept as they are.
+    Accepts (N, H, W, 1) or (N, H, W).
+    """
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]                                  # (N, H, W, 1) -> (N, H, W)
+    if images.ndim != 3:
+        raise ConfigError(f"Expected a batch of grey images of shape (N, H, W, 1) or (N, H, W) "
+                          f"(got shape {images.shape}); for one image, pass images[None].")
+    if images.dtype == np.uint8:
+        return images
+    if not np.issubdtype(images.dtype, np.floating):
+        raise ConfigError(f"Expected float images in [-1, 1] or uint8 pixels "
+                          f"(got dtype {images.dtype}).")
+    scaled = (np.nan_to_num(images, nan=-1.0) + 1.0) * 127.5     # [-1, 1] -> [0, 255]
+    return np.rint(np.clip(scaled, 0.0, 255.0)).astype(np.uint8)
+
+
+def image_grid(images: np.ndarray, cols: int | None = None, pad: int = 2,
+               scale: int = 1) -> np.ndarray:
+    """One (H, W) uint8 picture of a batch: `cols` images per row, filled row by row.
+
+    `cols` defaults to a near-square layout, ceil(sqrt(N)). Each image is first enlarged
+    `scale` times (every pixel repeated, crisp on a projector); then `pad` picture pixels of
+    mid-grey separate neighbouring images (there is no border around the outside). Cells
+    left over in the last row are mid-grey too. So for N images of h x w, with
+    rows = ceil(N / cols), the picture is
+    (rows * h * scale + (rows - 1) * pad, cols * w * scale + (cols - 1) * pad).
+    Accepts what `to_uint8` accepts: float [-1, 1] batches or uint8 batches.
+    """
+    pixels = to_uint8(images)                                    # (N, h, w)
+    n = len(pixels)
+    if n == 0:
+        raise ConfigError("There are no images to draw: the batch is empty. "
+                          "Generate or load at least one image first.")
+    if cols is None:
+        cols = math.ceil(math.sqrt(n))
+    for name, value, minimum in (("cols", cols, 1), ("pad", pad, 0), ("scale", scale, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+            raise ConfigError(f"{name} must be a whole number of at least {minimum} "
+                              f"(got {value!r}).")
+    pixels = pixels.repeat(scale, axis=1).repeat(scale, axis=2)  # (N, h * scale, w * scale)
+    _, h, w = pixels.shape
+    rows = math.ceil(n / cols)
+    picture = np.full((rows * h + (rows - 1) * pad, cols * w + (cols - 1) * pad),
+                      SEPARATOR, dtype=np.uint8)
+    for i, image in enumerate(pixels):
+        top, left = (i // cols) * (h + pad), (i % cols) * (w + pad)
+        picture[top: top + h, left: left + w] = image
+    return picture
+
+
+def png_bytes(picture: np.ndarray) -> bytes:
+    """The PNG file of one (H, W) grey or (H, W, 3) RGB uint8 picture."""
+    buffer = io.BytesIO()
+    _as_image(picture).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def gif_bytes(frames: Sequence[np.ndarray], fps: float = 10.0, boomerang: bool = False,
+              hold_last: float = 0.0) -> bytes:
+    """An animated GIF that loops forever: each frame a (H, W) or (H, W, 3) uint8 picture.
+
+    `fps` frames per second, at most 50 (browsers slow faster GIFs down to 10 fps). GIF
+    delays count hundredths of a second, so 1 / fps is rounded to that.
+    `boomerang` plays the frames forward then backward without showing the end frames
+    twice: frames 0, 1, ..., n-1, n-2, ..., 1, and the loop starts again at 0.
+    `hold_last` pauses that many seconds longer on frames[-1] (the turning point of a
+    boomerang), so the viewer can take in where the animation arrives.
+    Identical consecutive frames are stored as one longer frame (Pillow's encoder does this;
+    the animation looks the same).
+    """
+    pictures = [np.asarray(frame) for frame in frames]
+    if not pictures:
+        raise ConfigError("A GIF needs at least one frame; the sequence of frames is empty.")
+    images = [_as_image(picture) for picture in pictures]
+    shapes = {picture.shape for picture in pictures}
+    if len(shapes) > 1:
+        raise ConfigError(f"All frames of a GIF must have the same shape (got "
+                          f"{', '.join(map(str, sorted(shapes)))}); draw them with the same "
+                          f"grid settings.")
+    if (isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating))
+            or not 0 < fps <= MAX_FPS):
+        raise ConfigError(f"fps must be a number above 0 and at most {MAX_FPS:g} "
+                          f"(got {fps!r}); browsers slow faster GIFs down.")
+    if (isinstance(hold_last, bool)
+            or not isinstance(hold_last, (int, float, np.integer, np.floating))
+            or not 0 <= hold_last <= MAX_HOLD_SECONDS):
+        raise ConfigError(f"hold_last must be a number of seconds from 0 to "
+                          f"{MAX_HOLD_SECONDS:g} (got {hold_last!r}).")
+    frame_ms = 1000.0 / fps
+    durations = [frame_ms] * len(images)
+    durations[-1] += 1000.0 * hold_last
+    if boomerang:
+        images += images[-2:0:-1]                                # n-2 .. 1: no repeated ends
+        durations += durations[-2:0:-1]
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:],
+                   duration=[round(d) for d in durations], loop=0)
+    return buffer.getvalue()
+
+
+def save_picture(path: str | Path, picture_or_frames: np.ndarray | Sequence[np.ndarray],
+                 fps: float = 10.0, *, boomerang: bool = False,
+                 hold_last: float = 0.0) -> Path:
+    """Write a .png (one picture) or a .gif (a sequence of frames), chosen by the suffix.
+
+    For a .gif, `picture_or_frames` is a list of pictures or an array with frames along its
+    first axis, and `fps`, `boomerang` and `hold_last` are passed to `gif_bytes`. Missing
+    parent folders are created. Returns the path written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in PICTURE_SUFFIXES:
+        raise ConfigError(f"Cannot save a picture as {path.name!r}: the file name must end in "
+                          f"{' or '.join(PICTURE_SUFFIXES)}.")
+    if suffix == ".png":
+        if not isinstance(picture_or_frames, np.ndarray):
+            raise ConfigError("A .png holds one picture (an array); to save a sequence of "
+                              "frames, use a file name ending in .gif.")
+        data = png_bytes(picture_or_frames)
+    else:
+        if isinstance(picture_or_frames, np.ndarray) and picture_or_frames.ndim < 3:
+            raise ConfigError("A .gif holds a sequence of frames; to save one picture, "
+                              "use a file name ending in .png.")
+        data = gif_bytes(list(picture_or_frames), fps=fps, boomerang=boomerang,
+                         hold_last=hold_last)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _as_image(picture: np.ndarray) -> Image.Image:
+    """A Pillow image of a (H, W) grey or (H, W, 3) RGB uint8 picture."""
+    picture = np.asarray(picture)
+    if picture.dtype != np.uint8 or not (
+            picture.ndim == 2 or (picture.ndim == 3 and picture.shape[2] == 3)):
+        raise ConfigError(f"A picture must be a uint8 array of shape (H, W) or (H, W, 3) "
+                          f"(got {picture.dtype} of shape {picture.shape}); make one from an "
+                          f"image batch with image_grid.")
+    if picture.shape[0] == 0 or picture.shape[1] == 0:
+        raise ConfigError(f"A picture must have at least one pixel (got shape {picture.shape}).")
+    return Image.fromarray(picture)                              # uint8: "L" or "RGB"

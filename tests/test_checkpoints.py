@@ -1,0 +1,463 @@
+"""Checkpoints: round trips, atomic saves, broken folders reported, uploads checked."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+import warnings
+import zipfile
+from datetime import timezone
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from keras import layers
+from PIL import Image
+
+import ganlib.checkpoints as checkpoints
+from ganlib.checkpoints import (
+    checkpoint_root,
+    delete_checkpoint,
+    export_zip,
+    import_zip,
+    list_checkpoints,
+    load_checkpoint,
+    read_info,
+    rename_checkpoint,
+    save_checkpoint,
+    valid_name,
+)
+from ganlib.config import make_config
+from ganlib.errors import CheckpointError
+
+CONFIG = make_config("gan", "quick")                 # latent_dim 64
+Z = np.random.default_rng(0).standard_normal((3, 64)).astype("float32")
+HISTORY = {"step": np.arange(1, 6), "d_loss": np.linspace(0.7, 0.5, 5)}
+PREVIEW = np.random.default_rng(1).integers(0, 256, (30, 44), dtype=np.uint8)
+OPTIMIZERS = {"d_optimizer": [np.array(12, np.int64), np.ones((2, 3), np.float32)],
+              "g_optimizer": [np.full(4, 0.5, np.float32)]}
+
+
+@pytest.fixture(scope="module")
+def nets() -> tuple[keras.Model, keras.Model]:
+    """A tiny generator (N, 64) -> (N, 28, 28, 1) and critic (N, 28, 28, 1) -> (N, 1)."""
+    keras.utils.set_random_seed(0)
+    generator = keras.Sequential([keras.Input((64,)), layers.Dense(7 * 7, activation="tanh"),
+                                  layers.Reshape((7, 7, 1)), layers.UpSampling2D(4)])
+    critic = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(2, 4, strides=4),
+                               layers.Flatten(), layers.Dense(1)])
+    return generator, critic
+
+
+@pytest.fixture
+def root(tmp_path) -> Path:
+    return tmp_path / "ck"
+
+
+@pytest.fixture
+def save(nets, root):
+    """save(name, **overrides): a complete checkpoint under `root`."""
+    def save(name: str = "demo", **overrides):
+        values = dict(generator=nets[0], critic=nets[1], config=CONFIG, step=5,
+                      history=HISTORY, preview=PREVIEW, elapsed_s=12.5,
+                      metrics={"d_loss": 0.5, "g_loss": 1.25}, optimizer_state=OPTIMIZERS,
+                      root=root)
+        values.update(overrides)
+        return save_checkpoint(name, **values)
+    return save
+
+
+def outputs(model: keras.Model, z: np.ndarray = Z) -> np.ndarray:
+    return np.asarray(model(z, training=False))
+
+
+def entries(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir())
+
+
+# --- round trip ----------------------------------------------------------------------------
+
+def test_round_trip_preserves_networks_and_metadata(nets, save, root):
+    saved = save("demo", dataset_notice="Offline: using the bundled digits.")
+    assert entries(root / "demo") == sorted(checkpoints.CHECKPOINT_FILES)
+
+    loaded = load_checkpoint("demo", root)
+    np.testing.assert_array_equal(outputs(loaded.generator), outputs(nets[0]))
+    np.testing.assert_array_equal(outputs(loaded.critic, outputs(nets[0])),
+                                  outputs(nets[1], outputs(nets[0])))
+    info = loaded.info
+    assert info == saved == read_info(root / "demo")
+    assert (info.name, info.step, info.elapsed_s, info.algorithm) == ("demo", 5, 12.5, "gan")
+    assert info.config == CONFIG
+    assert info.metrics == {"d_loss": 0.5, "g_loss": 1.25}
+    assert info.dataset_notice == "Offline: using the bundled digits."
+    assert info.created.tzinfo == timezone.utc
+    assert info.size_bytes == sum(p.stat().st_size for p in (root / "demo").iterdir())
+    np.testing.assert_array_equal(np.asarray(Image.open(info.preview_png)), PREVIEW)
+
+    assert set(loaded.history) == {"step", "d_loss"}
+    for key, column in HISTORY.items():
+        assert loaded.history[key].dtype == np.float64
+        np.testing.assert_array_equal(loaded.history[key], column)
+    assert set(loaded.optimizer_state) == set(OPTIMIZERS)
+    for key, values in OPTIMIZERS.items():
+        assert len(loaded.optimizer_state[key]) == len(values)
+        for got, want in zip(loaded.optimizer_state[key], values):
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+
+
+def test_minimal_checkpoint_and_generator_only_load(nets, save, root):
+    save("bare", history=None, preview=None, metrics=None, optimizer_state=None)
+    loaded = load_checkpoint("bare", root, with_critic=False)
+    assert loaded.critic is None
+    assert loaded.history == {} and loaded.optimizer_state == {}
+    assert loaded.info.preview_png is None and loaded.info.metrics == {}
+    np.testing.assert_array_equal(outputs(loaded.generator), outputs(nets[0]))
+
+
+def test_root_comes_from_argument_then_environment_then_repository(monkeypatch, tmp_path):
+    # conftest points GANLIB_CHECKPOINTS at a temporary folder.
+    assert checkpoint_root() == tmp_path / "checkpoints"
+    assert checkpoint_root(tmp_path / "elsewhere") == tmp_path / "elsewhere"
+    monkeypatch.delenv("GANLIB_CHECKPOINTS")
+    assert checkpoint_root() == Path(checkpoints.__file__).resolve().parent.parent / "checkpoints"
+
+
+def test_default_root_is_used_by_name(save):
+    save("by-env", root=None)
+    assert [info.name for info in list_checkpoints()[0]] == ["by-env"]
+    assert load_checkpoint("by-env").info.path == checkpoint_root() / "by-env"
+
+
+# --- listing and broken checkpoints --------------------------------------------------------
+
+def test_list_is_newest_first_and_reports_broken_folders(save, root):
+    for name in ("first", "second", "third"):
+        save(name)
+    (root / "junk").mkdir()
+    (root / "bad name").mkdir()
+    (root / ".tmp-first-abc").mkdir()            # a save in progress: not listed
+    (root / "README.md").write_text("not a checkpoint")
+
+    good, problems = list_checkpoints(root)
+    assert [info.name for info in good] == ["third", "second", "first"]
+    assert len(problems) == 2
+    assert any("'junk'" in p and "missing" in p and "Delete it" in p for p in problems)
+    assert any("bad name" in p and "rename it" in p for p in problems)
+    assert all("\n" not in p for p in problems)
+    assert list_checkpoints(root / "nothing-here") == ([], [])
+
+
+def test_truncated_generator_is_a_clear_error_and_listed_as_a_problem(save, root):
+    save("cut")
+    model = root / "cut" / "generator.keras"
+    model.write_bytes(model.read_bytes()[: model.stat().st_size // 2])
+
+    for read in (read_info, load_checkpoint):
+        with pytest.raises(CheckpointError) as err:
+            read("cut", root)
+        message = str(err.value)
+        assert "'cut'" in message and "generator.keras is truncated" in message
+        assert "Delete it or save it again" in message
+    good, problems = list_checkpoints(root)
+    assert good == [] and len(problems) == 1 and "generator.keras" in problems[0]
+
+
+def test_garbage_inside_a_model_file_fails_on_load_not_with_a_raw_error(save, root):
+    save("garbage")
+    with zipfile.ZipFile(root / "garbage" / "critic.keras", "w") as archive:
+        archive.writestr("config.json", "{not json")
+        archive.writestr("model.weights.h5", b"\x00" * 100)
+    read_info("garbage", root)                    # the zip's directory is fine
+    assert load_checkpoint("garbage", root, with_critic=False).critic is None
+    with pytest.raises(CheckpointError, match="critic.keras cannot be loaded in safe mode"):
+        load_checkpoint("garbage", root)
+
+
+def edit_json(path: Path, change) -> None:
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("damage, expected", [
+    (lambda p: (p / "meta.json").write_text("{not json"), "meta.json is not valid JSON"),
+    (lambda p: (p / "meta.json").write_bytes(b"\xff\xfe"), "meta.json is not valid JSON"),
+    (lambda p: (p / "config.json").write_text("[1, 2"), "config.json is not valid JSON"),
+    (lambda p: edit_json(p / "config.json", lambda d: d.update(latent_dim=-1)),
+     "config.json is not a valid configuration"),
+    (lambda p: edit_json(p / "config.json", lambda d: d.update(colour="red")),
+     "config.json is not a valid configuration"),
+    (lambda p: edit_json(p / "meta.json", lambda d: d.update(format=99)), "format 99"),
+    (lambda p: edit_json(p / "meta.json", lambda d: d.pop("step")), "meta.json has a missing"),
+    (lambda p: edit_json(p / "meta.json", lambda d: d.update(created=5)),
+     "meta.json has a missing"),
+    (lambda p: (p / "critic.keras").unlink(), "critic.keras is missing"),
+    (lambda p: (p / "history.npz").write_bytes(b"PK\x03\x04 nonsense"), "history.npz is truncated"),
+    (lambda p: (p / "optimizers.npz").write_bytes(b""), "optimizers.npz is truncated"),
+])
+def test_damaged_checkpoints_raise_checkpoint_errors(save, root, damage, expected):
+    save("broken")
+    damage(root / "broken")
+    with pytest.raises(CheckpointError) as err:
+        load_checkpoint("broken", root)
+    assert expected in str(err.value)
+    assert "'broken'" in str(err.value) and "Delete it or save it again" in str(err.value)
+    assert len(list_checkpoints(root)[1]) == 1
+
+
+def test_a_generator_that_does_not_fit_its_configuration_is_refused_on_load(save, root):
+    save("misfit")
+    edit_json(root / "misfit" / "config.json", lambda d: d.update(latent_dim=32))
+    read_info("misfit", root)                     # metadata alone cannot tell
+    with pytest.raises(CheckpointError, match=r"the generator maps \(None, 64\) to "
+                                              r"\(None, 28, 28, 1\), but it must map \(None, 32\)"):
+        load_checkpoint("misfit", root)
+
+
+def test_damaged_history_columns_are_refused(save, root):
+    save("hist", history={"step": np.arange(3), "d_loss": np.arange(4)})
+    with pytest.raises(CheckpointError, match="history.npz does not hold columns"):
+        load_checkpoint("hist", root)
+
+
+def test_missing_checkpoint_says_so(root):
+    with pytest.raises(CheckpointError, match="There is no checkpoint 'ghost'"):
+        load_checkpoint("ghost", root)
+
+
+# --- atomic saves --------------------------------------------------------------------------
+
+def test_failed_save_keeps_the_previous_checkpoint_and_no_temp_folder(nets, save, root,
+                                                                      monkeypatch):
+    save("keep", step=1)
+    before = {p.name: p.read_bytes() for p in (root / "keep").iterdir()}
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(checkpoints.np, "savez", full_disk)
+    with pytest.raises(CheckpointError) as err:
+        save("keep", step=2)
+    assert "previous version is intact" in str(err.value)
+    assert "No space left on device" in str(err.value)
+    with pytest.raises(CheckpointError, match="Nothing was written"):
+        save("new", step=2)
+
+    assert entries(root) == ["keep"]
+    assert {p.name: p.read_bytes() for p in (root / "keep").iterdir()} == before
+    loaded = load_checkpoint("keep", root)
+    assert loaded.info.step == 1
+    np.testing.assert_array_equal(outputs(loaded.generator), outputs(nets[0]))
+
+
+def test_failed_swap_puts_the_previous_checkpoint_back(save, root, monkeypatch):
+    save("swap", step=1)
+    real_rename = os.rename
+    calls = []
+
+    def rename(src, dst):
+        calls.append((Path(src).name, Path(dst).name))
+        if len(calls) == 2:                       # old -> .old-... worked; tmp -> target fails
+            raise OSError("rename failed")
+        real_rename(src, dst)
+    with monkeypatch.context() as patch:
+        patch.setattr(checkpoints.os, "rename", rename)
+        with pytest.raises(CheckpointError, match="previous version is intact"):
+            save("swap", step=2)
+
+    assert calls[0][0] == "swap" and calls[0][1].startswith(".old-swap-")
+    assert calls[1][0].startswith(".tmp-swap-") and calls[1][1] == "swap"
+    assert entries(root) == ["swap"]
+    assert read_info("swap", root).step == 1
+
+
+def test_a_model_whose_save_raises_leaves_nothing_behind(nets, save, root, monkeypatch):
+    def broken_save(*args, **kwargs):
+        raise ValueError("cannot serialise")
+    monkeypatch.setattr(type(nets[1]), "save", broken_save)
+    with pytest.raises(CheckpointError, match="cannot serialise"):
+        save("never")
+    assert not root.exists() or entries(root) == []
+
+
+def test_overwrite(save, root):
+    save("same", step=1)
+    assert save("same", step=2).step == 2
+    with pytest.raises(CheckpointError, match="already exists"):
+        save("same", step=3, overwrite=False)
+    assert read_info("same", root).step == 2
+    assert entries(root) == ["same"]
+
+
+def test_save_refuses_a_generator_of_the_wrong_shape(nets, save, root):
+    with pytest.raises(CheckpointError, match="was not saved: the generator maps"):
+        save("wrong", config=make_config("gan", "quick", latent_dim=32))
+    with pytest.raises(CheckpointError, match="the critic takes"):
+        save("wrong", critic=nets[0])
+    assert not (root / "wrong").exists()
+
+
+# --- names, rename, delete -----------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["gan-quick-7", "a", "WGAN_GP.v2", "x" * 64])
+def test_valid_names(name):
+    assert valid_name(name) == name
+
+
+@pytest.mark.parametrize("name", ["", ".hidden", "..", "../x", "a/b", "a\\b", "x" * 65,
+                                  "with space", "café", None])
+def test_bad_names_are_refused_everywhere(save, root, name):
+    with pytest.raises(CheckpointError, match="not a valid checkpoint name"):
+        valid_name(name)
+    with pytest.raises(CheckpointError, match="not a valid checkpoint name"):
+        save(name)
+    assert not root.exists() or entries(root) == []
+
+
+def test_rename(save, root):
+    save("old")
+    save("other")
+    info = rename_checkpoint("old", "new", root)
+    assert info.name == "new" and info.path == root / "new"
+    assert entries(root) == ["new", "other"]
+    assert json.loads((root / "new" / "meta.json").read_text())["name"] == "new"
+    assert load_checkpoint("new", root).info.step == 5
+    with pytest.raises(CheckpointError, match="already exists"):
+        rename_checkpoint("new", "other", root)
+    with pytest.raises(CheckpointError, match="not a valid checkpoint name"):
+        rename_checkpoint("new", "../escape", root)
+    with pytest.raises(CheckpointError, match="There is no checkpoint 'old'"):
+        rename_checkpoint("old", "newer", root)
+    assert entries(root) == ["new", "other"]
+
+
+def test_delete(save, root):
+    save("gone")
+    save("stays")
+    delete_checkpoint("gone", root)
+    assert entries(root) == ["stays"]
+    with pytest.raises(CheckpointError, match="no checkpoint 'gone'"):
+        delete_checkpoint("gone", root)
+
+    (root / "broken").mkdir()                     # broken checkpoints can be deleted too
+    (root / "broken" / "meta.json").write_text("{")
+    delete_checkpoint(root / "broken")
+    (root / "stays" / "notes.txt").write_text("mine")
+    with pytest.raises(CheckpointError, match="not deleted: it holds notes.txt"):
+        delete_checkpoint("stays", root)
+    assert entries(root) == ["stays"]
+
+
+# --- zip export and import -----------------------------------------------------------------
+
+def test_export_then_import_round_trip(nets, save, root, tmp_path):
+    save("shared")
+    data = export_zip("shared", root)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert sorted(archive.namelist()) == sorted(f"shared/{f}"
+                                                    for f in checkpoints.CHECKPOINT_FILES)
+
+    info = import_zip(data, root)                  # the name is taken: made unique
+    assert info.name == "shared-2"
+    assert json.loads((root / "shared-2" / "meta.json").read_text())["name"] == "shared-2"
+    loaded = load_checkpoint("shared-2", root)
+    np.testing.assert_array_equal(outputs(loaded.generator), outputs(nets[0]))
+    assert loaded.info.config == CONFIG and loaded.info.metrics == read_info("shared", root).metrics
+
+    assert import_zip(data, root, name="chosen").name == "chosen"
+    assert import_zip(data, tmp_path / "fresh").name == "shared"
+    assert entries(root) == ["chosen", "shared", "shared-2"]
+
+
+def test_import_of_a_flat_zip_takes_the_name_from_meta(save, root, tmp_path):
+    save("flat")
+    flat = rezip(export_zip("flat", root), rename=lambda n: n.split("/")[-1])
+    assert import_zip(flat, tmp_path / "other").name == "flat"
+
+
+def rezip(data: bytes, *, replace: dict[str, bytes] | None = None,
+          add: dict[str, bytes] | None = None, rename=lambda name: name) -> bytes:
+    """A copy of a checkpoint zip with some entries' contents replaced or entries added."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target, warnings.catch_warnings():
+        warnings.simplefilter("ignore")            # duplicate names warn
+        for name in source.namelist():
+            file = name.split("/")[-1]
+            target.writestr(rename(name), (replace or {}).get(file, source.read(name)))
+        for name, content in (add or {}).items():
+            target.writestr(name, content)
+    return buffer.getvalue()
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def compressed_zeros(size: int) -> bytes:
+    """A valid .npz that is small on disk and `size` bytes unpacked: a zip bomb inside."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, step=np.zeros(size // 8))
+    return buffer.getvalue()
+
+
+def with_symlink(data: bytes) -> bytes:
+    buffer = io.BytesIO(data)
+    with zipfile.ZipFile(buffer, "a") as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore")            # the duplicate name warns
+        link = zipfile.ZipInfo("shared/preview.png")
+        link.create_system = 3
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, "/etc/passwd")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("make_upload, max_bytes, expected", [
+    (lambda d: b"just some text", None, "not a zip file"),
+    (lambda d: d, "smaller", "more than the"),
+    (lambda d: rezip(d, add={"shared/evil.py": b"import os"}), None, "'shared/evil.py'"),
+    (lambda d: rezip(d, add={"../meta.json": b"{}"}), None, "unsafe path '../meta.json'"),
+    (lambda d: rezip(d, add={"/abs/meta.json": b"{}"}), None, "unsafe path"),
+    (lambda d: rezip(d, rename=lambda n: n.replace("shared/", "shared/../")), None, "unsafe path"),
+    (lambda d: rezip(d, add={"shared/meta.json": b"{}"}), None, "meta.json twice"),
+    (lambda d: rezip(d, rename=lambda n: n if "keras" in n else "other/" + n.split("/")[1]),
+     None, "several folders"),
+    (with_symlink, None, "a link"),
+    (lambda d: rezip(d, replace={"history.npz": bytes(20 * 2**20)}), "exact", "unpack to"),
+    (lambda d: rezip(d, replace={"history.npz": compressed_zeros(20 * 2**20)}), "exact",
+     "its model and array files unpack to"),
+    (lambda d: rezip(d, replace={"generator.keras": os.urandom(3000)}), None,
+     "generator.keras is truncated"),
+    (lambda d: rezip(d, replace={"critic.keras": zip_bytes({"metadata.json": b"{}"})}), None,
+     "critic.keras is not a complete Keras model file"),
+    (lambda d: rezip(d, replace={"config.json": b'{"algorithm": "vae"}'}), None,
+     "config.json is not a valid configuration"),
+])
+def test_import_refuses_bad_uploads(save, root, tmp_path, make_upload, max_bytes, expected):
+    save("shared")
+    upload = make_upload(export_zip("shared", root))
+    limit = {None: 50 * 2**20, "smaller": len(upload) - 1, "exact": len(upload)}[max_bytes]
+    target = tmp_path / "uploads"
+    with pytest.raises(CheckpointError) as err:
+        import_zip(upload, target, max_bytes=limit)
+    assert expected in str(err.value)
+    assert not target.exists() or entries(target) == []      # nothing left, not even temp
+
+
+def test_import_refuses_an_unsafe_keras_file(save, root, tmp_path):
+    """A Lambda layer would run code on load: safe mode refuses it, and so do we."""
+    risky = keras.Sequential([keras.Input((64,)), layers.Dense(49),
+                              layers.Lambda(lambda x: x * 2), layers.Reshape((7, 7, 1)),
+                              layers.UpSampling2D(4)])
+    save("risky", generator=risky)
+    with pytest.raises(CheckpointError, match="generator.keras cannot be loaded in safe mode"):
+        import_zip(export_zip("risky", root), tmp_path / "uploads")
+    assert entries(tmp_path / "uploads") == []

@@ -1,0 +1,184 @@
+"""ganlib.latent: seeded vectors, interpolation paths and principal directions."""
+
+import numpy as np
+import pytest
+
+from ganlib.errors import ConfigError
+from ganlib.latent import (interpolation_path, latent_vectors, lerp, neighbours,
+                           principal_directions, slerp)
+
+
+def norms(path: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(path.astype(np.float64), axis=1)
+
+
+# --- latent_vectors -------------------------------------------------------------------------
+
+def test_latent_vectors_are_seeded_float32_gaussians():
+    z = latent_vectors(7, 2000, 16)
+    assert z.shape == (2000, 16) and z.dtype == np.float32
+    np.testing.assert_array_equal(z, latent_vectors(7, 2000, 16))
+    assert not np.array_equal(z, latent_vectors(8, 2000, 16))
+    assert abs(z.mean()) < 0.02 and abs(z.std() - 1.0) < 0.02
+
+
+def test_latent_vectors_row_does_not_depend_on_n():
+    many = latent_vectors(42, 16, 64)
+    np.testing.assert_array_equal(latent_vectors(42, 1, 64)[0], many[0])
+    np.testing.assert_array_equal(latent_vectors(42, 5, 64), many[:5])
+
+
+# --- lerp and slerp -------------------------------------------------------------------------
+
+def test_lerp_endpoints_exact_and_even_spacing():
+    z0, z1 = latent_vectors(1, 2, 10)
+    path = lerp(z0, z1, 5)
+    assert path.shape == (5, 10) and path.dtype == np.float32
+    np.testing.assert_array_equal(path[0], z0)
+    np.testing.assert_array_equal(path[-1], z1)
+    np.testing.assert_allclose(path[2], (z0 + z1) / 2, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(np.diff(path, axis=0), np.tile((z1 - z0) / 4, (4, 1)),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_slerp_endpoints_exact_and_on_a_great_circle():
+    z0, z1 = latent_vectors(2, 2, 100)
+    path = slerp(z0, z1, 9)
+    assert path.shape == (9, 100) and path.dtype == np.float32
+    np.testing.assert_array_equal(path[0], z0)
+    np.testing.assert_array_equal(path[-1], z1)
+    # Every point lies in the plane of z0 and z1 ...
+    basis, _ = np.linalg.qr(np.stack([z0, z1]).astype(np.float64).T)   # (100, 2)
+    residual = path - (path @ basis) @ basis.T
+    assert np.abs(residual).max() < 1e-4
+    # ... and the direction turns by equal angles.
+    unit = path / norms(path)[:, None]
+    angles = np.arccos(np.clip(np.sum(unit[:-1] * unit[1:], axis=1), -1, 1))
+    np.testing.assert_allclose(angles, angles[0], rtol=1e-3)
+
+
+def test_slerp_keeps_norms_between_endpoints_where_lerp_collapses():
+    z0, z1 = latent_vectors(3, 2, 100)
+    n0, n1 = norms(np.stack([z0, z1]))
+    spherical, straight = norms(slerp(z0, z1, 11)), norms(lerp(z0, z1, 11))
+    # slerp: norms go linearly from |z0| to |z1|.
+    np.testing.assert_allclose(spherical, np.linspace(n0, n1, 11), rtol=1e-5)
+    assert np.all(spherical >= min(n0, n1) - 1e-4) and np.all(spherical <= max(n0, n1) + 1e-4)
+    # lerp: two independent samples are nearly orthogonal, so the midpoint has norm about
+    # sqrt(d / 2) ~ 7, far inside the shell of radius sqrt(d) = 10 the generator was trained on.
+    assert straight[5] < 0.8 * min(n0, n1)
+
+
+def test_slerp_parallel_vectors_fall_back_to_lerp():
+    z = latent_vectors(4, 1, 20)[0]
+    np.testing.assert_allclose(slerp(z, 3 * z, 6), lerp(z, 3 * z, 6), rtol=1e-6, atol=1e-6)
+    zero = np.zeros(20, np.float32)
+    np.testing.assert_array_equal(slerp(zero, z, 6), lerp(zero, z, 6))
+
+
+def test_slerp_antiparallel_turns_through_a_fixed_perpendicular():
+    z = latent_vectors(5, 1, 20)[0]
+    path = slerp(z, -2 * z, 5)
+    np.testing.assert_array_equal(path[0], z)
+    np.testing.assert_array_equal(path[-1], -2 * z)
+    # Never through the origin: norms go linearly from |z| to 2 |z|.
+    np.testing.assert_allclose(norms(path), np.linspace(1, 2, 5) * norms(z[None])[0], rtol=1e-5)
+    # Halfway round, the direction is perpendicular to z; the same every time.
+    assert abs(path[2] @ z) < 1e-3 * norms(path[2:3])[0] * norms(z[None])[0]
+    np.testing.assert_array_equal(path, slerp(z, -2 * z, 5))
+
+
+def test_slerp_nearly_antiparallel_follows_the_real_arc():
+    z0 = np.array([1.0, 0.0, 0.0], np.float32)
+    z1 = np.array([-1.0, 0.01, 0.0], np.float32)
+    mid = slerp(z0, z1, 3)[1]
+    np.testing.assert_allclose(mid / np.linalg.norm(mid), [0, 1, 0], atol=1e-2)
+
+
+# --- interpolation_path ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["linear", "spherical"])
+def test_path_passes_through_every_point_once(method):
+    points = latent_vectors(6, 4, 30)
+    path = interpolation_path(points, 5, method=method)
+    assert path.shape == (3 * 4 + 1, 30) and path.dtype == np.float32
+    for i, point in enumerate(points):
+        np.testing.assert_array_equal(path[i * 4], point)
+    # No duplicated joints: no two consecutive rows are equal.
+    assert np.all(np.abs(np.diff(path, axis=0)).max(axis=1) > 0)
+    step = slerp if method == "spherical" else lerp
+    np.testing.assert_array_equal(path[4:9], step(points[1], points[2], 5))
+
+
+# --- principal_directions -------------------------------------------------------------------
+
+def test_principal_directions_orthonormal_sorted_and_find_the_dominant_direction():
+    rng = np.random.default_rng(0)
+    latent_dim, units = 12, 40
+    dominant = rng.standard_normal(latent_dim)
+    dominant /= np.linalg.norm(dominant)
+    # A small random kernel plus a strong rank-one part: moving z along `dominant` changes
+    # every unit a lot, any other direction only a little.
+    kernel = 0.1 * rng.standard_normal((latent_dim, units)) + 5.0 * np.outer(
+        dominant, rng.standard_normal(units)).astype(np.float32)
+    directions = principal_directions(kernel, 5)
+    assert directions.shape == (5, latent_dim) and directions.dtype == np.float32
+    np.testing.assert_allclose(directions @ directions.T, np.eye(5), atol=1e-5)
+    assert abs(directions[0] @ dominant) > 0.999
+    # Sorted: each direction changes the first layer at least as much as the next.
+    gains = np.linalg.norm(directions @ kernel, axis=1)
+    assert np.all(np.diff(gains) <= 1e-5)
+    # Signs are normalised: the largest-magnitude component of each row is positive.
+    rows = np.arange(5)
+    assert np.all(directions[rows, np.abs(directions).argmax(axis=1)] > 0)
+    np.testing.assert_allclose(principal_directions(-kernel, 5), directions, atol=1e-5)
+
+
+# --- neighbours ------------------------------------------------------------------------------
+
+def test_neighbours_start_at_z_and_spread_by_radius():
+    z = latent_vectors(9, 1, 50)[0]
+    cloud = neighbours(z, 200, 0.3, seed=1)
+    assert cloud.shape == (200, 50) and cloud.dtype == np.float32
+    np.testing.assert_array_equal(cloud[0], z)
+    assert abs((cloud[1:] - z).std() - 0.3) < 0.01
+    np.testing.assert_array_equal(neighbours(z, 5, 0.3, seed=1), cloud[:5])
+    assert not np.array_equal(neighbours(z, 5, 0.3, seed=2), cloud[:5])
+
+
+# --- bad arguments ---------------------------------------------------------------------------
+
+Z = np.ones(4, np.float32)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: latent_vectors(-1, 2, 4),
+    lambda: latent_vectors(0, 0, 4),
+    lambda: latent_vectors(0, 2, 0),
+    lambda: latent_vectors(1.5, 2, 4),
+    lambda: latent_vectors(True, 2, 4),
+    lambda: lerp(Z, Z, 1),
+    lambda: lerp(Z, np.ones(5), 3),
+    lambda: lerp(Z[None], Z[None], 3),
+    lambda: lerp(Z, np.array([1, np.nan, 0, 0]), 3),
+    lambda: lerp(Z, "abcd", 3),
+    lambda: slerp(Z, Z, 0),
+    lambda: slerp(Z, np.ones(3), 3),
+    lambda: interpolation_path(np.ones((1, 4)), 3),
+    lambda: interpolation_path(Z, 3),
+    lambda: interpolation_path(np.ones((3, 4)), 1),
+    lambda: interpolation_path(np.ones((3, 4)), 3, method="cubic"),
+    lambda: principal_directions(np.ones((4, 8)), 5),
+    lambda: principal_directions(np.ones((4, 3)), 4),
+    lambda: principal_directions(np.ones((4, 8)), 0),
+    lambda: principal_directions(np.ones(4), 1),
+    lambda: principal_directions(np.full((4, 8), np.inf), 1),
+    lambda: neighbours(Z, 0, 0.1, 0),
+    lambda: neighbours(Z, 3, -0.1, 0),
+    lambda: neighbours(Z, 3, float("nan"), 0),
+    lambda: neighbours(Z, 3, 0.1, -1),
+    lambda: neighbours(Z[None], 3, 0.1, 0),
+])
+def test_bad_arguments_raise_config_error(call):
+    with pytest.raises(ConfigError, match=r"must|contains"):
+        call()
