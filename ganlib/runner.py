@@ -290,7 +290,8 @@ class TrainingRun:
                 name, generator=self.model.generator, critic=self.model.discriminator,
                 config=self.config, step=snap.step, history=snap.history, preview=preview,
                 elapsed_s=snap.elapsed_s, metrics=metrics,
-                optimizer_state=self._optimizer_state(), root=root, overwrite=overwrite)
+                optimizer_state=self._optimizer_state(), dataset_notice=self.dataset.notice,
+                root=root, overwrite=overwrite)
             with self._cond:
                 self._saved_as = info.name
             return info

@@ -120,3 +120,28 @@ def test_max_seconds_ends_the_run(tiny_dataset, tiny_config):
     assert run.wait(60)
     assert run.snapshot().status == "finished"
     assert "time limit" in run.snapshot().message
+
+
+def test_save_then_resume_continues_from_the_saved_step(tiny_dataset, tiny_config):
+    from ganlib.checkpoints import load_checkpoint
+    from ganlib.runner import ResumeState
+
+    run = started(TrainingRun(tiny_config("wgan", steps=3), dataset=tiny_dataset))
+    assert run.wait(60)
+    info = run.save("resumable")
+    assert info.step == 3 and run.snapshot().saved_as == "resumable"
+    checkpoint = load_checkpoint("resumable")
+    resumed = started(TrainingRun(checkpoint.info.config.replace(steps=5), dataset=tiny_dataset,
+                                  resume=ResumeState.from_checkpoint(checkpoint)), paused=True)
+    # Before any new step the resumed generator is the saved one.
+    _, weights = resumed.generator_weights()
+    for a, b in zip(weights, checkpoint.generator.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    resumed.resume()
+    assert resumed.wait(60)
+    snap = resumed.snapshot()
+    assert (snap.status, snap.step) == ("finished", 5)
+    assert list(snap.history["step"]) == [1, 2, 3, 4, 5]
+    # The optimisers went on from their saved state rather than from scratch.
+    assert int(resumed.model.d_optimizer.iterations.numpy()) > int(
+        checkpoint.optimizer_state["d_optimizer"][0])
