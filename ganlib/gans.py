@@ -66,6 +66,11 @@ class AdversarialModel(keras.Model):
         """One generator update alone (the 2D playground's "train G" button)."""
         return self._compiled("g_update")()
 
+    def trace(self, dataset: tf.Tensor) -> None:
+        """Build the step's graph without running it, so the first real step is not slow
+        (a run's clock and its steps/s then measure training, not tracing)."""
+        self._compiled("_train_step").get_concrete_function(dataset)
+
     def _compiled(self, name: str):
         if name not in self._compiled_steps:
             self._compiled_steps[name] = tf.function(getattr(self, name), reduce_retracing=True)

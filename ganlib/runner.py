@@ -223,6 +223,8 @@ class TrainingRun:
         """Stop after the current step and wait for the thread to end."""
         with self._cond:
             self._stop = True
+            if self._status == "created" and self._thread.ident is None:
+                self._status, self._message = "stopped", "Stopped before it started."
             self._cond.notify_all()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
@@ -318,6 +320,7 @@ class TrainingRun:
         self.model = build_gan(self.config)
         self._data = tf.constant(self.dataset.images)
         self._noise = tf.constant(self.fixed_noise)
+        self.model.trace(self._data)
         if self._resume:
             self.model.generator.set_weights(self._resume.generator_weights)
             self.model.discriminator.set_weights(self._resume.critic_weights)
