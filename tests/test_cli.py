@@ -203,3 +203,20 @@ def test_python_m_ganlib_help_runs_without_tensorflow():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "train" in result.stdout and "interpolate" in result.stdout
     assert "ganlib.cli" in result.stderr and "tensorflow" not in result.stderr
+
+
+def test_evaluate_scores_a_checkpoint_against_the_real_baseline(tmp_path, capsys):
+    import json
+
+    root = str(tmp_path / "ckpts")
+    assert main(["train", "--batch-size", "8", "--steps", "2", "--samples-every", "0",
+                 "--out", "judged", "--root", root, "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "judged", "--samples", "100", "--root", root]) == 0
+    text = capsys.readouterr().out
+    assert "Frechet distance" in text and "real vs real" in text and "classes covered" in text
+    assert main(["evaluate", "judged", "--samples", "100", "--json", "--root", root]) == 0
+    numbers = json.loads(capsys.readouterr().out)
+    assert numbers["step"] == 2 and numbers["fd"] > numbers["fd_baseline"] > 0
+    assert main(["evaluate", "missing", "--root", root]) == 1
+    assert "Traceback" not in capsys.readouterr().err
