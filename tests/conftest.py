@@ -8,6 +8,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # keep TensorFlow's start-u
 
 import numpy as np
 import pytest
+# Import TensorFlow now, in the main thread, not first inside a run's thread: its import goes
+# through pytest's assertion rewriter (tensorflow/python/platform/test.py matches test*.py),
+# and CPython 3.11's parser fails with "AST constructor recursion depth mismatch" when it
+# compiles in two threads at once (AppTest compiles page scripts meanwhile).
+import tensorflow  # noqa: F401
 
 from ganlib.config import make_config
 from ganlib.data import Dataset, load_dataset

@@ -40,7 +40,7 @@ def downsample(x: np.ndarray, *ys: np.ndarray,
 def metric_figure(history: Mapping[str, np.ndarray], series: Sequence[tuple[str, str]], *,
                   title: str, y_title: str, uirevision: str,
                   y_range: tuple[float, float] | None = None,
-                  reference: tuple[float, str] | None = None, height: int = 360) -> go.Figure:
+                  reference: tuple[float, str] | None = None, height: int = 440) -> go.Figure:
     """Lines of `history[name]` against `history["step"]`, one per (name, legend label).
 
     Names missing from the history are skipped, so one call serves every algorithm.
@@ -56,11 +56,12 @@ def metric_figure(history: Mapping[str, np.ndarray], series: Sequence[tuple[str,
                                     line=dict(width=2, color=COLORS.get(name))))
     if reference is not None:
         figure.add_hline(y=reference[0], line=dict(dash="dash", color="#6b7280", width=1),
-                         annotation_text=reference[1], annotation_position="top left")
+                         annotation_text=reference[1], annotation_position="top right",
+                         annotation_bgcolor="rgba(255, 255, 255, 0.8)")
     figure.update_layout(
         title=dict(text=title, font=dict(size=18)), height=height, uirevision=uirevision,
         margin=dict(l=10, r=10, t=50, b=10), hovermode="x unified",
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0),
         font=dict(size=14))
     figure.update_xaxes(title_text="generator step", rangemode="tozero")
     figure.update_yaxes(title_text=y_title, range=list(y_range) if y_range else None)

@@ -25,17 +25,17 @@ OTHER_SOURCE = "other"     # the data menu's entry for a file or folder typed by
 _NUMBERS: dict[str, tuple[str, float, str]] = {
     "steps": ("Steps (empty: until stopped)", 1, "%d"),
     "batch_size": ("Batch size", 1, "%d"),
-    "latent_dim": ("Latent size (z)", 1, "%d"),
+    "latent_dim": ("Latent size (latent_dim)", 1, "%d"),
     "seed": ("Seed", 1, "%d"),
-    "d_lr": ("Discriminator learning rate", 1e-5, "%.1e"),
-    "g_lr": ("Generator learning rate", 1e-5, "%.1e"),
+    "d_lr": ("D learning rate (d_lr)", 1e-5, "%.1e"),
+    "g_lr": ("G learning rate (g_lr)", 1e-5, "%.1e"),
     "beta_1": ("Adam beta_1", 0.05, "%.3f"),
     "beta_2": ("Adam beta_2", 0.001, "%.3f"),
     "n_critic": ("Critic updates per G update (n_critic)", 1, "%d"),
-    "clip_value": ("Weight clip value", 0.005, "%.3f"),
-    "gp_weight": ("Gradient-penalty weight", 1.0, "%.1f"),
-    "real_label": ("Target for real images", 0.05, "%.2f"),
-    "fake_label": ("Target for fake images", 0.05, "%.2f"),
+    "clip_value": ("Weight clip (clip_value)", 0.005, "%.3f"),
+    "gp_weight": ("Gradient-penalty weight (gp_weight)", 1.0, "%.1f"),
+    "real_label": ("Target for real (real_label)", 0.05, "%.2f"),
+    "fake_label": ("Target for fake (fake_label)", 0.05, "%.2f"),
 }
 # The settings each algorithm adds to the common ones.
 _ALGORITHM_FIELDS: dict[str, tuple[str, ...]] = {
@@ -80,7 +80,7 @@ def config_form(prefix: str) -> TrainConfig:
         st.session_state[key("algorithm")] = ALGORITHMS[0]
         _load_preset(prefix, reset_preset=True)
 
-    top = st.columns([2, 1, 3, 2])
+    top = st.columns([2, 1, 3, 2], vertical_alignment="bottom")
     algorithm = top[0].selectbox("Algorithm", ALGORITHMS, format_func=ALGORITHM_LABELS.get,
                                  key=key("algorithm"), on_change=_load_preset,
                                  args=(prefix, True), help=FIELD_HELP["algorithm"])
@@ -96,17 +96,17 @@ def config_form(prefix: str) -> TrainConfig:
                                           format_func=lambda d: names[d], key=key("digits"),
                                           help=FIELD_HELP["digits"])
 
-    critic = "Discriminator" if algorithm == "gan" else "Critic"
+    critic = "D" if algorithm == "gan" else "Critic"
     st.markdown("**Training**")
-    row = st.columns(4)
+    row = st.columns(4, vertical_alignment="bottom")
     for column, name in zip(row, ("steps", "batch_size", "latent_dim", "seed")):
         values[name] = _number(column, key, name)
     st.markdown("**Optimiser**")
-    row = st.columns(5)
+    row = st.columns(5, vertical_alignment="bottom")
     values["optimizer"] = row[0].selectbox(
         "Optimiser", OPTIMIZERS, key=key("optimizer"), help=FIELD_HELP["optimizer"],
         format_func={"adam": "Adam", "rmsprop": "RMSprop"}.get)
-    values["d_lr"] = _number(row[1], key, "d_lr", label=f"{critic} learning rate")
+    values["d_lr"] = _number(row[1], key, "d_lr", label=f"{critic} learning rate (d_lr)")
     values["g_lr"] = _number(row[2], key, "g_lr")
     for column, name in zip(row[3:], ("beta_1", "beta_2")):
         values[name] = _number(column, key, name, disabled=values["optimizer"] != "adam")
@@ -114,7 +114,7 @@ def config_form(prefix: str) -> TrainConfig:
     st.markdown("**" + {"gan": "Discriminator targets and generator loss",
                         "wgan": "Critic and weight clipping",
                         "wgan-gp": "Critic and gradient penalty"}[algorithm] + "**")
-    row = st.columns(4)
+    row = st.columns(4, vertical_alignment="bottom")
     for column, name in zip(row, _ALGORITHM_FIELDS[algorithm]):
         if name == "g_loss":
             values[name] = column.selectbox("Generator loss", G_LOSSES, key=key(name),

@@ -1,0 +1,201 @@
+"""The Home and Train pages, driven through Streamlit's AppTest with tiny real runs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from ganlib.config import make_config
+from ganlib.runner import TrainingRun
+from ui import state
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def fresh_registry():
+    """Each test gets an empty run registry; every run it started is stopped afterwards."""
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()          # on_release stops every run
+
+
+def open_page(page: str | None = None, **query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
+def badge(at: AppTest) -> str:
+    """The status badge's text, e.g. "running"."""
+    found = [m.value for m in at.markdown if "-badge[" in m.value]
+    return found[0].split("]")[0].split(" ")[-1] if found else ""
+
+
+def step(at: AppTest) -> int:
+    return int(at.metric[0].value.split("/")[0].replace(",", ""))
+
+
+def grid_caption(at: AppTest) -> str:
+    return at.get("image")[0].proto.imgs[0].caption
+
+
+def poll(at: AppTest, done, timeout: float = 40.0) -> None:
+    """AppTest ignores run_every: rerun until done(at) is true."""
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, "the page never showed what was expected"
+        time.sleep(0.3)
+        at.run()
+    assert not at.exception
+
+
+def points(at: AppTest) -> list[int]:
+    """How many points each trace of the first chart holds (Plotly sends numpy as base64)."""
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    counts = []
+    for trace in spec["data"]:
+        x = trace["x"]
+        counts.append(len(np.frombuffer(base64.b64decode(x["bdata"]), x["dtype"]))
+                      if isinstance(x, dict) else len(x))
+    return counts
+
+
+def start_from_form(at: AppTest, **fields) -> None:
+    for name, value in fields.items():
+        at.number_input(key=f"train-{name}").set_value(value)
+    at.button(key="train-start").click().run()
+    assert not at.exception and state.registry().runs(), "Start did not start a run"
+
+
+# --- Home ------------------------------------------------------------------------------------
+
+def test_home_explains_and_offers_both_demos():
+    at = open_page()
+    labels = [b.label for b in at.button]
+    assert "Train the GAN article's model (quick preset)" in labels
+    assert "Train the WGAN article's model (quick preset)" in labels
+    text = " ".join(m.value for m in at.markdown)
+    for words in ("Discriminator", "Critic", "sigmoid", "linear", "binary cross-entropy",
+                  "Wasserstein loss", "Mode collapse", "vanishing gradients", "n_critic",
+                  "RMSprop", "clipping"):
+        assert words in text
+    assert any("CC BY-SA 3.0" in c.value and "LeCun" in c.value for c in at.caption)
+
+
+def test_a_demo_button_starts_its_run_and_opens_the_train_page(monkeypatch):
+    monkeypatch.setattr(state, "MAX_RUNS", 1)
+    at = open_page()
+    at.button(key="demo-gan").click().run()
+    assert at.title[0].value == "Train"
+    runs = state.registry().runs()
+    assert len(runs) == 1 and runs[0].snapshot(watch=False).active
+    assert runs[0].config == make_config("gan", "quick")
+    # The server trains one run at most here: a second demo is refused with what to do.
+    home = open_page()
+    home.button(key="demo-wgan").click().run()
+    assert "Stop a run" in home.error[0].value
+    assert len(state.registry().runs()) == 1
+
+
+# --- Train: the form -------------------------------------------------------------------------
+
+def test_the_form_shows_the_fields_of_each_algorithm_and_says_what_is_wrong():
+    at = open_page("pages/train.py")
+    keys = {n.key for n in at.number_input}
+    assert {"train-d_lr", "train-g_lr", "train-batch_size", "train-latent_dim", "train-steps",
+            "train-seed", "train-beta_1", "train-beta_2", "train-real_label",
+            "train-fake_label"} <= keys
+    assert "train-clip_value" not in keys and "train-n_critic" not in keys
+    assert at.number_input(key="train-real_label").value == 0.9     # the GAN quick preset
+
+    at.number_input(key="train-d_lr").set_value(5.0).run()
+    assert "d_lr must be a number from 1e-07 to 1" in at.error[0].value
+    assert at.button(key="train-start").disabled
+
+    at.selectbox(key="train-algorithm").set_value("wgan").run()      # resets to WGAN quick
+    assert not at.error and at.number_input(key="train-d_lr").value == 2e-4
+    assert at.number_input(key="train-n_critic").value == 5
+    at.number_input(key="train-clip_value").set_value(0.0).run()
+    assert "WGAN needs a clip_value above 0" in at.error[0].value
+
+    at.selectbox(key="train-preset").set_value("article").run()      # the preset resets fields
+    assert not at.error
+    assert at.number_input(key="train-clip_value").value == 0.01
+    assert at.multiselect(key="train-digits").value == [7]
+    at.selectbox(key="train-algorithm").set_value("wgan-gp").run()
+    keys = {n.key for n in at.number_input}
+    assert "train-gp_weight" in keys and "train-clip_value" not in keys
+
+
+# --- Train: a live run -----------------------------------------------------------------------
+
+def test_a_short_run_draws_its_curves_and_samples_then_finishes():
+    at = open_page("pages/train.py")
+    start_from_form(at, batch_size=8, steps=3)
+    poll(at, lambda at: badge(at) == "finished")
+    assert step(at) == 3
+    assert points(at) == [3, 3]                  # d_loss and g_loss, one point per step
+    assert at.get("image")                       # the sample grid
+    assert at.button(key="train-pause").disabled and at.button(key="train-stop").disabled
+
+
+def test_pause_freezes_the_run_step_advances_it_and_stop_ends_it():
+    at = open_page("pages/train.py")
+    start_from_form(at, batch_size=8, steps=None)
+    poll(at, lambda at: badge(at) == "running" and at.get("plotly_chart")
+         and points(at)[0] >= 2)
+    first = points(at)[0]
+    poll(at, lambda at: points(at)[0] > first)   # the chart grows while it trains
+
+    at.button(key="train-pause").click().run()
+    assert badge(at) == "paused"
+    frozen = step(at)
+    time.sleep(0.5)
+    at.run()
+    assert step(at) == frozen and badge(at) == "paused"
+
+    # Scrubbing back shows the first grid (pure noise, step 0), and stays there while the
+    # run moves on; the grid is a PNG (JPEG would blur the pixels).
+    at.slider[0].set_value(at.slider[0].min).run()
+    assert grid_caption(at).startswith("Step 0:")
+    assert at.get("image")[0].proto.imgs[0].url.endswith(".png")
+
+    at.number_input(key="train-step-n").set_value(2)
+    at.button(key="train-step").click().run()
+    poll(at, lambda at: step(at) == frozen + 2)
+    assert badge(at) == "paused" and grid_caption(at).startswith("Step 0:")
+
+    at.text_input(key="train-save-name").set_value("paused-model")
+    at.button(key="train-save").click().run()
+    assert "paused-model" in at.success[0].value
+    at.button(key="train-save").click().run()    # the name is taken now
+    assert "already exists" in at.error[0].value
+
+    at.button(key="train-stop").click().run()
+    assert badge(at) == "stopped"
+    assert not state.registry().runs()[0].snapshot(watch=False).active
+
+
+def test_a_watch_link_shows_the_run_without_controls(tiny_dataset, tiny_config):
+    run, key = state.registry().start(
+        lambda: TrainingRun(tiny_config("wgan", steps=None), dataset=tiny_dataset), paused=True)
+    watcher = open_page("pages/train.py", run=run.run_id)
+    assert any("watching this run (read-only)" in i.value for i in watcher.info)
+    assert not [b for b in watcher.button if b.key in ("train-pause", "train-resume",
+                                                         "train-stop", "train-save")]
+    owner = open_page("pages/train.py", run=run.run_id, key=key)
+    assert owner.button(key="train-stop")
+    assert not [i for i in owner.info if "read-only" in i.value]
