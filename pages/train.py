@@ -201,20 +201,43 @@ def curves(snap: RunSnapshot) -> None:
     if not len(snap.history.get("step", ())):
         st.info("The charts start with the first training step.")
         return
-    losses, scores = st.tabs(["Losses", "Scores"], key="train-chart-tab", on_change="rerun")
+    gan = snap.config.algorithm == "gan"
+    losses, scores, gradients, quality = st.tabs(
+        ["Losses", "Scores", "Gradients", "Quality"], key="train-chart-tab", on_change="rerun")
     if losses.open is not False:
         with losses:
             st.plotly_chart(charts.loss_figure(snap), key="train-loss-chart", width="stretch")
-            st.caption("GAN losses do not measure image quality; look at the samples." if
-                       snap.config.algorithm == "gan" else
-                       "The Wasserstein estimate should fall as the samples improve.")
+            st.caption("GAN losses do not measure image quality; look at the samples." if gan
+                       else "The Wasserstein estimate should fall as the samples improve.")
     if scores.open is not False:
         with scores:
             st.plotly_chart(charts.d_scores_figure(snap), key="train-scores-chart",
                             width="stretch")
             st.caption("At balance the discriminator cannot tell real from fake: both near "
-                       "0.5." if snap.config.algorithm == "gan" else
+                       "0.5." if gan else
                        "The gap between the two scores is the Wasserstein estimate.")
+    if gradients.open is not False:
+        with gradients:
+            st.plotly_chart(charts.grad_norm_figure(snap), key="train-grad-chart",
+                            width="stretch")
+            st.caption("Vanishing gradients: when the discriminator wins, the generator's "
+                       "gradient sinks towards zero and it stops learning (try g_loss = "
+                       "minimax). A critic's gradient stays informative." if gan else
+                       "The critic keeps giving the generator a useful gradient.")
+    if quality.open is not False:
+        with quality:
+            if not snap.evaluations:
+                st.info("No quality metrics for this data: a classifier ships only for the "
+                        "MNIST digits and Fashion-MNIST." if not state.has_metrics(snap)
+                        else "The first evaluation appears after a few seconds.")
+                return
+            st.plotly_chart(charts.class_mix_figure(snap), key="train-class-chart",
+                            width="stretch")
+            st.plotly_chart(charts.quality_figure(snap), key="train-fd-chart", width="stretch")
+            last = {k: float(v[-1]) for k, v in snap.evaluations.items()}
+            st.caption(f"Judged by the shipped classifier every few seconds on 500 samples: "
+                       f"{last['confident']:.0%} confidently classified, inception score "
+                       f"{last['inception']:.2f}. See the Theory page on mode collapse.")
 
 
 def live(run: TrainingRun, drawn_status: str) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from ganlib.compare import ComparisonSnapshot, loss_signal
 from ganlib.runner import RunSnapshot
 
 MAX_POINTS = 2000
@@ -40,7 +41,8 @@ def downsample(x: np.ndarray, *ys: np.ndarray,
 def metric_figure(history: Mapping[str, np.ndarray], series: Sequence[tuple[str, str]], *,
                   title: str, y_title: str, uirevision: str,
                   y_range: tuple[float, float] | None = None,
-                  reference: tuple[float, str] | None = None, height: int = 440) -> go.Figure:
+                  reference: tuple[float, str] | None = None, height: int = 440,
+                  log_y: bool = False) -> go.Figure:
     """Lines of `history[name]` against `history["step"]`, one per (name, legend label).
 
     Names missing from the history are skipped, so one call serves every algorithm.
@@ -64,7 +66,8 @@ def metric_figure(history: Mapping[str, np.ndarray], series: Sequence[tuple[str,
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0),
         font=dict(size=14))
     figure.update_xaxes(title_text="generator step", rangemode="tozero")
-    figure.update_yaxes(title_text=y_title, range=list(y_range) if y_range else None)
+    figure.update_yaxes(title_text=y_title, range=list(y_range) if y_range else None,
+                        type="log" if log_y else None)
     return figure
 
 
@@ -92,3 +95,84 @@ def d_scores_figure(snapshot: RunSnapshot) -> go.Figure:
     series = [("d_real", "c(x): real images"), ("d_fake", "c(G(z)): generated images")]
     return metric_figure(snapshot.history, series, title="Critic scores",
                          y_title="critic score", uirevision=snapshot.run_id)
+
+
+def grad_norm_figure(snapshot: RunSnapshot) -> go.Figure:
+    """Gradient norms of both networks on a log scale: the GAN article's "vanishing
+    gradient" is the generator's line sinking by orders of magnitude while D wins."""
+    series = [("d_grad_norm", "discriminator/critic ‖∇‖"), ("g_grad_norm", "generator ‖∇‖")]
+    return metric_figure(snapshot.history, series, title="Gradient norms (log scale)",
+                         y_title="gradient norm", uirevision=snapshot.run_id, log_y=True)
+
+
+def quality_figure(snapshot: RunSnapshot) -> go.Figure:
+    """Fréchet distance of the samples over time, beside what real images score."""
+    evaluations = snapshot.evaluations
+    baseline = evaluations.get("fd_baseline")
+    reference = (float(baseline[-1]), "real vs real") if baseline is not None and len(baseline) else None
+    return metric_figure(evaluations, [("fd", "Fréchet distance of the samples")],
+                         title="Sample quality (lower is better)", y_title="Fréchet distance",
+                         uirevision=snapshot.run_id, reference=reference, log_y=True)
+
+
+def class_mix_figure(snapshot: RunSnapshot) -> go.Figure:
+    """The mode-collapse meter: which class the classifier takes each sample for, newest
+    evaluation. Ten even bars: every digit is drawn. A few tall bars: mode collapse."""
+    evaluations = snapshot.evaluations
+    names = [f"class_{i}" for i in range(10)]
+    shares = np.array([float(evaluations[n][-1]) for n in names if n in evaluations])
+    covered = int(evaluations["classes_covered"][-1])
+    present = int(evaluations["classes_present"][-1]) if "classes_present" in evaluations else 10
+    figure = go.Figure(go.Bar(x=[str(i) for i in range(len(shares))], y=shares,
+                              marker_color=COLORS["g_loss"]))
+    figure.add_hline(y=1 / max(1, present), line=dict(dash="dash", color="#6b7280", width=1),
+                     annotation_text="even share", annotation_position="top left")
+    figure.update_layout(
+        title=dict(text=f"Mode-collapse meter: {covered} of {present} classes drawn",
+                   font=dict(size=18)),
+        height=360, uirevision=snapshot.run_id, margin=dict(l=10, r=10, t=50, b=10),
+        font=dict(size=14), showlegend=False)
+    figure.update_xaxes(title_text="class the classifier sees")
+    figure.update_yaxes(title_text="share of samples", range=[0, 1], tickformat=".0%")
+    return figure
+
+
+# One colour per algorithm on the Compare page.
+ALGORITHM_COLORS: dict[str, str] = {"gan": "#dc2626", "wgan": "#2563eb", "wgan-gp": "#16a34a"}
+
+
+def comparison_figure(snapshot: ComparisonSnapshot, name: str, *, title: str, y_title: str,
+                      source: str = "history", reference: tuple[float, str] | None = None,
+                      y_range: tuple[float, float] | None = None,
+                      log_y: bool = False) -> go.Figure:
+    """One line per model against training seconds, so runs of different speeds share the
+    x axis. `name` is a column of each run's history or evaluations, or "loss_signal" for
+    the loss each article plots (GAN: D loss; WGANs: the Wasserstein estimate)."""
+    figure = go.Figure()
+    for run in snapshot.runs:
+        if name == "loss_signal":
+            label, _, values = loss_signal(run)
+            columns = {"time": run.history.get("time", np.empty(0)), "value": values}
+        else:
+            table = getattr(run, source)
+            label = name
+            columns = {"time": table.get("time", np.empty(0)), "value": table.get(name)}
+        if columns["value"] is None or not len(columns["value"]):
+            continue
+        x, y = downsample(columns["time"], columns["value"])
+        figure.add_trace(go.Scatter(
+            x=x, y=y, mode="lines+markers" if source == "evaluations" else "lines",
+            name=f"{run.config.algorithm.upper()} ({label})" if name == "loss_signal"
+            else run.config.algorithm.upper(),
+            line=dict(width=2, color=ALGORITHM_COLORS[run.config.algorithm])))
+    if reference is not None:
+        figure.add_hline(y=reference[0], line=dict(dash="dash", color="#6b7280", width=1),
+                         annotation_text=reference[1], annotation_position="top left")
+    figure.update_layout(
+        title=dict(text=title, font=dict(size=18)), height=380, uirevision=snapshot.run_id,
+        margin=dict(l=10, r=10, t=50, b=10), font=dict(size=14),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0))
+    figure.update_xaxes(title_text="training time (s)", rangemode="tozero")
+    figure.update_yaxes(title_text=y_title, range=list(y_range) if y_range else None,
+                        type="log" if log_y else None)
+    return figure

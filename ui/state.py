@@ -17,8 +17,10 @@ import streamlit as st
 
 from ganlib.checkpoints import checkpoint_root, read_info
 from ganlib.config import TrainConfig
+from ganlib.data import load_dataset
+from ganlib.metrics import classifier_for, evaluator_for
 from ganlib.registry import RunRegistry
-from ganlib.runner import TrainingRun
+from ganlib.runner import RunSnapshot, TrainingRun
 
 RUN = "run_id"
 KEY = "run_key"
@@ -88,10 +90,17 @@ def start_run(config: TrainConfig) -> TrainingRun:
     Raises TooManyRuns when the server trains its limit already, and DataError when the
     dataset cannot be loaded: both GanlibErrors whose message says what to do.
     """
+    dataset = load_dataset(config.dataset, config.digits)
     run, key = registry().start(
-        lambda: TrainingRun(config, pause_when_unwatched_s=UNWATCHED_PAUSE_S))
+        lambda: TrainingRun(config, dataset=dataset, evaluator=evaluator_for(dataset),
+                            pause_when_unwatched_s=UNWATCHED_PAUSE_S))
     follow(run, key)
     return run
+
+
+def has_metrics(snap: RunSnapshot) -> bool:
+    """Whether a classifier ships for the run's data (so quality metrics will come)."""
+    return classifier_for(snap.dataset_name) is not None
 
 
 def watch_link(run: TrainingRun) -> str:
