@@ -98,7 +98,7 @@ def live(comparison: Comparison, was_active: bool) -> None:
     grids = st.columns(len(snapshot.runs))
     for column, run in zip(grids, snapshot.runs):
         if run.samples is not None:
-            column.image(image_grid(run.samples, cols=6, scale=3),
+            column.image(image_grid(run.samples, cols=6, scale=3), output_format="PNG",
                          caption=f"{run.config.algorithm.upper()} at step {run.samples_step:,}",
                          width="stretch")
 

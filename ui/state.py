@@ -20,7 +20,7 @@ from ganlib.config import TrainConfig
 from ganlib.data import load_dataset
 from ganlib.metrics import classifier_for, evaluator_for
 from ganlib.registry import RunRegistry
-from ganlib.runner import RunSnapshot, TrainingRun
+from ganlib.runner import ResumeState, RunSnapshot, TrainingRun
 
 RUN = "run_id"
 KEY = "run_key"
@@ -84,8 +84,9 @@ def follow(run: TrainingRun, key: str | None) -> None:
         st.query_params.pop("key", None)
 
 
-def start_run(config: TrainConfig) -> TrainingRun:
-    """Start training `config` on this server and follow it with control.
+def start_run(config: TrainConfig, resume: ResumeState | None = None) -> TrainingRun:
+    """Start training `config` (from where a checkpoint left off, with `resume`) on this
+    server, with live quality metrics, and follow it with control.
 
     Raises TooManyRuns when the server trains its limit already, and DataError when the
     dataset cannot be loaded: both GanlibErrors whose message says what to do.
@@ -93,7 +94,7 @@ def start_run(config: TrainConfig) -> TrainingRun:
     dataset = load_dataset(config.dataset, config.digits)
     run, key = registry().start(
         lambda: TrainingRun(config, dataset=dataset, evaluator=evaluator_for(dataset),
-                            pause_when_unwatched_s=UNWATCHED_PAUSE_S))
+                            pause_when_unwatched_s=UNWATCHED_PAUSE_S, resume=resume))
     follow(run, key)
     return run
 

@@ -1,0 +1,195 @@
+"""Models: the saved checkpoints, and what can be done with each one.
+
+Every change (rename, delete, upload) runs in a widget callback, before the page redraws,
+so the list below always shows the folder as it is now. Its message is kept in
+`st.session_state[MESSAGE]` and shown once, beside the model it concerns.
+"""
+
+from datetime import datetime
+from functools import partial
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import streamlit as st
+
+from ganlib.checkpoints import (CheckpointInfo, checkpoint_root, delete_checkpoint, export_zip,
+                                import_zip, list_checkpoints, load_checkpoint,
+                                rename_checkpoint)
+from ganlib.config import ALGORITHM_LABELS
+from ganlib.errors import GanlibError
+from ganlib.runner import ResumeState
+from ui import state
+from ui.widgets import format_duration
+
+MESSAGE = "models-message"          # (where, kind, text): where is a model's name, or a section
+CONFIRM = "models-confirm-delete"   # the model whose deletion waits for "Yes, delete"
+UPLOADS = "models-uploads"          # counts uploads: a new count is a new, empty uploader
+MAX_UPLOAD_MB = 50                  # import_zip's default limit
+
+
+# --- what a model card shows ---------------------------------------------------------------
+
+def saved_at(created: datetime) -> str:
+    """The save time in the browser's time zone (the server's when the browser's is unknown)."""
+    try:
+        zone = ZoneInfo(st.context.timezone) if st.context.timezone else None
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = None
+    return created.astimezone(zone).strftime("%d %b %Y, %H:%M")
+
+
+def size_text(size_bytes: int) -> str:
+    return (f"{size_bytes / 2**20:.1f} MB" if size_bytes >= 2**20
+            else f"{size_bytes / 2**10:.0f} KB")
+
+
+def details(info: CheckpointInfo) -> str:
+    config = info.config
+    digits = ", ".join(map(str, config.digits)) if config.digits else "all"
+    return "  \n".join((
+        f"**{ALGORITHM_LABELS[config.algorithm]}**, preset *{config.preset}*",
+        f"Data: {config.dataset}, classes {digits}",
+        f"Trained: {info.step:,} steps in {format_duration(info.elapsed_s)}",
+        f"Saved: {saved_at(info.created)}",
+        f"Size: {size_text(info.size_bytes)} · latent size {config.latent_dim}",
+    ))
+
+
+def say(where: str, kind: str, text: str) -> None:
+    st.session_state[MESSAGE] = (where, kind, text)
+
+
+def show_message(where: str) -> None:
+    """The message of the last action, if it concerns `where`; shown once."""
+    message = st.session_state.get(MESSAGE)
+    if message and message[0] == where:
+        del st.session_state[MESSAGE]
+        {"success": st.success, "error": st.error}[message[1]](message[2])
+
+
+# --- actions: callbacks, run before the page redraws ----------------------------------------
+
+def rename(name: str) -> None:
+    new_name = st.session_state[f"models-name-{name}"].strip()
+    try:
+        rename_checkpoint(name, new_name)
+    except GanlibError as exc:
+        say(name, "error", str(exc))
+        return
+    if st.session_state.get(state.MODEL) == name:
+        st.session_state[state.MODEL] = new_name
+    say(new_name, "success", f"Renamed '{name}' to '{new_name}'.")
+
+
+def ask_delete(name: str | None) -> None:
+    """Ask to confirm the deletion of `name`; None cancels."""
+    st.session_state[CONFIRM] = name
+
+
+def delete(name: str) -> None:
+    ask_delete(None)
+    try:
+        delete_checkpoint(name)
+    except GanlibError as exc:
+        say(name, "error", str(exc))
+        return
+    say("top", "success", f"Deleted '{name}'.")
+
+
+def upload(key: str) -> None:
+    file = st.session_state[key]
+    if file is None:
+        return
+    try:
+        info = import_zip(file.getvalue(), max_bytes=MAX_UPLOAD_MB * 2**20)
+    except GanlibError as exc:
+        say("upload", "error", str(exc))
+    else:
+        say("upload", "success", f"Added '{info.name}' ({info.algorithm.upper()}, "
+                                 f"{info.step:,} steps): it is in the list above.")
+    st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
+
+
+def resume_training(info: CheckpointInfo, extra_steps: int) -> None:
+    """Start a run where the checkpoint left off, for `extra_steps` more, and follow it."""
+    resume = ResumeState.from_checkpoint(load_checkpoint(info.name))
+    state.start_run(info.config.replace(steps=info.step + extra_steps), resume=resume)
+
+
+def model_card(info: CheckpointInfo) -> None:
+    name = info.name
+    with st.container(border=True):
+        preview, about, actions = st.columns([1.1, 1.5, 1.7], gap="medium")
+        if info.preview_png:
+            preview.image(str(info.preview_png))
+        else:
+            preview.caption("No preview was saved with this model.")
+        with about:
+            st.subheader(name, anchor=False)
+            st.markdown(details(info))
+            if info.dataset_notice:
+                st.caption(info.dataset_notice)
+        with actions:
+            explore, download = st.columns(2)
+            if explore.button("Open in explorer", key=f"models-open-{name}", type="primary",
+                              icon=":material/tune:", width="stretch"):
+                st.session_state[state.MODEL] = name
+                st.switch_page("pages/explorer.py")
+            download.download_button("Download .zip", partial(export_zip, name), f"{name}.zip",
+                                     "application/zip", key=f"models-download-{name}",
+                                     on_click="ignore", icon=":material/download:",
+                                     width="stretch")
+            steps, go_on = st.columns(2, vertical_alignment="bottom")
+            extra = steps.number_input("More steps", min_value=1, value=1000, step=100,
+                                       key=f"models-extra-{name}")
+            if go_on.button("Resume training", key=f"models-resume-{name}",
+                            icon=":material/play_arrow:", width="stretch"):
+                try:
+                    resume_training(info, int(extra))
+                except GanlibError as exc:          # TooManyRuns, DataError, CheckpointError
+                    st.error(str(exc))
+                else:
+                    st.switch_page("pages/train.py")
+            new_name, rename_button = st.columns(2, vertical_alignment="bottom")
+            new_name.text_input("New name", value=name, key=f"models-name-{name}")
+            rename_button.button("Rename", key=f"models-rename-{name}", on_click=rename,
+                                 args=(name,), icon=":material/edit:", width="stretch")
+            if st.session_state.get(CONFIRM) == name:
+                st.warning(f"Delete '{name}' for good? Its files are removed from the server.")
+                yes, no = st.columns(2)
+                yes.button(f"Yes, delete {name}", key=f"models-confirm-{name}", type="primary",
+                           on_click=delete, args=(name,), width="stretch", wrap=True)
+                no.button("Cancel", key=f"models-cancel-{name}", on_click=ask_delete,
+                          args=(None,), width="stretch")
+            else:
+                st.button("Delete", key=f"models-delete-{name}", on_click=ask_delete,
+                          args=(name,), icon=":material/delete:")
+            show_message(name)
+
+
+# --- the page ------------------------------------------------------------------------------
+
+st.title("Models")
+st.markdown(f"The models saved on this server, newest first, in `{checkpoint_root()}`. Open "
+            f"one in the Latent explorer, train it further, or download it as a zip to use "
+            f"elsewhere.")
+show_message("top")
+infos, problems = list_checkpoints()
+if problems:
+    st.warning(f"**{len(problems)} folder{'s' if len(problems) > 1 else ''} there cannot be "
+               f"used as a model**, so {'they are' if len(problems) > 1 else 'it is'} not "
+               f"listed. Fix or delete {'them' if len(problems) > 1 else 'it'} by hand, or "
+               f"upload the model again:\n\n"
+               + "\n".join(f"- {problem}" for problem in problems))
+if not infos:
+    st.info("No saved models yet. Train one on the **Train** page and press **Save**, or "
+            "upload a model's zip below.", icon=":material/info:")
+for info in infos:
+    model_card(info)
+
+st.subheader("Upload a model")
+uploader = f"models-upload-{st.session_state.get(UPLOADS, 0)}"
+st.file_uploader("A zip downloaded from the Models page", type="zip", key=uploader,
+                 on_change=upload, args=(uploader,), max_upload_size=MAX_UPLOAD_MB,
+                 help="It is checked before it is added: only a model's files, at most "
+                      f"{MAX_UPLOAD_MB} MB, loaded in Keras safe mode (no code in it runs).")
+show_message("upload")

@@ -1,0 +1,322 @@
+"""The Latent explorer, Interpolation and Models pages, driven through AppTest on a tiny model."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from ganlib.checkpoints import (checkpoint_root, export_zip, list_checkpoints, load_checkpoint,
+                                read_info, save_checkpoint)
+from ganlib.config import make_config
+from ganlib.gans import build_gan
+from ganlib.images import image_grid
+from ganlib.latent import latent_vectors
+from ganlib.runner import TrainingRun
+from ganlib.sampling import Sampler
+from ui import state
+from ui.generator_picker import LIVE_RUN
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "tiny-gan"
+LATENT_DIM = 16            # two groups of 8 latent sliders
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory) -> Path:
+    """A tiny quick GAN saved once per module (each test gets a copy).
+
+    Its generator's kernels are scaled up: freshly initialised, it draws near-uniform grey
+    whatever z is, and these tests need digits that visibly depend on z.
+    """
+    config = make_config("gan", "quick", latent_dim=LATENT_DIM, batch_size=8, steps=2)
+    model = build_gan(config)
+    for layer in model.generator.layers:
+        if hasattr(layer, "kernel"):
+            layer.kernel.assign(layer.kernel * 20.0)
+    samples = model.generator(latent_vectors(0, 16, LATENT_DIM), training=False).numpy()
+    history = {"step": np.array([1.0, 2.0]), "time": np.array([0.1, 0.2]),
+               "d_loss": np.array([1.4, 1.3]), "g_loss": np.array([0.7, 0.8])}
+    root = tmp_path_factory.mktemp("saved")
+    save_checkpoint(NAME, generator=model.generator, critic=model.discriminator, config=config,
+                    step=2, history=history, preview=image_grid(samples), elapsed_s=0.2,
+                    root=root)
+    return root / NAME
+
+
+@pytest.fixture(autouse=True)
+def checkpoint(isolated_checkpoints, saved_model) -> Path:
+    """A copy of the tiny model in this test's checkpoints folder; caches empty around each
+    test (their release stops every run a test started)."""
+    shutil.copytree(saved_model, checkpoint_root() / NAME)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield checkpoint_root() / NAME
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def shown(monkeypatch) -> list[tuple[np.ndarray, str | None]]:
+    """(picture, caption) of every st.image call: AppTest keeps only the media URLs."""
+    calls: list[tuple[np.ndarray, str | None]] = []
+    original = st.image
+
+    def spy(image, caption=None, *args, **kwargs):
+        calls.append((image, caption))
+        return original(image, caption, *args, **kwargs)
+
+    monkeypatch.setattr(st, "image", spy)
+    return calls
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
+def picture(shown: list, caption: str) -> np.ndarray:
+    """The last picture drawn whose caption starts with `caption`."""
+    found = [image for image, text in shown if text and text.startswith(caption)]
+    assert found, f"no picture captioned {caption!r}"
+    return np.asarray(found[-1])
+
+
+def bars(at: AppTest) -> np.ndarray:
+    """The y values of the first chart's first trace (Plotly sends numpy as base64)."""
+    y = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["y"]
+    return np.frombuffer(base64.b64decode(y["bdata"]), y["dtype"]) if isinstance(y, dict) \
+        else np.asarray(y)
+
+
+@pytest.fixture(scope="module")
+def digit(saved_model):
+    """digit(seed, scale): what the saved generator draws for `seed`, as the pages draw it."""
+    sampler = Sampler.from_checkpoint(saved_model)
+    return lambda seed, scale: image_grid(sampler.generate(latent_vectors(seed, 1, LATENT_DIM)),
+                                          scale=scale)
+
+
+def frames(strip: np.ndarray, pad: int = 2) -> list[np.ndarray]:
+    """The square frames of a one-row strip drawn by image_grid."""
+    size = strip.shape[0]
+    return [strip[:, left:left + size] for left in range(0, strip.shape[1], size + pad)]
+
+
+def close(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal pixels, but for float rounding between a batch of one and a longer batch."""
+    return a.shape == b.shape and np.abs(a.astype(int) - b.astype(int)).max() <= 1
+
+
+# --- Latent explorer -----------------------------------------------------------------------
+
+def test_the_explorer_shows_the_seeds_digit_its_vector_and_every_control(shown, digit):
+    at = open_page("pages/explorer.py")
+    assert at.selectbox(key="explorer-generator").value == NAME
+    np.testing.assert_array_equal(bars(at), latent_vectors(0, 1, LATENT_DIM)[0])
+    assert close(picture(shown, "Seed 0"), digit(0, scale=12))
+    assert picture(shown, "Top left").shape[1] > picture(shown, "Top left").shape[0]  # neighbours
+    assert at.button(key="explorer-random") and at.button(key="explorer-reset")
+    keys = {s.key for s in at.slider}
+    assert {f"explorer-z{i}" for i in range(8)} | {f"explorer-direction{k}" for k in range(5)} \
+        | {"explorer-radius"} <= keys
+    assert "explorer-z8" not in keys
+    assert all((s.min, s.max) == (-3.0, 3.0) for s in at.slider if s.key != "explorer-radius")
+
+    at.selectbox(key="explorer-group").set_value(8).run()          # the other dimensions
+    keys = {s.key for s in at.slider}
+    assert {f"explorer-z{i}" for i in range(8, 16)} <= keys and "explorer-z0" not in keys
+
+
+def test_sliders_move_z_and_the_digit_and_reset_restores_the_seeds_vector(shown):
+    at = open_page("pages/explorer.py")
+    seed_z, seed_digit = bars(at).copy(), picture(shown, "Seed 0")
+
+    at.slider(key="explorer-z3").set_value(2.5).run()
+    z = bars(at)
+    assert z[3] == pytest.approx(2.5) and np.array_equal(np.delete(z, 3), np.delete(seed_z, 3))
+    moved = picture(shown, "Seed 0, moved")
+    assert np.abs(moved.astype(int) - seed_digit.astype(int)).mean() > 1.0
+
+    at.slider(key="explorer-direction0").set_value(1.5).run()       # along a unit direction
+    assert np.linalg.norm(bars(at) - z) == pytest.approx(1.5, rel=1e-4)
+    assert not np.array_equal(picture(shown, "Seed 0, moved"), moved)
+
+    at.switch_page("pages/models.py").run()                         # z outlives a page visit
+    at.switch_page("pages/explorer.py").run()
+    assert at.slider(key="explorer-z3").value == 2.5
+    assert at.slider(key="explorer-direction0").value == 1.5
+
+    at.button(key="explorer-reset").click().run()
+    np.testing.assert_array_equal(bars(at), seed_z)
+    np.testing.assert_array_equal(picture(shown, "Seed 0"), seed_digit)
+    assert at.slider(key="explorer-direction0").value == 0.0
+    assert at.slider(key="explorer-z3").value == pytest.approx(float(np.clip(seed_z[3], -3, 3)))
+
+
+def test_a_seed_or_the_random_button_shows_that_seeds_vector(shown, digit):
+    at = open_page("pages/explorer.py")
+    at.number_input(key="explorer-seed").set_value(42).run()
+    np.testing.assert_array_equal(bars(at), latent_vectors(42, 1, LATENT_DIM)[0])
+    assert close(picture(shown, "Seed 42"), digit(42, scale=12))
+
+    at.button(key="explorer-random").click().run()
+    seed = at.number_input(key="explorer-seed").value
+    np.testing.assert_array_equal(bars(at), latent_vectors(seed, 1, LATENT_DIM)[0])
+    assert picture(shown, "Seed").shape == (336, 336)
+
+
+def test_the_run_this_tab_follows_can_be_explored_live(tiny_dataset, tiny_config, shown):
+    run, key = state.registry().start(
+        lambda: TrainingRun(tiny_config(latent_dim=LATENT_DIM, steps=None), dataset=tiny_dataset),
+        paused=True)
+    assert run.wait_for(lambda snap: snap.status == "paused", timeout=60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["run"], at.query_params["key"] = run.run_id, key
+    at.run()
+    at.switch_page("pages/explorer.py").run()
+    assert at.selectbox(key="explorer-generator").value == LIVE_RUN     # the followed run first
+    assert "trained 0 steps" in at.caption[0].value
+    paused_generator = run.model.generator                               # safe: nothing trains
+    assert close(picture(shown, "Seed 0"), image_grid(
+        paused_generator(latent_vectors(0, 1, LATENT_DIM), training=False).numpy(), scale=12))
+
+    at.selectbox(key="explorer-generator").set_value(NAME).run()         # a saved model
+    assert at.session_state[state.MODEL] == NAME and "trained 2 steps" in at.caption[0].value
+
+
+# --- Interpolation -------------------------------------------------------------------------
+
+def test_both_paths_start_end_and_stop_at_the_typed_seeds_digits(shown, digit):
+    at = open_page("pages/interpolation.py")
+    at.text_input(key="interpolation-seeds").set_value("5, 11 , 2").run()
+    at.slider(key="interpolation-steps").set_value(6).run()
+    assert not at.error
+    for method in ("Linear", "Spherical"):
+        strip = picture(shown, method)
+        scale = strip.shape[0] // 28
+        path = frames(strip)
+        assert len(path) == 2 * (6 - 1) + 1                          # joints are not repeated
+        for index, seed in ((0, 5), (5, 11), (10, 2)):
+            assert close(path[index], digit(seed, scale)), f"{method} frame {index}"
+    assert len(at.get("download_button")) == 4                       # GIF and PNG, per method
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    linear, spherical, typical = figure["data"]
+    assert (linear["name"].split()[0], spherical["name"].split()[0]) == ("Linear", "Spherical")
+    assert typical["name"].startswith("√d = 4.0") and typical["line"]["dash"] == "dash"
+
+
+def test_seeds_can_be_picked_from_a_grid_of_samples(shown, digit):
+    at = open_page("pages/interpolation.py")
+    at.radio(key="interpolation-by").set_value("Pick from samples").run()
+    grid = [image for image in at.get("image") if len(image.proto.imgs) == 16]
+    assert [img.caption for img in grid[0].proto.imgs] == [f"seed {i}" for i in range(16)]
+    at.multiselect(key="interpolation-picked").set_value([9, 4]).run()
+    path = frames(picture(shown, "Spherical"))
+    scale = picture(shown, "Spherical").shape[0] // 28
+    assert close(path[0], digit(9, scale)) and close(path[-1], digit(4, scale))
+    at.multiselect(key="interpolation-picked").set_value([9]).run()
+    assert "at least two" in at.info[0].value
+
+
+def test_bad_seed_text_says_what_to_type(shown):
+    at = open_page("pages/interpolation.py")
+    shown.clear()
+    for text, words in (("3, x, 42", "'x' is not a seed"), ("3, -4", "'-4' is not a seed"),
+                        ("7", "at least 2 seeds")):
+        at.text_input(key="interpolation-seeds").set_value(text).run()
+        assert words in at.error[0].value and "e.g. 3, 17, 42" in at.error[0].value
+    assert not [text for _, text in shown if text and text.startswith("Linear")]
+
+
+# --- Models --------------------------------------------------------------------------------
+
+def test_the_list_shows_each_model_and_opens_it_in_the_explorer(checkpoint):
+    (checkpoint.parent / "broken").mkdir()
+    at = open_page("pages/models.py")
+    assert [h.value for h in at.subheader][:1] == [NAME]
+    about = " ".join(m.value for m in at.markdown)
+    assert "GAN (binary cross-entropy)" in about and "2 steps" in about and "classes all" in about
+    assert "broken" in at.warning[0].value and "missing" in at.warning[0].value
+
+    at.button(key=f"models-open-{NAME}").click().run()
+    assert at.session_state[state.MODEL] == NAME
+    assert at.title[0].value == "Latent explorer"
+
+
+def test_rename_checks_the_name_and_renames(checkpoint):
+    at = open_page("pages/models.py")
+    at.text_input(key=f"models-name-{NAME}").set_value("../elsewhere")
+    at.button(key=f"models-rename-{NAME}").click().run()
+    assert "not a valid checkpoint name" in at.error[0].value
+    assert [info.name for info in list_checkpoints()[0]] == [NAME]
+
+    at.text_input(key=f"models-name-{NAME}").set_value("my-first-gan")
+    at.button(key=f"models-rename-{NAME}").click().run()
+    assert [info.name for info in list_checkpoints()[0]] == ["my-first-gan"]
+    assert "Renamed" in at.success[0].value
+    assert at.subheader[0].value == "my-first-gan"
+
+
+def test_delete_asks_for_confirmation_first(checkpoint):
+    at = open_page("pages/models.py")
+    at.button(key=f"models-delete-{NAME}").click().run()
+    assert checkpoint.is_dir() and f"Delete '{NAME}'" in at.warning[0].value
+    at.button(key=f"models-cancel-{NAME}").click().run()
+    assert checkpoint.is_dir() and not at.warning
+
+    at.button(key=f"models-delete-{NAME}").click().run()
+    at.button(key=f"models-confirm-{NAME}").click().run()
+    assert not checkpoint.exists() and f"Deleted '{NAME}'" in at.success[0].value
+    assert "No saved models yet" in at.info[0].value
+
+
+def test_an_upload_is_checked_before_it_is_added(checkpoint):
+    at = open_page("pages/models.py")
+    at.file_uploader[0].upload("model.zip", b"these bytes are not a zip", "application/zip")
+    at.run()
+    assert "not a zip file" in at.error[0].value
+    assert len(list_checkpoints()[0]) == 1
+
+    at.file_uploader[0].upload("model.zip", export_zip(NAME), "application/zip")
+    at.run()
+    assert f"Added '{NAME}-2'" in at.success[0].value
+    assert {NAME, f"{NAME}-2"} <= {h.value for h in at.subheader}
+
+
+def test_resume_training_starts_a_run_where_the_model_left_off(monkeypatch, checkpoint):
+    started: list[TrainingRun] = []
+
+    class UnstartedRun(TrainingRun):
+        """Records the run the page starts, without training (test_runner tests resuming)."""
+
+        def start(self, paused: bool = False) -> TrainingRun:
+            started.append(self)
+            return self
+
+    monkeypatch.setattr(state, "TrainingRun", UnstartedRun)
+    at = open_page("pages/models.py")
+    at.number_input(key=f"models-extra-{NAME}").set_value(300)
+    at.button(key=f"models-resume-{NAME}").click().run()
+    assert at.title[0].value == "Train"
+    (run,) = started
+    assert state.registry().get(run.run_id) is run
+    assert at.session_state[state.RUN] == run.run_id      # followed, with the owner key
+    assert state.registry().can_control(run.run_id, at.session_state[state.KEY])
+    assert run.config == read_info(NAME).config.replace(steps=2 + 300)
+    assert run.snapshot(watch=False).step == 2
+    saved = load_checkpoint(NAME)
+    resume = run._resume
+    for got, want in zip(resume.generator_weights, saved.generator.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert len(resume.critic_weights) == len(saved.critic.get_weights())
+    np.testing.assert_array_equal(resume.history["d_loss"], [1.4, 1.3])

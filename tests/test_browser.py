@@ -1,0 +1,151 @@
+"""End to end, in a real headless Chromium: the app as a student meets it.
+
+Starts `streamlit run app.py` on a free local port, opens it in Debian's Chromium driven by
+Playwright, starts a short training from the Home page's demo button, sees the chart and
+the sample grid change, moves a latent slider and sees the image change, and saves a
+screenshot of every page under test-artifacts/screenshots/ (look at them).
+
+Needs Debian's `chromium` (`apt-get install chromium`; .ci/run installs it). Playwright's own
+browser download is never used. Without Chromium the test skips and says so.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+# The flags Chromium needs as root in a container with no network to talk to.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+PAGES = {"theory": "Theory", "compare": "Compare GAN vs WGAN", "playground": "2D playground",
+         "explorer": "Latent explorer", "interpolation": "Interpolation", "models": "Models"}
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason="Debian's chromium is not installed (apt-get install chromium); the end-to-end "
+           "browser test needs it")
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="playwright is not installed (requirements-dev.txt)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app on a free port, saving into a temporary folder seeded with the demo models."""
+    root = tmp_path_factory.mktemp("checkpoints")
+    for demo in (ROOT / "checkpoints").glob("*-demo"):
+        shutil.copytree(demo, root / demo.name)
+    port = free_port()
+    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
+    env = {**os.environ, "GANLIB_CHECKPOINTS": str(root), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, "the app did not start"
+        time.sleep(0.5)
+    yield url
+    process.terminate()
+    process.wait(30)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(90_000)
+        yield page
+        browser.close()
+
+
+def settled(page) -> None:
+    """Connected, and the script run (not the fragments' timers) has finished."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
+    page.wait_for_selector("[data-test-script-state='notRunning']", state="attached")
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def image_source(page, index: int = 0) -> str:
+    return page.locator("[data-testid='stImage'] img").nth(index).get_attribute("src")
+
+
+def open_page(page, title: str) -> None:
+    page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
+    settled(page)
+
+
+def wait_until(condition, timeout: float = 90.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+def chart_drawing(page) -> str:
+    """The first live chart as drawn (its SVG): it changes when the data does."""
+    return page.locator("[data-testid='stPlotlyChart']").first.inner_html()
+
+
+def test_a_student_trains_watches_and_explores(page, server):
+    page.goto(server)
+    settled(page)
+    screenshot(page, "home")
+
+    # Start the GAN demo from Home: the Train page opens and the run trains live.
+    page.get_by_role("button", name="Train the GAN article's model").click()
+    page.wait_for_url("**/train**")
+    page.wait_for_selector("[data-testid='stPlotlyChart']")
+    page.wait_for_selector("[data-testid='stImage'] img")
+    first_grid, first_chart = image_source(page), chart_drawing(page)
+    wait_until(lambda: image_source(page) != first_grid, what="the sample grid to change")
+    wait_until(lambda: chart_drawing(page) != first_chart, what="the chart to change")
+    screenshot(page, "train")
+
+    # The explorer: moving a latent slider redraws the digit.
+    open_page(page, PAGES["explorer"])
+    page.wait_for_selector("[data-testid='stSlider']")
+    before = image_source(page)
+    slider = page.locator("[data-testid='stSlider'] [role='slider']").first
+    slider.focus()
+    for _ in range(20):
+        slider.press("ArrowRight")
+    settled(page)
+    wait_until(lambda: image_source(page) != before, timeout=30, what="the digit to change")
+    screenshot(page, "explorer")
+
+    for name in ("interpolation", "models", "compare", "playground", "theory"):
+        open_page(page, PAGES[name])
+        assert not page.locator("[data-testid='stException']").count(), f"error on {name}"
+        screenshot(page, name)
