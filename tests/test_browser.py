@@ -29,8 +29,10 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
+# Each page's sidebar link and the title it shows.
 PAGES = {"theory": "Theory", "compare": "Compare GAN vs WGAN", "playground": "2D playground",
          "explorer": "Latent explorer", "interpolation": "Interpolation", "models": "Models"}
+HEADINGS = {**PAGES, "theory": "Theory: from GAN to WGAN-GP"}
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
@@ -101,8 +103,11 @@ def image_source(page, index: int = 0) -> str:
     return page.locator("[data-testid='stImage'] img").nth(index).get_attribute("src")
 
 
-def open_page(page, title: str) -> None:
-    page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
+def open_page(page, name: str) -> None:
+    """Click the page's link in the sidebar (the session, and its run, stay) and wait for it."""
+    page.locator("[data-testid='stSidebarNav'] a", has_text=PAGES[name]).first.click()
+    page.wait_for_url(f"**/{name}**")
+    page.wait_for_selector(f"h1:has-text('{HEADINGS[name]}')")
     settled(page)
 
 
@@ -134,10 +139,10 @@ def test_a_student_trains_watches_and_explores(page, server):
     screenshot(page, "train")
 
     # The explorer: moving a latent slider redraws the digit.
-    open_page(page, PAGES["explorer"])
+    open_page(page, "explorer")
     page.wait_for_selector("[data-testid='stSlider']")
     before = image_source(page)
-    slider = page.locator("[data-testid='stSlider'] [role='slider']").first
+    slider = page.locator("[data-testid='stSlider']").first.get_by_role("slider")
     slider.focus()
     for _ in range(20):
         slider.press("ArrowRight")
@@ -146,6 +151,6 @@ def test_a_student_trains_watches_and_explores(page, server):
     screenshot(page, "explorer")
 
     for name in ("interpolation", "models", "compare", "playground", "theory"):
-        open_page(page, PAGES[name])
+        open_page(page, name)
         assert not page.locator("[data-testid='stException']").count(), f"error on {name}"
         screenshot(page, name)
