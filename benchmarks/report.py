@@ -1,0 +1,564 @@
+"""The report: the machine, the raw numbers as JSON, PNG plots, and a Markdown page.
+
+Everything the Markdown says is computed from the results dictionary, so the page and
+`results.json` can never disagree; `write_report` can be re-run on a saved `results.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")                  # files only: no display on a server
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+PLOTS: dict[str, str] = {"articles": "article_loops.png", "quality": "time_to_quality.png",
+                         "watching": "watching.png", "memory": "memory.png"}
+COLORS = {"article": "#94a3b8", "ganlib": "#4f46e5", "gan": "#2563eb", "wgan": "#ea580c",
+          "wgan-gp": "#16a34a", "headless": "#94a3b8", "browser": "#4f46e5"}
+
+
+# --- the machine -----------------------------------------------------------------------------
+
+def machine_info() -> dict[str, Any]:
+    """CPU, memory, versions and the TensorFlow device, for the report's first table."""
+    import keras
+    import tensorflow as tf
+
+    from benchmarks.watching import chromium_version
+
+    gpus = tf.config.list_physical_devices("GPU")
+    names = [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
+             for gpu in gpus]
+    return {
+        "cpu_model": _proc_field("/proc/cpuinfo", "model name") or platform.processor(),
+        "cpu_count": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "memory_gb": round(int((_proc_field("/proc/meminfo", "MemTotal") or "0 kB").split()[0])
+                           / 1e6, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "device": ", ".join(names) if names else "CPU",
+        "chromium": chromium_version(),
+        "load_average_at_start": round(os.getloadavg()[0], 2),
+    }
+
+
+def _proc_field(path: str, name: str) -> str | None:
+    try:
+        for line in Path(path).read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == name:
+                return value.strip()
+    except OSError:
+        pass
+    return None
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def write_report(results: dict[str, Any], out: Path) -> Path:
+    """Write results.json, the plots and README.md into `out`; the README's path."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=1, default=_plain) + "\n")
+    sections = results["sections"]
+    for name, draw in (("articles", plot_articles), ("quality", plot_quality),
+                       ("watching", plot_watching), ("memory", plot_memory)):
+        if _measured(sections, name) and (name != "watching" or "share" in sections[name]):
+            figure = draw(sections[name])
+            figure.savefig(out / PLOTS[name], dpi=110, bbox_inches="tight")
+            plt.close(figure)
+    readme = out / "README.md"
+    readme.write_text(markdown(results))
+    return readme
+
+
+def _plain(value: Any) -> Any:
+    """JSON for numpy scalars and arrays."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"Not JSON: {type(value).__name__}")
+
+
+# --- plots -----------------------------------------------------------------------------------
+
+def plot_articles(articles: dict[str, Any]):
+    """Top: real images/s of each article's loop and of ganlib (median, min-max whiskers).
+    Bottom: milliseconds per iteration under the profiler, by where they were spent."""
+    figure, axes = plt.subplots(2, len(articles), figsize=(5 * len(articles), 7), squeeze=False)
+    for column, (article, result) in enumerate(articles.items()):
+        top, bottom = axes[0, column], axes[1, column]
+        arms = ("article_loop", "ganlib")
+        medians = [result[arm]["images_per_s"]["median"] for arm in arms]
+        errors = [[m - result[arm]["images_per_s"]["min"] for m, arm in zip(medians, arms)],
+                  [result[arm]["images_per_s"]["max"] - m for m, arm in zip(medians, arms)]]
+        top.bar(["article's loop", "ganlib"], medians, yerr=errors, capsize=6,
+                color=[COLORS["article"], COLORS["ganlib"]])
+        top.set_title(f"{article.upper()} article: {result['ratio']['median']:.2f}x "
+                      f"(target {result['target']:g}x)")
+        top.set_ylabel("real images / s")
+        profile = result["anatomy"]["profile"]
+        bottom_of = np.zeros(2)
+        for part, color in (("graph_ms", "#4f46e5"), ("eager_ops_ms", "#f59e0b"),
+                            ("python_ms", "#94a3b8")):
+            values = np.array([profile["article"][part], profile["ganlib"][part]])
+            bottom.bar(["article's loop", "ganlib"], values, bottom=bottom_of, color=color,
+                       label={"graph_ms": "TF graph execution", "eager_ops_ms": "eager TF ops",
+                              "python_ms": "Python (under cProfile)"}[part])
+            bottom_of += values
+        bottom.set_ylabel("ms per iteration (profiled)")
+        bottom.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def plot_quality(quality: dict[str, Any]):
+    """FD / baseline, classes covered and confident share against wall-clock seconds: the
+    median over seeds as a line, min to max as a band, one colour per preset."""
+    from benchmarks.time_to_quality import on_grid
+
+    last = max((run["series"]["wall_s"][-1] for preset in quality["presets"].values()
+                for run in preset["runs"] if run["series"]["wall_s"]), default=0.0)
+    grid = np.linspace(0, max(quality["seconds"], last), 200)
+    figure, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    panels = (("fd_ratio", "FD / real-vs-real baseline", "log"),
+              ("classes_covered", "classes covered (of 10)", "linear"),
+              ("confident", "confident share", "linear"))
+    for ax, (name, label, scale) in zip(axes, panels):
+        for algorithm, preset in quality["presets"].items():
+            values = on_grid(preset["runs"], name, grid)
+            if np.all(np.isnan(values)):
+                continue
+            with warnings.catch_warnings():      # "All-NaN slice": before the first score
+                warnings.simplefilter("ignore", RuntimeWarning)
+                median, low, high = (np.nanmedian(values, 0), np.nanmin(values, 0),
+                                     np.nanmax(values, 0))
+            ax.plot(grid, median, color=COLORS[algorithm], label=algorithm.upper())
+            ax.fill_between(grid, low, high, color=COLORS[algorithm], alpha=0.2, linewidth=0)
+        ax.set_yscale(scale)
+        ax.set_xlabel("wall-clock seconds since Start")
+        ax.set_ylabel(label)
+        ax.axvline(quality["target_seconds"], color="black", linestyle=":", linewidth=1)
+        if name == "fd_ratio":
+            ax.axhline(quality["fd_factor"], color="black", linestyle="--", linewidth=1)
+        if name == "classes_covered":
+            ax.set_ylim(-0.3, 10.5)
+            ax.axhline(10, color="black", linestyle="--", linewidth=1)
+        if name == "confident":
+            ax.set_ylim(-0.02, 1.02)
+    if axes[0].get_legend_handles_labels()[0]:
+        axes[0].legend()
+    figure.tight_layout()
+    return figure
+
+
+def plot_watching(watching: dict[str, Any]):
+    """Steps/s of each headless and browser run, in the order they ran."""
+    figure, ax = plt.subplots(figsize=(6, 3.6))
+    for arm in ("headless", "browser"):
+        values = watching[arm]["steps_per_s"]["values"]
+        ax.plot(range(1, len(values) + 1), values, "o-", color=COLORS[arm], label=arm)
+    ax.set_xticks(range(1, watching["repetitions"] + 1))
+    ax.set_xlabel("repetition")
+    ax.set_ylabel("generator steps / s (wall clock)")
+    ax.set_ylim(bottom=0)
+    ax.set_title(f"watching keeps {watching['share']['median']:.0%} of headless throughput")
+    ax.legend()
+    figure.tight_layout()
+    return figure
+
+
+def plot_memory(memory: dict[str, Any]):
+    """Resident memory against training step, with the end of warm-up marked."""
+    steps = [s["step"] for s in memory["samples"]]
+    rss = [s["rss_mb"] for s in memory["samples"]]
+    figure, ax = plt.subplots(figsize=(7, 3.6))
+    ax.plot(steps, rss, "o-", color=COLORS["ganlib"])
+    ax.axvline(memory["warmup_steps"], color="black", linestyle=":", linewidth=1)
+    ax.set_xlabel("training step (GAN Quick, batch %d)" % memory["batch_size"])
+    ax.set_ylabel("resident memory (MB)")
+    ax.set_title(f"growth after warm-up: {memory['growth_after_warmup_mb']:+.1f} MB")
+    low = min(rss)
+    ax.set_ylim(low - 20, max(max(rss), low + 100) + 20)
+    figure.tight_layout()
+    return figure
+
+
+# --- the Markdown page -----------------------------------------------------------------------
+
+def markdown(results: dict[str, Any]) -> str:
+    """The report page for `results` (see benchmarks.run.run_benchmarks)."""
+    sections = results["sections"]
+    parts = [_header(results), _machine(results["machine"]), _summary(sections)]
+    writers = (("articles", _articles), ("presets", _presets), ("quality", _quality),
+               ("watching", _watching), ("memory", _memory))
+    for name, write in writers:
+        if _measured(sections, name):
+            parts.append(write(sections[name]))
+        elif name in sections:
+            parts.append(f"{_TITLES[name]}\n\n**Failed**: {sections[name]['error']}\n")
+        else:
+            parts.append(f"{_TITLES[name]}\n\nNot measured in this run.\n")
+    parts.append(_device(results["machine"]))
+    return "\n".join(parts)
+
+
+def _measured(sections: dict[str, Any], name: str) -> bool:
+    return name in sections and "error" not in sections[name]
+
+
+_TITLES = {"articles": "## 1. Against the articles' loops",
+           "presets": "### ganlib's Quick presets",
+           "quality": "## 2. Time to quality",
+           "watching": "## 3. Cost of watching",
+           "memory": "## 4. Memory"}
+
+
+def _header(results: dict[str, Any]) -> str:
+    mode = results["mode"]
+    note = ("**This is a `--quick` smoke run**: every measurement is shrunk to seconds, on "
+            "whatever else the machine was doing. Its numbers show that the code runs, "
+            "not how fast ganlib is. Run the command without `--quick` on a quiet machine "
+            "for the real report." if mode == "quick" else
+            "Full run. Ratios come from runs interleaved in one session; every number is "
+            "the median of the repetitions, with the min and max beside it.")
+    return (f"# Benchmarks\n\n"
+            f"Reproduce this page from the repository root (about 25 minutes on 2 quiet CPU "
+            f"cores):\n\n"
+            f"```bash\n.venv/bin/python -m benchmarks\n```\n\n"
+            f"It writes this `README.md`, the PNG plots and every raw number "
+            f"(`results.json`) into `docs/benchmarks/`. Options: `--quick` (a smoke run of a "
+            f"few minutes), `--out DIR`, `--only SECTION ...` (articles, presets, quality, "
+            f"watching, memory), `--no-browser`. This page came from "
+            f"`{results['command']}` ({mode}) on {results['date']}, in "
+            f"{results['duration_s'] / 60:.1f} minutes.\n\n"
+            f"{note}\n")
+
+
+def _machine(machine: dict[str, Any]) -> str:
+    rows = [("CPU", f"{machine['cpu_model']}, {machine['cpu_count']} cores "
+                    f"({machine['cpus_usable']} usable)"),
+            ("memory", f"{machine['memory_gb']} GB"),
+            ("TensorFlow device", machine["device"]),
+            ("TensorFlow / Keras", f"{machine['tensorflow']} / {machine['keras']}"),
+            ("Python / NumPy", f"{machine['python']} / {machine['numpy']}"),
+            ("browser", machine["chromium"] or "none"),
+            ("platform", machine["platform"]),
+            ("load average at start", f"{machine['load_average_at_start']}")]
+    return "## Machine\n\n" + _table(("", ""), rows) + (
+        "\nThe load average is the number of processes wanting a CPU: above the core count, "
+        "something else was competing with the benchmark. Each section records it before "
+        "and after (`load_average` in results.json).\n")
+
+
+def _summary(sections: dict[str, Any]) -> str:
+    rows = []
+    if _measured(sections, "articles"):
+        for article, r in sections["articles"].items():
+            rows.append((f"ganlib vs the {article.upper()} article's loop, same networks",
+                         f">= {r['target']:g}x", _range(r["ratio"], "{:.2f}x"), _met(r["met"])))
+    if _measured(sections, "quality") and sections["quality"]["target"]:
+        q = sections["quality"]
+        gan = q["presets"]["gan"]
+        rows.append((f"GAN Quick: 10 classes and FD <= {q['fd_factor']:g}x baseline",
+                     f"<= {q['target_seconds']:g} s, every seed",
+                     _seconds_list(gan["time_to_target_s"]), _met(gan["met"])))
+    if _measured(sections, "watching"):
+        w = sections["watching"]
+        if "share" in w:
+            rows.append(("throughput with the Train page open in a browser",
+                         f">= {w['target_share']:.0%} of headless",
+                         _range(w["share"], "{:.0%}"), _met(w["met"])))
+        else:
+            rows.append(("throughput with the Train page open in a browser",
+                         f">= {w['target_share']:.0%} of headless", "skipped", "—"))
+        slider = w["slider"]
+        quick = slider["architectures"].get("quick")
+        if quick:
+            rows.append(("latent explorer: one slider move, server side",
+                         f"< {slider['target_ms']:g} ms", f"{quick['median']:.1f} ms (median)",
+                         _met(slider["met"])))
+    if _measured(sections, "memory"):
+        m = sections["memory"]
+        rows.append((f"resident memory growth, steps {m['warmup_steps']:,}-{m['steps']:,}",
+                     f"< {m['target_growth_mb']:g} MB", f"{m['growth_after_warmup_mb']:+.1f} MB",
+                     _met(m["met"])))
+    if not rows:
+        return "## Summary\n\nNo section with a target was measured.\n"
+    return "## Summary\n\n" + _table(("what", "target", "measured", "met"), rows)
+
+
+def _articles(articles: dict[str, Any]) -> str:
+    lines = [_TITLES["articles"], "",
+             "Each article's training loop as written there, re-implemented in Keras 3 "
+             "(`benchmarks/article_loops.py`): D or the critic compiled on its own, a "
+             "combined model with D frozen, and per step `generator.predict(z)` plus "
+             "`train_on_batch` calls on NumPy batches, exactly as the articles do. Against "
+             "it: ganlib's `build_gan(config).train_step` as `TrainingRun` calls it. Both "
+             "train the **same networks** (`ganlib.models` with the article presets) with "
+             "the same batch sizes and optimisers, on the bundled 10,000 MNIST digits (the "
+             "WGAN article: its 7s).", "",
+             "**Throughput = real images per second**: the real images the discriminator "
+             "or critic trains on per second, i.e. generator iterations/s x images per "
+             "iteration (GAN article: batch 8; WGAN article: 5 critic updates x half batch "
+             "32 = 160). Both arms do the same updates per iteration, so the ratio is also "
+             "the ratio of iterations per second. The two arms alternate in this process "
+             "(A B, B A, ...), each block a fixed number of iterations after a warm-up; the "
+             "ratio is taken per repetition.", "",
+             "Where the re-implementation cannot be literal: ganlib's D ends in a linear "
+             "`Dense(1)` (the sigmoid is inside its loss), so the GAN article's D is "
+             "ganlib's followed by a `sigmoid` Activation layer, which is the article's "
+             "`Dense(1, activation=\"sigmoid\")` split in two. The WGAN article's critic is "
+             "ganlib's with the article's `ClipConstraint(0.01)` as the convolutions' "
+             "`kernel_constraint`. Keras 3 decides which weights `train_on_batch` updates "
+             "when it first traces a model, not at `compile` as Keras 2 did, so the "
+             "critic's layers are unfrozen before its updates and frozen before the "
+             "generator's (the GAN article toggles `trainable` on every step itself). "
+             "`predict`'s per-call progress bar goes to /dev/null.", ""]
+    rows = []
+    for article, r in articles.items():
+        rows.append((f"{article.upper()} article", str(r["images_per_iteration"]),
+                     _range(r["article_loop"]["images_per_s"], "{:.1f}"),
+                     _range(r["ganlib"]["images_per_s"], "{:.1f}"),
+                     _range(r["ratio"], "{:.2f}x"), _met(r["met"])))
+    lines.append(_table(("networks", "real images / iteration", "article's loop (images/s)",
+                         "ganlib (images/s)", "ganlib / article", "target met"), rows))
+    first = next(iter(articles.values()))
+    lines += ["", f"Repetitions per arm: {first['repetitions']}; iterations per timed block: "
+              + ", ".join(f"{a.upper()} {r['steps_per_block']}" for a, r in articles.items())
+              + f"; untimed warm-up iterations per arm: {first['warmup_steps']}. Load "
+              "average before / after: " + ", ".join(
+                  f"{a.upper()} {r['load_average'][0]} / {r['load_average'][1]}"
+                  for a, r in articles.items()) + ".", "",
+              f"![Article loops vs ganlib]({PLOTS['articles']})", "",
+              "### Where the time goes", ""]
+    rows = []
+    for article, r in articles.items():
+        a = r["anatomy"]
+        profile = a["profile"]
+        for arm, label in (("article", "article's loop"), ("ganlib", "ganlib")):
+            p = profile[arm]
+            rows.append((f"{article.upper()}: {label}", f"{p['total_ms']:.0f}",
+                         f"{p['graph_ms']:.0f}", f"{p['eager_ops_ms']:.0f}",
+                         f"{p['python_ms']:.0f}"))
+    lines.append(_table(("per iteration, under cProfile", "total ms", "TF graph execution",
+                         "single eager TF ops", "Python"), rows))
+    lines += ["", "Keras calls of the article loops (median wall time per call, outside the "
+              "profiler), and Keras 3's fixed cost per call, measured on a one-weight model "
+              "(`Dense(1)`, one sample): what a call costs whatever the network.", ""]
+    rows = []
+    for article, r in articles.items():
+        a = r["anatomy"]
+        fixed = a["fixed_cost"]
+        calls = ", ".join(f"`{name}` {ms:.0f}" for name, ms in a["calls_ms"].items())
+        counts = fixed["calls_per_iteration"]
+        rows.append((f"{article.upper()} article", calls,
+                     f"{counts['predict']} x {fixed['predict_ms']:.0f} + "
+                     f"{counts['train_on_batch']} x {fixed['train_on_batch_ms']:.1f} = "
+                     f"{fixed['per_iteration_ms']:.0f}"))
+    lines.append(_table(("loop", "ms per call", "fixed cost per iteration: predict + "
+                                                "train_on_batch (ms)"), rows))
+    lines += ["", _articles_reading(articles), ""]
+    return "\n".join(lines)
+
+
+def _articles_reading(articles: dict[str, Any]) -> str:
+    """What the speed-up is made of, and what bounds it, in words computed from the numbers.
+
+    Under the profiler, article = G + O (graph execution + everything outside it) and
+    ganlib = G' (one graph call), so the speed-up (G + O) / G' is the product of two factors:
+    (G + O) / G, what removing the per-call work gains, and G / G', how much faster ganlib's
+    graph does the same updates.
+    """
+    sentences = []
+    for article, r in articles.items():
+        profile = r["anatomy"]["profile"]
+        total, graph = profile["article"]["total_ms"], profile["article"]["graph_ms"]
+        ganlib_total, ganlib_graph = profile["ganlib"]["total_ms"], profile["ganlib"]["graph_ms"]
+        text = (f"**{article.upper()} article.** Under the profiler an iteration of the "
+                f"article's loop took {total:.0f} ms: {graph:.0f} ms inside TensorFlow's "
+                f"graph execution (the networks' math, plus the small input pipelines Keras "
+                f"builds per call) and {total - graph:.0f} ms outside it (Keras' per-call "
+                f"Python: data adapters, callbacks, progress bars, eager conversions). "
+                f"ganlib's took {ganlib_total:.0f} ms, {ganlib_graph / ganlib_total:.0%} of "
+                f"it in its single graph call. So the speed-up of {total / ganlib_total:.2f}x "
+                f"under the profiler ({r['ratio']['median']:.2f}x unprofiled, table above) "
+                f"is {total / graph:.2f}x from removing the per-call work times "
+                f"{graph / ganlib_graph:.2f}x from ganlib's graph doing the same updates "
+                f"faster.")
+        if not r["met"]:
+            text += (f" The per-call work is worth at most {total / graph:.2f}x here; beyond "
+                     f"that, only cheaper math can close the gap to the {r['target']:g}x "
+                     f"target, and on this CPU the math (the convolutions) dominates both "
+                     f"arms.")
+        sentences.append(text)
+    return "\n\n".join(sentences)
+
+
+def _presets(presets: dict[str, Any]) -> str:
+    rows = []
+    for algorithm, r in presets["algorithms"].items():
+        rows.append((algorithm.upper(), str(r["batch_size"]), str(r["n_critic"]),
+                     _range(r["steps_per_s"], "{:.1f}"), _range(r["images_per_s"], "{:.0f}")))
+    return "\n".join([
+        _TITLES["presets"], "",
+        "ganlib's own step on the Quick presets (the app's defaults), interleaved the same "
+        "way; a step is one generator iteration with its n_critic critic updates.", "",
+        _table(("preset", "batch", "n_critic", "steps / s", "real images / s"), rows), "",
+        f"{presets['repetitions']} repetitions of about {presets['steps_per_block']} network "
+        f"updates each; load average {presets['load_average'][0]} / "
+        f"{presets['load_average'][1]}.", ""])
+
+
+def _quality(quality: dict[str, Any]) -> str:
+    rows = []
+    for algorithm, preset in quality["presets"].items():
+        finals = [run["series"] for run in preset["runs"]]
+        rows.append((
+            algorithm.upper(),
+            _seconds_list(preset["time_to_target_s"]),
+            f"{preset['reached']} of {len(preset['runs'])}",
+            _range_of([s["fd_ratio"][-1] for s in finals if s["fd_ratio"]], "{:.1f}x"),
+            _range_of([s["classes_covered"][-1] for s in finals if s["classes_covered"]],
+                      "{:.0f}"),
+            _range_of([s["confident"][-1] for s in finals if s["confident"]], "{:.0%}"),
+            _range_of([run["steps"] for run in preset["runs"]], "{:,.0f}")))
+    return "\n".join([
+        _TITLES["quality"], "",
+        f"Each Quick preset trained by a real `TrainingRun` with the shipped-classifier "
+        f"evaluator (`ganlib.metrics`, 500 samples, every {quality['evaluate_every_s']:g} s) "
+        f"for {quality['seconds']:g} s of wall-clock time, {quality['seeds']} seed(s) each, "
+        f"one run at a time. Time counts from `run.start()`, as a user counts from pressing "
+        f"Start: building and tracing the networks is included, TensorFlow's import and the "
+        f"evaluator's one-off reference statistics are not. Quality is reached at the first "
+        f"evaluation with all classes covered and FD <= {quality['fd_factor']:g}x the "
+        f"real-vs-real baseline (docs/metrics.md explains both).", "",
+        _table(("preset", "time to quality (s, per seed)", "reached", "final FD / baseline",
+                "final classes", "final confident", "steps"), rows), "",
+        "Final values are median (min-max) over seeds. The plot shows the median over seeds "
+        "(line) and min-max (band); dotted: the 60 s target, dashed: the quality "
+        "threshold.", "", f"![Time to quality]({PLOTS['quality']})", ""])
+
+
+def _watching(watching: dict[str, Any]) -> str:
+    lines = [_TITLES["watching"], "",
+             "Training throughput with the app open in a real browser against the same run "
+             "with nobody watching. **Browser**: a fresh `streamlit run app.py` server, "
+             "Debian's Chromium driven by Playwright opens the Home page and presses "
+             "*Train the GAN article's model (quick preset)*, then stays on the Train page, "
+             "which redraws every second. **Headless**: the same preset in a fresh "
+             "server-less Python process (`TrainingRun` as the app builds it, quality evaluator "
+             "included). Throughput is "
+             "generator steps per wall-clock second between two readings of the step counter "
+             f"{watching['seconds']:g} s apart, after {watching['warmup_s']:g} s of "
+             "training; each reading is taken the moment the counter changes (on the page: "
+             "the \"Step\" metric). Pairs alternate headless, browser, headless, ...; the "
+             "share is browser / headless per pair.", ""]
+    if "share" in watching:
+        rows = [("headless", _range(watching["headless"]["steps_per_s"], "{:.1f}")),
+                ("browser on the Train page", _range(watching["browser"]["steps_per_s"],
+                                                     "{:.1f}")),
+                ("share of headless", _range(watching["share"], "{:.0%}"))]
+        lines += [_table(("", "steps / s"), rows), "",
+                  f"Target >= {watching['target_share']:.0%}: {_met(watching['met'])}. "
+                  f"A cross-check from the runner itself: its \"Steps / s\" over the last "
+                  f"steps, training time only (what the page shows), at the end of each "
+                  f"window: headless "
+                  + ", ".join(run["run_steps_per_s"] for run in watching["headless"]["runs"])
+                  + "; browser "
+                  + ", ".join(run["run_steps_per_s"] for run in watching["browser"]["runs"])
+                  + ".", "", f"![Cost of watching]({PLOTS['watching']})", ""]
+    else:
+        lines += [f"**Skipped**: {watching['browser_skipped']}", ""]
+        if "headless" in watching:
+            lines += [f"Headless alone: {_range(watching['headless']['steps_per_s'], '{:.1f}')} "
+                      f"steps/s.", ""]
+    slider = watching["slider"]
+    rows = [(architecture, f"{r['median']:.1f}", f"{r['p90']:.1f}", f"{r['min']:.1f}",
+             f"{r['max']:.1f}") for architecture, r in slider["architectures"].items()]
+    lines += ["### Latent explorer: one slider move", "",
+              f"Server side, per move: `Sampler.generate` for one latent vector, the digit "
+              f"enlarged 12x with `image_grid`, encoded by `png_bytes`; {slider['calls']} "
+              f"moves after 5 untimed ones, on the Quick generator and the GAN article's "
+              f"(untrained: the cost does not depend on the weights). Target < "
+              f"{slider['target_ms']:g} ms: {_met(slider['met'])}.", "",
+              _table(("generator", "median ms", "90th percentile", "min", "max"), rows), ""]
+    return "\n".join(lines)
+
+
+def _memory(memory: dict[str, Any]) -> str:
+    first, last = memory["samples"][0], memory["samples"][-1]
+    return "\n".join([
+        _TITLES["memory"], "",
+        f"Resident memory (VmRSS from /proc/self/status) of the benchmark process during a "
+        f"{memory['steps']:,}-step `TrainingRun` of the GAN Quick preset (with the quality "
+        f"evaluator, as the app runs it) at batch "
+        f"{memory['batch_size']}, read every {memory['every']:,} steps. The level includes "
+        f"what the process held before ({memory['rss_before_mb']:.0f} MB); what matters is "
+        f"the growth after warm-up (step {memory['warmup_steps']:,}). Some early growth is "
+        f"by design: a run keeps a timeline of up to 60 sample grids (one a second, 64 "
+        f"images each, about 12 MB) and a metric history of up to 4,000 rows, both bounded, "
+        f"both filling during the first minute.", "",
+        _table(("", "value"), [
+            ("at the first reading", f"{first['rss_mb']:.0f} MB (step {first['step']:,})"),
+            ("at the end", f"{last['rss_mb']:.0f} MB (step {last['step']:,})"),
+            ("growth after warm-up", f"{memory['growth_after_warmup_mb']:+.1f} MB "
+                                     f"(target < {memory['target_growth_mb']:g} MB: "
+                                     f"{_met(memory['met'])})"),
+            ("training speed between the first and last reading",
+             f"{memory['steps_per_s']:.0f} steps/s" if memory["steps_per_s"] else "—")]), "",
+        f"![Memory]({PLOTS['memory']})", ""])
+
+
+def _device(machine: dict[str, Any]) -> str:
+    where = ("on the CPU only: TensorFlow found no GPU" if machine["device"] == "CPU" else
+             f"on {machine['device']}, the device TensorFlow placed the networks on")
+    return (f"## 5. Device\n\nThis report ran {where}. The same command runs unchanged on "
+            "a GPU machine and records its name here; the targets above are set for a "
+            "2-core CPU.\n")
+
+
+# --- formatting ------------------------------------------------------------------------------
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _range(summary: dict[str, Any], fmt: str) -> str:
+    """"median (min-max)" of a timing.summarize result."""
+    if summary["median"] is None:
+        return "—"
+    if summary["n"] == 1:
+        return fmt.format(summary["median"])
+    return (f"{fmt.format(summary['median'])} ({fmt.format(summary['min'])}–"
+            f"{fmt.format(summary['max'])})")
+
+
+def _range_of(values: Sequence[float], fmt: str) -> str:
+    from benchmarks.timing import summarize
+    return _range(summarize(values), fmt)
+
+
+def _seconds_list(times: Sequence[float | None]) -> str:
+    return ", ".join("not reached" if t is None else f"{t:.0f}" for t in times) or "—"
+
+
+def _met(met: bool) -> str:
+    return "yes" if met else "**no**"

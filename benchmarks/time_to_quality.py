@@ -1,0 +1,129 @@
+"""Time to quality: how soon each Quick preset draws digits a classifier accepts.
+
+Each run is a real `TrainingRun` of a Quick preset (no step limit) with the shipped-classifier
+evaluator of `ganlib.metrics`, scoring 500 samples every few seconds. Time is wall-clock
+seconds since `run.start()`: what a user waits after pressing Start, network building and
+graph tracing included (TensorFlow's import and the evaluator's one-off reference statistics
+are not: the app pays those once per server). Evaluations are not free either; their cost
+is inside the wall-clock time, as it is in the app.
+
+The target (GAN Quick): all 10 digit classes covered and FD within 10x the real-vs-real
+baseline (see docs/metrics.md) within 60 s on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from benchmarks.timing import load_average
+from ganlib.config import ALGORITHMS, make_config
+from ganlib.data import load_dataset
+from ganlib.metrics import evaluator_for
+from ganlib.runner import Evaluator, TrainingRun
+
+# Quality is reached when every class of the data is covered and FD <= FD_FACTOR x baseline.
+FD_FACTOR = 10.0
+TARGET_SECONDS = 60.0
+# The scores kept per evaluation (of QualityReport.as_dict).
+SCORES: tuple[str, ...] = ("fd", "fd_baseline", "classes_covered", "classes_present", "confident")
+
+
+class ClockedEvaluator:
+    """An evaluator that keeps its own record of every evaluation: when (wall-clock seconds
+    since `started`, and the run's training seconds), at which step, and the scores.
+
+    The run's own evaluation history downsamples old rows in long runs; this record does not.
+    """
+
+    def __init__(self, evaluator: Evaluator):
+        self._evaluator = evaluator
+        self.n_samples = evaluator.n_samples
+        self.run: TrainingRun | None = None
+        self.started = time.monotonic()
+        self.series: dict[str, list[float]] = {name: [] for name in
+                                               ("wall_s", "train_s", "step", *SCORES, "fd_ratio")}
+
+    def evaluate(self, images: np.ndarray) -> dict[str, float]:
+        wall = time.monotonic() - self.started                 # when the samples were drawn
+        snap = self.run.snapshot(watch=False)
+        scores = self._evaluator.evaluate(images)
+        row = {"wall_s": wall, "train_s": snap.elapsed_s, "step": snap.step,
+               **{name: scores[name] for name in SCORES},
+               "fd_ratio": scores["fd"] / scores["fd_baseline"]}
+        for name, value in row.items():
+            self.series[name].append(float(value))
+        return scores
+
+
+def quality_run(algorithm: str, seed: int, seconds: float,
+                evaluate_every_s: float) -> dict[str, Any]:
+    """Train `algorithm`'s Quick preset for `seconds` of wall-clock time; its score series."""
+    config = make_config(algorithm, "quick", seed=seed, steps=None)
+    dataset = load_dataset(config.dataset, config.digits)
+    evaluator = evaluator_for(dataset)                       # built once, cached
+    if evaluator is None:
+        raise RuntimeError(f"No shipped classifier judges {dataset.name}.")
+    clocked = ClockedEvaluator(evaluator)
+    run = TrainingRun(config, dataset=dataset, evaluator=clocked,
+                      evaluate_every_s=evaluate_every_s)
+    clocked.run = run
+    clocked.started = time.monotonic()
+    run.start()
+    run.wait(timeout=max(0.0, seconds - (time.monotonic() - clocked.started)))
+    run.stop(timeout=300)                                    # scores once more as it ends
+    snap = run.snapshot(watch=False)
+    if snap.status == "failed":
+        raise RuntimeError(f"The {algorithm} run failed: {snap.message}")
+    return {"algorithm": algorithm, "seed": seed, "status": snap.status, "steps": snap.step,
+            "series": clocked.series, "time_to_target_s": time_to_target(clocked.series)}
+
+
+def time_to_target(series: dict[str, list[float]]) -> float | None:
+    """Wall-clock seconds of the first evaluation with every class covered and
+    FD <= FD_FACTOR x baseline, or None if no evaluation got there."""
+    for i, wall in enumerate(series["wall_s"]):
+        if (series["classes_covered"][i] >= series["classes_present"][i]
+                and series["fd"][i] <= FD_FACTOR * series["fd_baseline"][i]):
+            return wall
+    return None
+
+
+def time_to_quality(seeds: int = 3, seconds: float = 90.0, evaluate_every_s: float = 3.0,
+                    algorithms: tuple[str, ...] = ALGORITHMS) -> dict[str, Any]:
+    """Every Quick preset for `seeds` seeds, one run at a time, seed by seed (gan, wgan,
+    wgan-gp, then the next seed), so that a slow minute of the machine hits all presets."""
+    load_before = load_average()
+    runs = [quality_run(algorithm, seed, seconds, evaluate_every_s)
+            for seed in range(seeds) for algorithm in algorithms]
+    presets = {}
+    for algorithm in algorithms:
+        mine = [r for r in runs if r["algorithm"] == algorithm]
+        reached = [r["time_to_target_s"] for r in mine]
+        presets[algorithm] = {
+            "runs": mine,
+            "time_to_target_s": reached,
+            "reached": sum(t is not None for t in reached),
+            "met": all(t is not None and t <= TARGET_SECONDS for t in reached),
+        }
+    return {"seeds": seeds, "seconds": seconds, "evaluate_every_s": evaluate_every_s,
+            "fd_factor": FD_FACTOR, "target_seconds": TARGET_SECONDS,
+            "load_average": [load_before, load_average()], "presets": presets,
+            "target": {"preset": "gan", "met": presets["gan"]["met"]}
+            if "gan" in presets else None}
+
+
+def on_grid(runs: list[dict[str, Any]], name: str, grid: np.ndarray) -> np.ndarray:
+    """(runs, len(grid)) values of series `name`: at each time the latest evaluation so far,
+    NaN before a run's first one (what a user watching the run would have seen)."""
+    out = np.full((len(runs), len(grid)), math.nan)
+    for row, run in enumerate(runs):
+        wall, values = np.asarray(run["series"]["wall_s"]), np.asarray(run["series"][name])
+        if not len(wall):
+            continue
+        index = np.searchsorted(wall, grid, side="right") - 1
+        out[row] = np.where(index >= 0, values[np.clip(index, 0, None)], math.nan)
+    return out

@@ -1,0 +1,286 @@
+"""The benchmarks run, on tiny settings, and their report holds what it promises.
+
+No benchmark is measured here: every section runs for a few steps or seconds (the article
+loops on the small Quick networks), and the tests check what the code computes and writes,
+never how fast anything was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from benchmarks.article_loops import GANArticleLoop, WGANArticleLoop, compare_article_loops
+from benchmarks.memory import memory_probe, rss_mb
+from benchmarks.report import PLOTS, write_report
+from benchmarks.run import QUICK, SECTIONS, run_benchmarks
+from benchmarks.throughput import preset_throughput
+from benchmarks.time_to_quality import on_grid, time_to_quality, time_to_target
+from benchmarks.watching import cost_of_watching, measure_counter, parse_step
+from ganlib.config import make_config
+from ganlib.data import load_dataset
+
+
+# --- sections on tiny settings (shared by the report tests) ---------------------------------
+
+@pytest.fixture(scope="module")
+def articles() -> dict:
+    return {article: compare_article_loops(article, steps=2, repetitions=1, warmup=1,
+                                           profile_steps=1, architecture="quick")
+            for article in ("gan", "wgan")}
+
+
+@pytest.fixture(scope="module")
+def presets() -> dict:
+    return preset_throughput("quick", steps=5, repetitions=2, warmup=1,
+                             algorithms=("gan", "wgan"))
+
+
+@pytest.fixture(scope="module")
+def quality() -> dict:
+    return time_to_quality(seeds=1, seconds=2.0, evaluate_every_s=0.5, algorithms=("gan",))
+
+
+@pytest.fixture(scope="module")
+def memory() -> dict:
+    return memory_probe(steps=20, every=5, warmup_steps=10, batch_size=8)
+
+
+@pytest.fixture(scope="module")
+def watching() -> dict:
+    return cost_of_watching(repetitions=1, slider_calls=3, browser=False)
+
+
+def test_article_comparison_times_both_arms_on_the_same_work(articles):
+    gan, wgan = articles["gan"], articles["wgan"]
+    assert gan["images_per_iteration"] == 8                   # the GAN article's batch
+    assert wgan["images_per_iteration"] == 5 * 32             # n_critic x half batch
+    for result in (gan, wgan):
+        article_rate = result["article_loop"]["iterations_per_s"]["values"]
+        ganlib_rate = result["ganlib"]["iterations_per_s"]["values"]
+        assert len(article_rate) == len(ganlib_rate) == 1
+        assert result["ratio"]["values"] == pytest.approx([ganlib_rate[0] / article_rate[0]])
+        assert result["article_loop"]["images_per_s"]["median"] == pytest.approx(
+            article_rate[0] * result["images_per_iteration"])
+        assert result["met"] == (result["ratio"]["median"] >= result["target"])
+        profile = result["anatomy"]["profile"]
+        for arm in ("article", "ganlib"):
+            parts = profile[arm]
+            assert parts["total_ms"] == pytest.approx(
+                parts["graph_ms"] + parts["eager_ops_ms"] + parts["python_ms"])
+            assert parts["graph_ms"] > 0
+        fixed = result["anatomy"]["fixed_cost"]
+        assert fixed["per_iteration_ms"] == pytest.approx(
+            fixed["predict_ms"] * fixed["calls_per_iteration"]["predict"]
+            + fixed["train_on_batch_ms"] * fixed["calls_per_iteration"]["train_on_batch"])
+    assert set(gan["anatomy"]["calls_ms"]) == {
+        "generator.predict", "discriminator.train_on_batch (real)",
+        "discriminator.train_on_batch (fake)", "GAN_model.train_on_batch"}
+
+
+def _article_loop(article: str):
+    """The article's loop alone, on the small networks (no ganlib arm to build)."""
+    config = make_config(article, "article", architecture="quick")
+    loop_class = GANArticleLoop if article == "gan" else WGANArticleLoop
+    return loop_class(config, load_dataset(config.dataset, config.digits).images)
+
+
+def test_gan_article_loop_trains_d_and_g_with_the_articles_sigmoid():
+    loop = _article_loop("gan")
+    assert loop.discriminator.layers[-1].get_config()["activation"] == "sigmoid"
+    before_d = [w.numpy().copy() for w in loop.discriminator.weights]
+    before_g = [w.numpy().copy() for w in loop.generator.weights]
+    loop(1)
+    assert any((a != b.numpy()).any() for a, b in zip(before_d, loop.discriminator.weights))
+    assert any((a != b.numpy()).any() for a, b in zip(before_g, loop.generator.weights))
+
+
+def test_wgan_article_loop_clips_the_critics_kernels_and_trains_all_of_it():
+    loop = _article_loop("wgan")
+    critic = loop.c_model
+    before = [w.numpy().copy() for w in critic.weights]
+    loop(1)
+    # Every critic weight moved (Keras 3 would freeze the convolutions without the toggle)...
+    assert all((a != b.numpy()).any() for a, b in zip(before, critic.weights))
+    # ...and the convolution kernels (only they) carry the article's clip constraint.
+    for layer in critic.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            assert np.abs(layer.kernel.numpy()).max() <= 0.01 + 1e-7
+    assert np.abs(critic.layers[-1].kernel.numpy()).max() > 0.01    # Dense: not clipped
+
+
+def test_time_to_quality_records_scores_against_wall_clock_time(quality):
+    gan = quality["presets"]["gan"]
+    (run,) = gan["runs"]
+    series = run["series"]
+    lengths = {len(values) for values in series.values()}
+    assert len(lengths) == 1 and lengths.pop() >= 2              # at start and at the end
+    assert series["wall_s"] == sorted(series["wall_s"])
+    # Scored once the networks are built (step 0) and once more as the run stops.
+    assert series["step"][0] == 0 and series["step"][-1] == run["steps"]
+    assert run["status"] == "stopped"
+    assert series["fd_ratio"] == pytest.approx(
+        [fd / base for fd, base in zip(series["fd"], series["fd_baseline"])])
+    assert run["time_to_target_s"] == time_to_target(series)
+    assert gan["met"] == (run["time_to_target_s"] is not None
+                          and run["time_to_target_s"] <= quality["target_seconds"])
+
+
+def test_time_to_target_needs_all_classes_and_a_small_fd():
+    series = {"wall_s": [1.0, 2.0, 3.0, 4.0], "classes_covered": [10, 9, 10, 10],
+              "classes_present": [10, 10, 10, 10], "fd": [500.0, 40.0, 80.0, 50.0],
+              "fd_baseline": [7.0, 7.0, 7.0, 7.0]}
+    assert time_to_target(series) == 4.0                         # 3.0 has FD 80 > 70
+    series["fd"][3] = 71.0
+    assert time_to_target(series) is None
+
+
+def test_on_grid_holds_the_latest_score_and_is_nan_before_the_first():
+    runs = [{"series": {"wall_s": [1.0, 3.0], "fd_ratio": [50.0, 5.0]}},
+            {"series": {"wall_s": [], "fd_ratio": []}}]
+    values = on_grid(runs, "fd_ratio", np.array([0.0, 1.0, 2.0, 3.5]))
+    assert np.isnan(values[0, 0]) and values[0, 1:].tolist() == [50.0, 50.0, 5.0]
+    assert np.isnan(values[1]).all()
+
+
+def test_memory_probe_reads_resident_memory_every_few_steps(memory):
+    steps = [sample["step"] for sample in memory["samples"]]
+    assert steps[-1] == 20 and len(steps) == 4 and steps == sorted(steps)
+    assert all(sample["rss_mb"] > 10 for sample in memory["samples"])
+    warm = next(s["rss_mb"] for s in memory["samples"] if s["step"] >= 10)
+    assert memory["growth_after_warmup_mb"] == pytest.approx(
+        memory["samples"][-1]["rss_mb"] - warm)
+    assert memory["met"] == (memory["growth_after_warmup_mb"] < memory["target_growth_mb"])
+
+
+def test_rss_mb_reads_vmrss(tmp_path):
+    status = tmp_path / "status"
+    status.write_text("Name:\tpython\nVmPeak:\t  9999 kB\nVmRSS:\t    2048 kB\n")
+    assert rss_mb(status) == pytest.approx(2048 * 1024 / 1e6)
+    assert rss_mb() > 0                                         # this very process
+
+
+def test_parse_step_reads_the_train_pages_step_metric():
+    assert parse_step("1,234 / 2,000") == (1234, 2000)
+    assert parse_step("7") == (7, None)
+    with pytest.raises(ValueError):
+        parse_step("starting")
+
+
+def test_measure_counter_counts_steps_between_two_changes():
+    started = time.monotonic()
+
+    def counter() -> tuple[int, None]:                          # 200 steps per second
+        return int((time.monotonic() - started) * 200), None
+    result = measure_counter(counter, warmup_s=0.0, seconds=0.2, poll_s=0.001)
+    assert result["steps"] > 0 and result["window_s"] >= 0.2
+    assert result["steps_per_s"] == pytest.approx(result["steps"] / result["window_s"])
+
+
+def test_measure_counter_ends_the_window_before_the_run_ends():
+    started = time.monotonic()
+
+    def counter() -> tuple[int, int]:                           # reaches 90% of 100 at 0.45 s
+        return int((time.monotonic() - started) * 200), 100
+    result = measure_counter(counter, warmup_s=0.0, seconds=30.0, poll_s=0.001)
+    assert result["window_s"] < 5
+
+
+def test_preset_throughput_blocks_hold_the_same_number_of_updates(presets):
+    gan, wgan = presets["algorithms"]["gan"], presets["algorithms"]["wgan"]
+    assert (gan["n_critic"], wgan["n_critic"]) == (1, 5)
+    for result in (gan, wgan):
+        assert result["steps_per_s"]["n"] == 2
+        assert result["images_per_s"]["values"] == pytest.approx(
+            [r * result["batch_size"] * result["n_critic"]
+             for r in result["steps_per_s"]["values"]])
+
+
+def test_watching_without_a_browser_says_so_and_times_the_slider(watching):
+    assert "browser=False" in watching["browser_skipped"]
+    assert "share" not in watching
+    slider = watching["slider"]
+    assert set(slider["architectures"]) == {"quick", "gan-article"}
+    for result in slider["architectures"].values():
+        assert result["n"] == 3 and 0 < result["min"] <= result["median"] <= result["max"]
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+def _results(sections: dict) -> dict:
+    from benchmarks.report import machine_info
+    return {"command": "python -m benchmarks --quick", "mode": "quick",
+            "date": "2025-01-01 00:00 UTC", "settings": dataclasses.asdict(QUICK),
+            "machine": machine_info(), "sections": sections, "section_seconds": {},
+            "duration_s": 60.0}
+
+
+def test_report_has_every_section_plot_and_number(tmp_path, articles, presets, quality,
+                                                  memory, watching):
+    # A browser arm as a run with Chromium would report it, to draw its table and plot too.
+    browser = {"runs": [{"steps_per_s": 27.0, "run_steps_per_s": "28.1"}],
+               "steps_per_s": {"median": 27.0, "min": 27.0, "max": 27.0, "n": 1,
+                               "values": [27.0]}}
+    with_browser = {**watching, "browser_skipped": None, "browser": browser,
+                    "headless": {"runs": [{"steps_per_s": 30.0, "run_steps_per_s": "31.2"}],
+                                 "steps_per_s": {"median": 30.0, "min": 30.0, "max": 30.0,
+                                                 "n": 1, "values": [30.0]}},
+                    "share": {"median": 0.9, "min": 0.9, "max": 0.9, "n": 1, "values": [0.9]},
+                    "target_share": 0.9, "met": True}
+    results = _results({"articles": articles, "presets": presets, "quality": quality,
+                        "watching": with_browser, "memory": memory})
+    readme = write_report(results, tmp_path)
+
+    text = readme.read_text()
+    assert text.startswith("# Benchmarks")
+    assert "```bash\n.venv/bin/python -m benchmarks\n```" in text
+    for heading in ("## Machine", "## Summary", "## 1. Against the articles' loops",
+                    "### Where the time goes", "### ganlib's Quick presets",
+                    "## 2. Time to quality", "## 3. Cost of watching",
+                    "### Latent explorer: one slider move", "## 4. Memory", "## 5. Device"):
+        assert heading in text
+    assert "`--quick` smoke run" in text
+    assert f"{articles['gan']['ratio']['median']:.2f}x" in text
+    for plot in PLOTS.values():
+        assert (tmp_path / plot).stat().st_size > 1000
+        assert f"]({plot})" in text
+
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert set(saved["sections"]) == set(SECTIONS)
+    assert saved["machine"]["device"] and saved["machine"]["cpu_count"] >= 1
+    assert saved["sections"]["articles"]["gan"]["ratio"] == articles["gan"]["ratio"]
+
+
+def test_report_says_what_was_skipped_and_not_measured(tmp_path, watching):
+    text = write_report(_results({"watching": watching}), tmp_path).read_text()
+    assert "**Skipped**: The browser part was not asked for" in text
+    assert text.count("Not measured in this run.") == 4
+    assert not (tmp_path / PLOTS["watching"]).exists()
+
+
+def test_run_benchmarks_runs_the_chosen_sections_and_writes_the_report(tmp_path):
+    tiny = dataclasses.replace(QUICK, memory_steps=10, memory_every=5, memory_warmup_steps=5)
+    messages: list[str] = []
+    results = run_benchmarks(tiny, tmp_path, sections=("memory",), progress=messages.append)
+    assert set(results["sections"]) == {"memory"}
+    assert results["sections"]["memory"]["samples"][-1]["step"] == 10
+    assert json.loads((tmp_path / "results.json").read_text())["mode"] == "quick"
+    assert (tmp_path / "README.md").exists() and (tmp_path / PLOTS["memory"]).exists()
+    assert any("memory done" in m for m in messages)
+    with pytest.raises(ValueError, match="Unknown section"):
+        run_benchmarks(tiny, tmp_path, sections=("speed",))
+
+
+def test_a_failing_section_is_reported_and_does_not_stop_the_others(tmp_path):
+    broken = dataclasses.replace(QUICK, memory_steps=10, memory_every=20)   # every > steps
+    results = run_benchmarks(broken, tmp_path, sections=("memory",), progress=lambda _: None)
+    assert results["sections"]["memory"]["error"].startswith("ValueError: Need 0 < every")
+    text = (tmp_path / "README.md").read_text()
+    assert "## 4. Memory\n\n**Failed**: ValueError: Need 0 < every" in text
+    assert not (tmp_path / PLOTS["memory"]).exists()
+
