@@ -224,10 +224,11 @@ optimal scores all of the real data, so it keeps pulling the generator towards t
 it is missing.
 """)
 try_it("Choose the **mode-collapse** line-up: **GAN · mode-collapse** preset (a "
-       "discriminator that learns 5 times faster than the generator, no label smoothing, "
-       "8 latent numbers) against WGAN and WGAN-GP · quick. Look at which digits each one "
-       "draws. In the 2D playground, train a GAN on the ring of blobs and watch it cover "
-       "only some of them.",
+       "generator that learns 100 times faster than its discriminator, from only 2 latent "
+       "numbers) against WGAN and WGAN-GP with the same latent size. Look at which digits "
+       "each one draws: the GAN keeps 2-4 of the 10. In the 2D playground, press **Show me "
+       "mode collapse** (ring + GAN, 3 generator updates per step) and watch the points "
+       "gather on one or two blobs.",
        ("pages/compare.py", "GAN · mode-collapse on the Compare page"),
        ("pages/playground.py", "2D playground: ring + GAN"))
 

@@ -1,0 +1,501 @@
+"""The 2D playground: a GAN learning a cloud of points in the plane, in the spirit of GAN Lab.
+
+With images, a student sees samples but not the discriminator. In two dimensions everything
+fits in one picture: the real points, the generated points, the discriminator's opinion of
+every location (a heatmap), and the direction in which the generator is about to move each
+of its points. Mode collapse stops being a word and becomes something you watch: on the ring
+of eight Gaussians, a GAN whose generator outpaces its discriminator piles its points onto
+one mode, then chases the discriminator to the next, instead of spreading over all eight.
+
+The training rules are `ganlib.gans`' (the same GAN / WGAN / WGAN-GP as for digits), on
+the small "mlp-2d" networks of `ganlib.models`. A playground step is one step of GAN Lab:
+`d_updates_per_step` discriminator/critic updates, then `g_updates_per_step` generator
+updates. For the WGANs, `d_updates_per_step` is the articles' `n_critic`.
+
+Coordinates: the real data lies in about [-1, 1]^2 (the presets are built there, uploads
+are rescaled into it), and everything is drawn over `BOUNDS` x `BOUNDS`.
+
+Defaults (`default_settings`), chosen by running them on the ring, batch 128, latent 2:
+- GAN: Adam(1e-3, beta_1 0.5), 1 D and 1 G update per step, the non-saturating loss.
+- WGAN: RMSprop(5e-4), n_critic 5, clip_value 0.1. The articles' clip of 0.01 is for large
+  convolutional critics; with three 64-unit layers it flattens the critic to a score of
+  about 0 everywhere and the generator gets no signal.
+- WGAN-GP: Adam(1e-3, beta_1 0.5, beta_2 0.9), n_critic 5, gp_weight 1 (the WGAN-GP
+  authors' toy-data script uses 0.1; 10 is their weight for images).
+
+What they do on the ring (seeds 0-4, `mode_coverage` of 1,000 fixed-noise samples checked
+every 500 steps up to 3,000; measured with these defaults):
+- GAN, 1 D : 1 G update per step (the defaults): it does NOT collapse here. All 8 modes are
+  covered by step 500 for every seed, and 90-95 % of the samples lie within 3 std of a mode
+  by step 2,000. Higher or lower learning rates, latent 8, batch 32, tighter modes (std
+  0.02) or the minimax loss did not make it collapse either.
+- GAN with 3 G updates per step (the page's "Show me mode collapse"): it collapses. The
+  generator outruns the discriminator and chases it around the ring: for 4 seeds of 5,
+  0-2 modes are covered at every checkpoint up to 3,000 steps, mostly 0 or 1 (all points
+  on one mode, or in flight between two); the fifth seed spreads out to all 8 after ~2,500
+  steps. 2 G updates per step collapsed for 1 seed of 2.
+- WGAN-GP with its defaults (5 critic updates : 1 G): all 8 modes at every checkpoint from
+  step 500, for every seed. Honest caveat: what protects it is the well-trained critic, not
+  the loss alone -- WGAN-GP at 1 critic : 3 G updates collapses too (0-3 modes, 3 seeds).
+- WGAN (clip 0.1, 5 : 1): all 8 modes from step 500 (2 seeds). With clip 0.01 the critic's
+  scores span 0.0005 over the whole square (1.4 with 0.1), and after 3,000 steps only 3 %
+  of the samples are near a mode.
+
+Speed on the 2-core CPU (other work running, load ~2.5): `step(10)` runs about 880 steps/s
+for the GAN (range 845-910 over 7 trials of 200 steps), 530 for the WGAN and 375 for
+WGAN-GP (5 critic updates and a gradient penalty per step). One page frame of 20 steps plus
+the samples, the 60 x 60 map and 60 arrows takes about 50 ms (GAN) to 95 ms (WGAN-GP).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import tensorflow as tf
+
+from ganlib.config import POINTS_DATASET, TrainConfig, make_config
+from ganlib.errors import ConfigError, DataError
+from ganlib.gans import AdversarialModel, build_gan
+from ganlib.history import MetricHistory
+from ganlib.latent import latent_vectors
+
+MIXTURES: tuple[str, ...] = ("ring", "grid", "spiral")
+# The square every picture covers: the data's [-1, 1] plus a margin for stray samples.
+BOUNDS: tuple[float, float] = (-1.6, 1.6)
+# Generated points shown and counted; drawn from the same fixed noise every time, so each
+# point moves smoothly from frame to frame instead of being redrawn at random.
+SAMPLE_COUNT = 1000
+MIN_POINTS, MAX_POINTS = 20, 100_000
+MAX_UPDATES_PER_STEP = 10
+MAX_STEPS_PER_CALL = 10_000       # one step(n) call is one uninterruptible graph call
+# A sample closer than this many standard deviations to a mode's centre counts for that mode
+# (the "high-quality sample" of the VEEGAN and PacGAN papers' mode counts).
+COVERAGE_STDS = 3.0
+
+_RING_RADIUS, _RING_STD = 1.0, 0.05
+_GRID_SIDE, _GRID_STD = 5, 0.05
+
+# The history keeps, per step, the last discriminator/critic update's numbers and the last
+# generator update's loss (see the key table of docs/design.md).
+HISTORY_METRICS: dict[str, tuple[str, ...]] = {
+    "gan": ("d_loss", "g_loss", "d_real", "d_fake"),
+    "wgan": ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein"),
+    "wgan-gp": ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein", "gp"),
+}
+
+# Optimisers per algorithm, fixed (the page shows learning rates only): Adam with the DCGAN
+# beta_1 for the GAN, momentum-free RMSprop as the WGAN paper asks, Adam with the WGAN-GP
+# paper's betas.
+_OPTIMIZERS: dict[str, dict[str, object]] = {
+    "gan": dict(optimizer="adam", beta_1=0.5, beta_2=0.999),
+    "wgan": dict(optimizer="rmsprop"),
+    "wgan-gp": dict(optimizer="adam", beta_1=0.5, beta_2=0.9),
+}
+
+
+# --- real data ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Modes:
+    """The components of a Gaussian mixture: centres (K, 2) and their common std."""
+
+    centers: np.ndarray
+    std: float
+
+
+def mixture_modes(name: str) -> Modes | None:
+    """The modes of a preset mixture, or None for one without separate modes (the spiral)."""
+    _check_mixture(name)
+    if name == "ring":
+        angles = np.arange(8) * (2 * math.pi / 8)
+        centers = _RING_RADIUS * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+        return Modes(centers.astype(np.float32), _RING_STD)
+    if name == "grid":
+        ticks = np.linspace(-1.0, 1.0, _GRID_SIDE)
+        centers = np.stack(np.meshgrid(ticks, ticks), axis=-1).reshape(-1, 2)
+        return Modes(centers.astype(np.float32), _GRID_STD)
+    return None
+
+
+def mixture(name: str, n: int = 2000, seed: int = 0) -> np.ndarray:
+    """`n` points (n, 2) float32 of a preset distribution, within about [-1, 1]^2.
+
+    - "ring": 8 Gaussians (std 0.05) evenly spaced on the unit circle, the classic mode
+      collapse demonstration of the unrolled-GAN paper.
+    - "grid": 5 x 5 Gaussians (std 0.05) on a square lattice from -1 to 1.
+    - "spiral": one arm of 1.5 turns, widening outwards, with a little noise: one connected
+      shape that is hard to cover evenly, and no separate modes.
+    """
+    _check_mixture(name)
+    if isinstance(n, bool) or not isinstance(n, int) or not MIN_POINTS <= n <= MAX_POINTS:
+        raise ConfigError(f"A mixture needs from {MIN_POINTS} to {MAX_POINTS:,} points "
+                          f"(got {n!r}).")
+    rng = np.random.default_rng(seed)
+    modes = mixture_modes(name)
+    if modes is not None:
+        which = rng.integers(0, len(modes.centers), n)
+        points = modes.centers[which] + modes.std * rng.standard_normal((n, 2))
+    else:
+        t = rng.uniform(0.0, 1.0, n)
+        angle = 3 * math.pi * t
+        radius = 0.15 + 0.85 * t
+        points = radius[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+        points += 0.04 * rng.standard_normal((n, 2))
+    return points.astype(np.float32)
+
+
+def points_from_upload(data: bytes | str) -> np.ndarray:
+    """Points from an uploaded file: CSV text with "x,y" per line, or a NumPy .npy array.
+
+    A CSV's first line may be a header (e.g. "x,y"); blank lines are skipped. A .npy must
+    hold an (N, 2) array of numbers (loaded without pickle, so it cannot run code). The
+    points are moved and scaled, keeping their shape, so that they fill [-1, 1] in their
+    wider direction: the networks and the pictures are made for that range.
+    """
+    if isinstance(data, bytes) and data.startswith(b"\x93NUMPY"):
+        try:
+            array = np.load(io.BytesIO(data), allow_pickle=False)
+        except ValueError as exc:
+            raise DataError(f"This .npy file cannot be read ({exc}). Save an array of numbers "
+                            f"of shape (N, 2) with numpy.save.") from None
+    else:
+        if isinstance(data, bytes):
+            try:
+                data = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise DataError("This file is neither a .npy array nor CSV text. Upload a "
+                                "CSV with one point \"x,y\" per line, or a .npy array of "
+                                "shape (N, 2).") from None
+        array = _parse_csv(data)
+    return _standardise(_validated(array, "The file"))
+
+
+def points_from_list(points: Iterable[Sequence[float]] | Iterable[dict]) -> np.ndarray:
+    """Points the user drew on the playground: pairs (x, y), or dicts with "x" and "y" keys
+    (the points of a Plotly selection event). They are already in playground coordinates,
+    so they are validated but not rescaled."""
+    rows = []
+    for point in points:
+        if isinstance(point, dict):
+            if "x" not in point or "y" not in point:
+                raise DataError("Each drawn point needs an x and a y. Select points on the "
+                                "drawing canvas, not on the legend.")
+            rows.append((point["x"], point["y"]))
+        else:
+            rows.append(tuple(point))
+    try:
+        array = np.array(rows, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError("Drawn points must be pairs of numbers (x, y).") from None
+    if array.size == 0:
+        array = array.reshape(0, 2)
+    return _validated(array, "The drawing").astype(np.float32)
+
+
+def modes_covered(points: np.ndarray, modes: Modes) -> int:
+    """How many modes have at least one of `points` within COVERAGE_STDS std of their centre.
+
+    This is the mode count of the VEEGAN and PacGAN papers. A collapsed generator puts all
+    its points on one or a few modes, so the count drops; stray points between modes do not
+    count for any of them.
+    """
+    distances = np.linalg.norm(points[:, None, :] - modes.centers[None, :, :], axis=-1)  # (N, K)
+    return int(np.any(distances <= COVERAGE_STDS * modes.std, axis=0).sum())
+
+
+# --- settings -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlaygroundSettings:
+    """What a playground is built from, besides the algorithm and the data.
+
+    `d_lr`, `g_lr`, `d_updates_per_step` and `g_updates_per_step` can change while the
+    playground trains (`Playground.adjust`); the others need a new playground.
+    """
+
+    # Learning rates of the discriminator/critic and of the generator.
+    d_lr: float = 1e-3
+    g_lr: float = 1e-3
+    # Length of z. 2 makes the generator a map from a plane to the plane: the easiest
+    # setting in which to see it fold one blob onto several modes -- or fail to.
+    latent_dim: int = 2
+    # Real (and generated) points per update.
+    batch_size: int = 128
+    # Updates of each network per playground step (GAN Lab's "updates per step"). For the
+    # WGANs, d_updates_per_step is n_critic.
+    d_updates_per_step: int = 1
+    g_updates_per_step: int = 1
+    # WGAN only: critic weights are clipped to [-clip_value, clip_value].
+    clip_value: float = 0.0
+    # WGAN-GP only: weight of the gradient penalty.
+    gp_weight: float = 0.0
+    # GAN only: "non-saturating" or "minimax" (see ganlib.gans.GAN).
+    g_loss: str = "non-saturating"
+    # Seeds the networks' initial weights, the batches and the fixed noise.
+    seed: int = 0
+
+    def config(self, algorithm: str) -> TrainConfig:
+        """The TrainConfig of the networks and rule (validated; ConfigError if out of range)."""
+        for name in ("d_updates_per_step", "g_updates_per_step"):
+            _check_updates(name, getattr(self, name))
+        n_critic = self.d_updates_per_step if algorithm in ("wgan", "wgan-gp") else 1
+        return make_config(
+            algorithm, "quick", architecture="mlp-2d", dataset=POINTS_DATASET,
+            latent_dim=self.latent_dim, batch_size=self.batch_size, d_lr=self.d_lr,
+            g_lr=self.g_lr, n_critic=n_critic, clip_value=self.clip_value,
+            gp_weight=self.gp_weight, g_loss=self.g_loss, real_label=1.0, fake_label=0.0,
+            steps=None, seed=self.seed, **_OPTIMIZERS.get(algorithm, {}))
+
+
+def default_settings(algorithm: str) -> PlaygroundSettings:
+    """Settings that train well in two dimensions (see the module docstring)."""
+    if algorithm == "gan":
+        return PlaygroundSettings()
+    if algorithm == "wgan":
+        return PlaygroundSettings(d_lr=5e-4, g_lr=5e-4, d_updates_per_step=5, clip_value=0.1)
+    if algorithm == "wgan-gp":
+        return PlaygroundSettings(d_lr=1e-3, g_lr=1e-3, d_updates_per_step=5, gp_weight=1.0)
+    raise ConfigError(f"algorithm must be one of gan, wgan, wgan-gp (got {algorithm!r}).")
+
+
+# --- the playground -------------------------------------------------------------------------
+
+class Playground:
+    """One GAN and its data, trained a step at a time by whoever holds it (a page, a test).
+
+    Every compiled function is made once here, with shapes that never change, so stepping,
+    sampling and drawing the heatmap never retrace. Not thread-safe: one caller at a time.
+    """
+
+    def __init__(self, algorithm: str, points: np.ndarray,
+                 settings: PlaygroundSettings | None = None, modes: Modes | None = None):
+        self.algorithm = algorithm
+        self.settings = settings or default_settings(algorithm)
+        self.config = self.settings.config(algorithm)
+        self.points = _validated(np.asarray(points, dtype=np.float64), "The data")
+        self.points = self.points.astype(np.float32)
+        self.points.flags.writeable = False
+        self.modes = modes
+        self.gan: AdversarialModel = build_gan(self.config)
+        self._dataset = tf.constant(self.points)                          # (N, 2)
+        self._noise = tf.constant(latent_vectors(self.config.seed, SAMPLE_COUNT,
+                                                 self.config.latent_dim))  # (1000, latent)
+        point_spec = [tf.TensorSpec((None, 2), tf.float32)]
+        self._train = tf.function(self._train_steps, input_signature=[
+            tf.TensorSpec((None, 2), tf.float32), *[tf.TensorSpec((), tf.int32)] * 3])
+        self._generate = tf.function(
+            lambda z: self.gan.generator(z, training=False),
+            input_signature=[tf.TensorSpec((None, self.config.latent_dim), tf.float32)])
+        self._value = tf.function(self._discriminator_value, input_signature=point_spec)
+        self._push = tf.function(self._generator_push, input_signature=point_spec)
+        # Everything training changes, as it was before the first step: reset() restores it.
+        self._state = [*self.gan.generator.weights, *self.gan.discriminator.weights,
+                       *self.gan.d_optimizer.variables, *self.gan.g_optimizer.variables,
+                       self.gan.seed_generator.state]
+        self._initial_state = [v.numpy() for v in self._state]
+        self.history = MetricHistory(HISTORY_METRICS[algorithm])
+        self.step_count = 0
+        self._train.get_concrete_function()       # trace now: the first step is not slow
+
+    # --- training ---------------------------------------------------------------------------
+
+    def step(self, n: int = 1) -> None:
+        """`n` full steps, each d_updates_per_step D updates then g_updates_per_step G
+        updates, in one graph call; one history row per step."""
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_STEPS_PER_CALL:
+            raise ConfigError(f"Train 1 to {MAX_STEPS_PER_CALL:,} steps at a time (got {n!r}).")
+        s = self.settings
+        self._record(self._train(self._dataset, tf.constant(n, tf.int32),
+                                 tf.constant(s.d_updates_per_step, tf.int32),
+                                 tf.constant(s.g_updates_per_step, tf.int32)))
+
+    def train_discriminator(self) -> None:
+        """One discriminator/critic update alone: the generator's points stay where they are,
+        the heatmap sharpens around them."""
+        self._record(self._train(self._dataset, tf.constant(1), tf.constant(1), tf.constant(0)))
+
+    def train_generator(self) -> None:
+        """One generator update alone: the points move along the arrows; the heatmap stays."""
+        self._record(self._train(self._dataset, tf.constant(1), tf.constant(0), tf.constant(1)))
+
+    def adjust(self, *, d_lr: float | None = None, g_lr: float | None = None,
+               d_updates_per_step: int | None = None,
+               g_updates_per_step: int | None = None) -> None:
+        """Change the settings that can change mid-training (None keeps the current value),
+        as GAN Lab allows: e.g. slow the discriminator down and watch what happens."""
+        changes = {k: v for k, v in dict(d_lr=d_lr, g_lr=g_lr,
+                                         d_updates_per_step=d_updates_per_step,
+                                         g_updates_per_step=g_updates_per_step).items()
+                   if v is not None}
+        if not changes:
+            return
+        settings = replace(self.settings, **changes)
+        settings.config(self.algorithm)                       # validate before applying
+        self.settings = settings
+        self.gan.d_optimizer.learning_rate = settings.d_lr
+        self.gan.g_optimizer.learning_rate = settings.g_lr
+
+    def reset(self) -> None:
+        """Back to step 0: the same initial weights, optimiser state and noise as when built."""
+        for variable, value in zip(self._state, self._initial_state):
+            variable.assign(value)
+        self.gan.d_optimizer.learning_rate = self.settings.d_lr
+        self.gan.g_optimizer.learning_rate = self.settings.g_lr
+        self.history = MetricHistory(HISTORY_METRICS[self.algorithm])
+        self.step_count = 0
+
+    # --- what the page draws ----------------------------------------------------------------
+
+    def samples(self, n: int = SAMPLE_COUNT) -> np.ndarray:
+        """G(z) for the first `n` of the fixed noise vectors: (n, 2) float32."""
+        if not 1 <= n <= SAMPLE_COUNT:
+            raise ConfigError(f"Ask for 1 to {SAMPLE_COUNT} samples (got {n}).")
+        return self._generate(self._noise[:n]).numpy()
+
+    def real_points(self, n: int = SAMPLE_COUNT) -> np.ndarray:
+        """At most `n` of the real points, evenly spread over the data (for drawing)."""
+        stride = max(1, -(-len(self.points) // n))
+        return self.points[::stride]
+
+    def field(self, grid_size: int = 60, bounds: tuple[float, float] = BOUNDS
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The discriminator over a grid_size x grid_size grid covering bounds x bounds.
+
+        Returns xs (grid_size,), ys (grid_size,) and values (grid_size, grid_size) with
+        values[i, j] at (xs[j], ys[i]): the probability "real" D(x) for the GAN, the raw
+        critic score c(x) for the WGANs (only differences of scores mean anything).
+        """
+        if not 2 <= grid_size <= 500 or not bounds[0] < bounds[1]:
+            raise ConfigError(f"The map needs 2 to 500 cells a side and bounds low < high "
+                              f"(got {grid_size}, {bounds}).")
+        ticks = np.linspace(bounds[0], bounds[1], grid_size, dtype=np.float32)
+        grid = np.stack(np.meshgrid(ticks, ticks), axis=-1).reshape(-1, 2)  # (grid_size², 2)
+        values = self._value(tf.constant(grid)).numpy().reshape(grid_size, grid_size)
+        return ticks, ticks, values
+
+    def generator_gradients(self, points: np.ndarray) -> np.ndarray:
+        """For each generated point (N, 2), -d(generator loss)/d(point): the direction the
+        next generator update pushes it (up the discriminator's slope towards "real")."""
+        points = np.asarray(points, dtype=np.float32).reshape(-1, 2)
+        return self._push(tf.constant(points)).numpy()
+
+    def mode_coverage(self) -> tuple[int, int] | None:
+        """(modes covered by the generated samples, modes of the data), or None when the
+        data has no separate modes (the spiral, uploads, drawings)."""
+        if self.modes is None:
+            return None
+        return modes_covered(self.samples(), self.modes), len(self.modes.centers)
+
+    # --- compiled bodies --------------------------------------------------------------------
+
+    def _train_steps(self, dataset: tf.Tensor, n: tf.Tensor, d_updates: tf.Tensor,
+                     g_updates: tf.Tensor) -> dict[str, tf.Tensor]:
+        """n steps of d_updates D updates and g_updates G updates; per step, each network's
+        last numbers (NaN for a network not updated), as (n,) arrays."""
+        names = HISTORY_METRICS[self.algorithm]
+        rows = {name: tf.TensorArray(tf.float32, size=n) for name in names}
+        nan = tf.constant(math.nan, tf.float32)
+        for i in tf.range(n):
+            last = {name: nan for name in names}
+            for _ in tf.range(d_updates):
+                metrics = self.gan.d_update(dataset)
+                last = {k: v if k == "g_loss" else tf.cast(metrics[k], tf.float32)
+                        for k, v in last.items()}
+            for _ in tf.range(g_updates):
+                last = {**last, "g_loss": tf.cast(self.gan.g_update()["g_loss"], tf.float32)}
+            rows = {name: rows[name].write(i, last[name]) for name in names}
+        return {name: rows[name].stack() for name in names}
+
+    def _discriminator_value(self, points: tf.Tensor) -> tf.Tensor:
+        score = self.gan.discriminator(points, training=False)[:, 0]      # (N,)
+        return tf.sigmoid(score) if self.algorithm == "gan" else score
+
+    def _generator_push(self, points: tf.Tensor) -> tf.Tensor:
+        """Per point, minus the gradient of the generator's loss (the per-point form of
+        ganlib.gans' generator losses) with respect to that point."""
+        with tf.GradientTape() as tape:
+            tape.watch(points)
+            score = self.gan.discriminator(points, training=False)[:, 0]
+            if self.algorithm != "gan":
+                loss = -score                                     # -c(x)
+            elif self.config.g_loss == "non-saturating":
+                loss = tf.nn.softplus(-score)                     # -log D(x)
+            else:
+                loss = -tf.nn.softplus(score)                     # log(1 - D(x))
+        return -tape.gradient(loss, points)                       # (N, 2)
+
+    def _record(self, rows: dict[str, tf.Tensor]) -> None:
+        columns = {name: values.numpy() for name, values in rows.items()}
+        for i in range(len(next(iter(columns.values())))):
+            self.step_count += 1
+            self.history.append(self.step_count, math.nan,
+                                {name: float(values[i]) for name, values in columns.items()})
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def _check_mixture(name: str) -> None:
+    if name not in MIXTURES:
+        raise ConfigError(f"Unknown data {name!r}: choose one of {', '.join(MIXTURES)}.")
+
+
+def _check_updates(name: str, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or \
+            not 1 <= value <= MAX_UPDATES_PER_STEP:
+        raise ConfigError(f"{name} must be a whole number from 1 to {MAX_UPDATES_PER_STEP} "
+                          f"(got {value!r}).")
+
+
+def _parse_csv(text: str) -> np.ndarray:
+    """Rows of "x,y" (commas, semicolons or tabs); a non-numeric first row is a header."""
+    rows = []
+    lines = [line for line in text.splitlines() if line.strip()]
+    dialect = csv.excel_tab if lines and "\t" in lines[0] and "," not in lines[0] else csv.excel
+    for number, fields in enumerate(csv.reader(lines, dialect), start=1):
+        if len(fields) == 1 and ";" in fields[0]:
+            fields = fields[0].split(";")
+        try:
+            rows.append([float(f) for f in fields])
+        except ValueError:
+            if number == 1 and not rows:
+                continue                                          # a header such as "x,y"
+            raise DataError(f"Line {number} of the CSV is not two numbers: "
+                            f"{','.join(fields)[:60]!r}. Write one point per line as "
+                            f"\"x,y\", e.g. 0.5,-1.2.") from None
+        if len(rows[-1]) != 2:
+            raise DataError(f"Line {number} of the CSV has {len(rows[-1])} values; each point "
+                            f"needs exactly 2 (x,y).")
+    return np.array(rows, dtype=np.float64).reshape(-1, 2)
+
+
+def _validated(array: np.ndarray, what: str) -> np.ndarray:
+    """(N, 2) finite numbers, MIN_POINTS <= N <= MAX_POINTS, as float64."""
+    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+        raise DataError(f"{what} must hold numbers (got {array.dtype}).")
+    if array.ndim != 2 or array.shape[1] != 2:
+        raise DataError(f"{what} must have exactly 2 columns, x and y (got shape "
+                        f"{array.shape}). Keep only the two coordinates of each point.")
+    if not MIN_POINTS <= len(array) <= MAX_POINTS:
+        hint = ("draw or select a larger area" if what == "The drawing"
+                else "add points" if len(array) < MIN_POINTS else "subsample it")
+        raise DataError(f"{what} has {len(array):,} points; the playground needs from "
+                        f"{MIN_POINTS} to {MAX_POINTS:,}: {hint}.")
+    if not np.isfinite(array).all():
+        raise DataError(f"{what} contains missing or infinite values (NaN, inf): remove those "
+                        f"points.")
+    return array.astype(np.float64)
+
+
+def _standardise(points: np.ndarray) -> np.ndarray:
+    """Centre the bounding box on 0 and scale its wider side to [-1, 1]: (N, 2) float32."""
+    low, high = points.min(axis=0), points.max(axis=0)
+    half = (high - low).max() / 2
+    if half == 0:
+        raise DataError("All the points are the same point: the playground needs a spread "
+                        "of points to learn from.")
+    return ((points - (low + high) / 2) / half).astype(np.float32)

@@ -1,0 +1,423 @@
+"""2D playground: a GAN learning points in the plane, with its discriminator drawn as a map.
+
+In the spirit of GAN Lab. The Playground (ganlib.playground) holds Keras models, so it lives
+in this session's state and is rebuilt only when a setting that shapes the networks
+changes; learning rates and updates per step change it in place, mid-training. Training
+happens in short bounded bursts inside a fragment that reruns every FRAME_S seconds while
+playing, so the page never blocks.
+
+The live map and the loss curves are Vega-Lite charts (why: see "the picture" below); the
+drawing canvas is Plotly, whose lasso and box selections pick the real points.
+"""
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from ganlib import playground as pg
+from ganlib.config import ALGORITHM_LABELS, ALGORITHMS, G_LOSSES
+from ganlib.errors import GanlibError
+from ui import charts
+
+MODEL = "pg-model"            # session_state: (identity, Playground)
+PLAYING = "pg-playing"        # session_state: True while Play runs
+CUSTOM = "pg-custom-"         # + "upload" / "draw", session_state: (name, points)
+FRAME_S = 0.3                 # seconds between frames while playing
+DATA_LABELS = {
+    "ring": "Ring of 8 blobs",
+    "grid": "Grid of 25 blobs",
+    "spiral": "Spiral",
+    "upload": "Upload points",
+    "draw": "Draw your own",
+}
+SHORT_LABELS = {"gan": "GAN", "wgan": "WGAN (clipping)", "wgan-gp": "WGAN-GP"}
+# Blue for the real data and for "real" regions, orange for the generator and "fake"
+# regions: the colours of every chart in the app (ui.charts.COLORS).
+REAL, FAKE, ARROW = "#1d4ed8", "#ea580c", "#111827"
+FIELD_COLORS = [[0.0, "#fdba74"], [0.5, "#ffffff"], [1.0, "#93c5fd"]]
+FIELD_GRID = 60               # the map is FIELD_GRID x FIELD_GRID cells
+MAP_SIZE = 440                # the map's side in pixels
+SIDE_WIDTH = 360              # the numbers and losses beside it; below it on narrow screens
+ARROWS = 60                   # generated points that get a gradient arrow
+ARROW_LENGTH = 0.18           # the longest arrow, in data units
+CANVAS_POINTS = 1600          # candidate points on the drawing canvas
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+def load_defaults() -> None:
+    """Fill the settings fields with the chosen algorithm's defaults (a widget callback)."""
+    settings = pg.default_settings(st.session_state["pg-algorithm"])
+    for name in ("d_lr", "g_lr", "latent_dim", "batch_size", "d_updates_per_step",
+                 "g_updates_per_step", "clip_value", "gp_weight", "g_loss", "seed"):
+        st.session_state[f"pg-{name}"] = getattr(settings, name)
+
+
+def mode_collapse_demo() -> None:
+    """The one-click demonstration: ring, GAN, the generator updated 3 times per step."""
+    st.session_state["pg-data"] = "ring"
+    st.session_state["pg-algorithm"] = "gan"
+    load_defaults()
+    st.session_state["pg-g_updates_per_step"] = 3
+    st.session_state[PLAYING] = True
+
+
+def settings_form() -> tuple[str, str, pg.PlaygroundSettings]:
+    """Data, algorithm and settings; returns (data choice, algorithm, settings)."""
+    if "pg-algorithm" not in st.session_state:
+        st.session_state["pg-algorithm"] = "gan"
+        load_defaults()
+    row = st.container(horizontal=True, vertical_alignment="bottom")   # wraps when narrow
+    data = row.selectbox("Real data", list(DATA_LABELS), format_func=DATA_LABELS.get,
+                         key="pg-data", width=180)
+    algorithm = row.selectbox("Algorithm", ALGORITHMS, format_func=SHORT_LABELS.get,
+                              key="pg-algorithm", on_change=load_defaults, width=170,
+                              help="Changing it loads settings that train well in 2D. "
+                                   + " · ".join(ALGORITHM_LABELS.values()))
+    gan = algorithm == "gan"
+    rate = dict(min_value=1e-5, max_value=0.1, step=1e-4, format="%.1e", width=125)
+    d_lr = row.number_input(f"{'D' if gan else 'Critic'} learning rate", key="pg-d_lr", **rate)
+    g_lr = row.number_input("G learning rate", key="pg-g_lr", **rate)
+    updates = dict(min_value=1, max_value=pg.MAX_UPDATES_PER_STEP, step=1, width=125)
+    d_updates = row.number_input(
+        "D updates per step" if gan else "Critic updates", key="pg-d_updates_per_step",
+        help="Discriminator/critic updates in each step. For the WGANs this is n_critic.",
+        **updates)
+    g_updates = row.number_input(
+        "G updates per step", key="pg-g_updates_per_step",
+        help="Generator updates in each step. More than D's: the generator outruns the "
+             "discriminator and chases it from mode to mode.", **updates)
+    rule = {}                 # the one setting of the chosen rule
+    with st.expander("More settings (changing these restarts training)"):
+        more = st.columns(4)
+        latent_dim = more[0].number_input("Latent size (z)", 2, 8, key="pg-latent_dim")
+        batch_size = more[1].number_input("Batch size", 8, 512, key="pg-batch_size")
+        if gan:
+            rule["g_loss"] = more[2].selectbox("Generator loss", G_LOSSES, key="pg-g_loss")
+        elif algorithm == "wgan":
+            rule["clip_value"] = more[2].number_input(
+                "Weight clip (clip_value)", 0.001, 1.0, step=0.01, format="%.3f",
+                key="pg-clip_value", help="0.01 (the articles' value) flattens these small "
+                                          "critics to ~0: try it and watch the map go blank.")
+        else:
+            rule["gp_weight"] = more[2].number_input("Gradient-penalty weight", 0.01, 100.0,
+                                                     step=0.5, key="pg-gp_weight")
+        seed = more[3].number_input("Seed", 0, 2**31 - 1, key="pg-seed")
+    settings = pg.PlaygroundSettings(
+        d_lr=d_lr, g_lr=g_lr, latent_dim=latent_dim, batch_size=batch_size,
+        d_updates_per_step=d_updates, g_updates_per_step=g_updates, seed=seed, **rule)
+    return data, algorithm, settings
+
+
+# --- data -------------------------------------------------------------------------------------
+
+def upload_form() -> None:
+    file = st.file_uploader("Points: CSV with one \"x,y\" per line (a header is fine), or a "
+                            ".npy array of shape (N, 2)", type=["csv", "txt", "npy"],
+                            key="pg-upload")
+    if file is None:
+        st.session_state.pop(CUSTOM + "upload", None)
+        return
+    if st.session_state.get("pg-upload-id") != file.file_id:        # parse each file once
+        st.session_state.pop(CUSTOM + "upload", None)
+        st.session_state["pg-upload-id"] = file.file_id
+        try:
+            st.session_state[CUSTOM + "upload"] = (file.name,
+                                                   pg.points_from_upload(file.getvalue()))
+        except GanlibError as exc:
+            st.session_state["pg-upload-error"] = str(exc)
+        else:
+            st.session_state.pop("pg-upload-error", None)
+    if "pg-upload-error" in st.session_state:
+        st.error(st.session_state["pg-upload-error"])
+        return
+    points = st.session_state[CUSTOM + "upload"][1]
+    st.caption(f"{len(points):,} points from {file.name}, moved and scaled to fill the "
+               f"square.")
+
+
+def canvas_figure() -> go.Figure:
+    """Faint candidate points over the playground's square: the lasso picks the data."""
+    rng = np.random.default_rng(0)
+    candidates = rng.uniform(-1.0, 1.0, (CANVAS_POINTS, 2)).astype(np.float32)
+    figure = go.Figure(go.Scatter(x=candidates[:, 0], y=candidates[:, 1], mode="markers",
+                                  marker=dict(size=5, color="#9ca3af"),
+                                  selected=dict(marker=dict(color=REAL, size=7)),
+                                  hoverinfo="skip", name="canvas"))
+    figure.update_layout(height=420, dragmode="lasso", margin=dict(l=10, r=10, t=10, b=10),
+                         showlegend=False, uirevision="canvas")
+    figure.update_xaxes(range=list(pg.BOUNDS), showgrid=False, zeroline=False,
+                        constrain="domain")
+    figure.update_yaxes(range=list(pg.BOUNDS), scaleanchor="x", showgrid=False, zeroline=False,
+                        constrain="domain")
+    return figure
+
+
+def draw_form() -> None:
+    drawn = st.session_state.get(CUSTOM + "draw") is not None
+    box = st.expander("Drawing canvas", expanded=not drawn, icon=":material/draw:")
+    left, right = box.columns([2, 1])
+    with left:
+        event = st.plotly_chart(canvas_figure(), key="pg-canvas", on_select="rerun",
+                                selection_mode=("lasso", "box"), width="stretch")
+    selected = event.selection.points if event else []
+    right.markdown("**Draw the real data.** Drag a lasso (or a box) around the area where "
+                   "the real points should be; hold **Shift** to add more areas. Then use "
+                   "the selection.")
+    right.caption(f"{len(selected)} points selected.")
+    if right.button("Use the selected points", icon=":material/check:", type="primary",
+                    disabled=not selected):
+        try:
+            points = pg.points_from_list(selected)
+        except GanlibError as exc:
+            right.error(str(exc))
+        else:
+            st.session_state[CUSTOM + "draw"] = ("your drawing", points)
+
+
+def real_data(choice: str) -> tuple[str, np.ndarray, pg.Modes | None] | None:
+    """(name, points, modes) of the chosen data, or None while none is uploaded/drawn."""
+    if choice in pg.MIXTURES:
+        return choice, pg.mixture(choice), pg.mixture_modes(choice)
+    if choice == "upload":
+        upload_form()
+    else:
+        draw_form()
+    custom = st.session_state.get(CUSTOM + choice)
+    return None if custom is None else (*custom, None)
+
+
+def playground(algorithm: str, data: tuple[str, np.ndarray, pg.Modes | None],
+               settings: pg.PlaygroundSettings) -> pg.Playground:
+    """This session's Playground, rebuilt only when the data or a structural setting changes."""
+    name, points, modes = data
+    digest = hashlib.sha1(points.tobytes()).hexdigest()
+    identity = (name, digest, algorithm, settings.latent_dim, settings.batch_size,
+                settings.clip_value, settings.gp_weight, settings.g_loss, settings.seed)
+    built, model = st.session_state.get(MODEL, (None, None))
+    if built != identity:
+        with st.spinner("Building the networks…"):
+            model = pg.Playground(algorithm, points, settings, modes)
+        st.session_state[MODEL] = (identity, model)
+    model.adjust(d_lr=settings.d_lr, g_lr=settings.g_lr,
+                 d_updates_per_step=settings.d_updates_per_step,
+                 g_updates_per_step=settings.g_updates_per_step)
+    return model
+
+
+# --- controls ---------------------------------------------------------------------------------
+
+def toggle_play() -> None:
+    st.session_state[PLAYING] = not st.session_state.get(PLAYING, False)
+
+
+def manual(action: str) -> None:
+    """One manual update; pauses playing so its effect stays on the screen."""
+    st.session_state[PLAYING] = False
+    model = st.session_state[MODEL][1]
+    {"step": model.step, "d": model.train_discriminator, "g": model.train_generator,
+     "reset": model.reset}[action]()
+
+
+def controls(algorithm: str) -> tuple[int, bool]:
+    """The buttons; returns (steps per frame, show arrows)."""
+    playing = st.session_state.get(PLAYING, False)
+    d = "D" if algorithm == "gan" else "critic"
+    row = st.container(horizontal=True, vertical_alignment="bottom")   # wraps when narrow
+    row.button("Pause" if playing else "Play", key="pg-play", on_click=toggle_play,
+               icon=":material/pause:" if playing else ":material/play_arrow:",
+               type="primary", width=110)
+    row.button("One full step", key="pg-step", on_click=manual, args=("step",),
+               icon=":material/skip_next:")
+    row.button(f"Train {d} only", key="pg-train-d", on_click=manual, args=("d",),
+               help=f"One {d} update: the generated points stay put, the map changes.")
+    row.button("Train G only", key="pg-train-g", on_click=manual, args=("g",),
+               help="One generator update: the points move along the arrows, the map stays.")
+    row.button("Reset", key="pg-reset", on_click=manual, args=("reset",),
+               icon=":material/restart_alt:",
+               help="Back to step 0 with the same starting weights (change the seed for "
+                    "others).")
+    speed = row.select_slider("Steps per frame", [1, 5, 10, 20, 50, 100], value=50,
+                              key="pg-speed", width=200)
+    arrows = row.toggle("Arrows", value=True, key="pg-arrows",
+                           help="The generator's push: where the next generator update "
+                                "moves each point (the longest arrow is the strongest push).")
+    return speed, arrows
+
+
+# --- the picture ------------------------------------------------------------------------------
+# The live charts are Vega-Lite, not Plotly: Streamlit 1.67 rebuilds a Plotly chart from
+# scratch on every update (the plot's element is replaced each frame, and it is blank for
+# part of the time: a flicker at three frames a second), while a Vega-Lite chart whose spec
+# is unchanged gets its datasets swapped in place. So each spec below depends only on the
+# algorithm; everything that moves is in the named datasets.
+
+def axis(name: str, title: str | None = None) -> dict:
+    return {"field": name, "type": "quantitative", "title": title,
+            "scale": {"domain": list(pg.BOUNDS), "nice": False, "zero": False},
+            "axis": {"values": [-1.5, -1, -0.5, 0, 0.5, 1, 1.5]}}
+
+
+def field_chart(model: pg.Playground, arrows: bool) -> dict:
+    """The discriminator's map, the real and generated points, and the generator's push."""
+    xs, ys, values = model.field(FIELD_GRID)
+    gan = model.algorithm == "gan"
+    half = (xs[1] - xs[0]) * 0.51             # cells overlap a hair: no seams between them
+    cx, cy = np.meshgrid(xs, ys)              # values[i, j] is at (xs[j], ys[i])
+    cells = pd.DataFrame({"x": (cx - half).ravel(), "x2": (cx + half).ravel(),
+                          "y": (cy - half).ravel(), "y2": (cy + half).ravel(),
+                          "value": values.ravel()})
+    real, fake = model.real_points(), model.samples()
+    both = np.concatenate([real, fake])
+    points = pd.DataFrame({"x": both[:, 0], "y": both[:, 1],
+                           "kind": ["real data"] * len(real) + ["generated G(z)"] * len(fake)})
+    start = fake[:ARROWS] if arrows else np.zeros((0, 2), np.float32)
+    push = model.generator_gradients(start) if arrows else start
+    longest = float(np.linalg.norm(push, axis=1).max()) if len(push) else 1.0
+    tips = start + push * (ARROW_LENGTH / max(longest, 1e-12))
+    kinds = ["real data", "generated G(z)"] + (["generator's push"] if arrows else [])
+    colors = [REAL, FAKE] + ([ARROW] if arrows else [])
+    color = {"field": "kind", "type": "nominal", "title": None,
+             "scale": {"domain": kinds, "range": colors},
+             "legend": {"orient": "top", "labelFontSize": 15, "symbolSize": 150}}
+    return {
+        # "pad": width and height are the plot's own, so it stays square (Streamlit's
+        # default "fit" squeezes the legends and axes into them).
+        "width": MAP_SIZE, "height": MAP_SIZE, "autosize": {"type": "pad"},
+        "datasets": {
+            "field": cells,
+            "points": points,
+            "arrows": pd.DataFrame({
+                "x": start[:, 0], "y": start[:, 1], "x2": tips[:, 0], "y2": tips[:, 1],
+                "angle": np.degrees(np.arctan2(push[:, 0], push[:, 1])) % 360,
+                "kind": "generator's push"}),
+        },
+        "layer": [
+            {"data": {"name": "field"}, "mark": {"type": "rect", "strokeWidth": 0},
+             "encoding": {
+                 "x": axis("x"), "x2": {"field": "x2"}, "y": axis("y"), "y2": {"field": "y2"},
+                 "fill": {"field": "value", "type": "quantitative",
+                          "title": "D(x) = P(real)" if gan else "critic score",
+                          # D's probability on a fixed 0..1 scale; a critic's score has no
+                          # fixed range, so its colours span this frame's lowest to highest.
+                          "scale": {"range": [c for _, c in FIELD_COLORS], "interpolate": "rgb",
+                                    **({"domain": [0, 1]} if gan else {})},
+                          "legend": {"orient": "bottom", "direction": "horizontal",
+                                     "gradientLength": MAP_SIZE // 2, "titleFontSize": 13,
+                                     "titleOrient": "left", "titleAnchor": "middle",
+                                     "offset": 8}}}},
+            {"data": {"name": "points"},
+             "mark": {"type": "circle", "size": 24, "opacity": 0.85, "stroke": "white",
+                      "strokeWidth": 0.4},
+             "encoding": {"x": axis("x"), "y": axis("y"), "color": color}},
+            {"data": {"name": "arrows"}, "mark": {"type": "rule", "strokeWidth": 1.2,
+                                                  "opacity": 0.75},
+             "encoding": {"x": axis("x"), "y": axis("y"), "x2": {"field": "x2"},
+                          "y2": {"field": "y2"}, "color": color}},
+            {"data": {"name": "arrows"},
+             "mark": {"type": "point", "shape": "triangle-up", "filled": True, "size": 22,
+                      "opacity": 0.75},
+             "encoding": {"x": {**axis("x2"), "title": None}, "y": {**axis("y2"), "title": None},
+                          "angle": {"field": "angle", "type": "quantitative", "scale": None},
+                          "color": color}},
+        ],
+        "config": {"axis": {"labelFontSize": 13, "grid": False}, "view": {"stroke": None}},
+    }
+
+
+def loss_chart(model: pg.Playground) -> dict:
+    """The losses per step (and the Wasserstein estimate for the WGANs), ≤2,000 points each."""
+    history = model.history.arrays()
+    if model.algorithm == "gan":
+        series = {"d_loss": "discriminator loss", "g_loss": "generator loss"}
+    else:
+        series = {"d_loss": "critic loss", "g_loss": "generator loss",
+                  "wasserstein": "Wasserstein estimate"}
+    frames = []
+    for name, label in series.items():
+        steps, values = charts.downsample(history["step"], history[name])
+        keep = np.isfinite(values)            # a "Train D only" step has no generator loss
+        frames.append(pd.DataFrame({"step": steps[keep], "value": values[keep],
+                                    "series": label}))
+    return {
+        "height": 300, "title": "Losses",
+        "datasets": {"history": pd.concat(frames)},
+        "data": {"name": "history"},
+        "mark": {"type": "line", "strokeWidth": 2},
+        "encoding": {
+            "x": {"field": "step", "type": "quantitative", "title": "step",
+                  "axis": {"format": ",d", "tickMinStep": 1}},
+            "y": {"field": "value", "type": "quantitative", "title": "loss",
+                  "scale": {"zero": False}},
+            "color": {"field": "series", "type": "nominal", "title": None,
+                      "scale": {"domain": list(series.values()),
+                                "range": [charts.COLORS[n] for n in series]},
+                      "legend": {"orient": "top", "columns": 2, "labelFontSize": 13}},
+        },
+        "config": {"title": {"fontSize": 16}, "axis": {"labelFontSize": 12}},
+    }
+
+
+def live(speed: int, arrows: bool) -> None:
+    """One frame: a burst of training while playing, then the picture and the numbers."""
+    model = st.session_state[MODEL][1]
+    if st.session_state.get(PLAYING):
+        model.step(speed)
+    row = st.container(horizontal=True, gap="large")       # wraps on narrow screens
+    row.vega_lite_chart(field_chart(model, arrows), key="pg-field", width="content")
+    with row.container(width=SIDE_WIDTH):
+        numbers = st.columns(2)
+        numbers[0].metric("Step", f"{model.step_count:,}")
+        coverage = model.mode_coverage()
+        if coverage is not None:
+            numbers[1].metric("Modes covered", f"{coverage[0]} of {coverage[1]}",
+                              help=f"Modes with at least one of the {pg.SAMPLE_COUNT:,} "
+                                   f"generated points within 3 standard deviations of their "
+                                   f"centre. A collapsed GAN covers 1 or 2.")
+        else:
+            numbers[1].metric("Real points", f"{len(model.points):,}")
+        if len(model.history):
+            st.vega_lite_chart(loss_chart(model), key="pg-losses", width="stretch")
+        else:
+            st.info("Press **Play** or **One full step**: the loss curves start with the "
+                    "first step.")
+        st.caption("The background is the discriminator's opinion of every point: blue where "
+                   "it says *real*, orange where it says *fake*. "
+                   + ("" if model.algorithm == "gan" else
+                      "A critic's score is not a probability: only differences matter. ")
+                   + "The arrows show where the generator is about to move its points.")
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+st.title("2D playground")
+intro, demo = st.columns([4, 1.2], vertical_alignment="center")
+intro.markdown(
+    "A GAN learning a cloud of points instead of digits, so you can see **everything**: the "
+    "real points (blue), the generated ones (orange), and the discriminator's verdict on "
+    "every spot of the plane (the background). **Try this:** pick the ring and the GAN, set "
+    "**G updates per step** to 3 and press **Play**: the orange points pile onto one mode, "
+    "then jump to another, rarely covering more than two at once. That is **mode "
+    "collapse**: the generator outruns the discriminator (with 1 G update per step this GAN "
+    "learns all eight). Now switch to **WGAN-GP**, whose critic trains 5 times per step, "
+    "and press Play again.")
+demo.button("Show me mode collapse", key="pg-demo", on_click=mode_collapse_demo,
+            icon=":material/bolt:", width="stretch",
+            help="Ring of 8 Gaussians, GAN, 3 generator updates per step, playing.")
+
+choice, algorithm, settings = settings_form()
+data = real_data(choice)
+if data is None:
+    st.info("Upload a file of points above to start." if choice == "upload" else
+            "Select points on the canvas above, then press **Use the selected points**.")
+    st.stop()
+try:
+    model = playground(algorithm, data, settings)
+except GanlibError as exc:
+    st.error(str(exc))
+    st.stop()
+speed, arrows = controls(algorithm)
+st.fragment(live, run_every=FRAME_S if st.session_state.get(PLAYING) else None)(speed, arrows)
