@@ -42,3 +42,13 @@ def tiny_config():
 def isolated_checkpoints(tmp_path, monkeypatch):
     """Never write into the repository's checkpoints/ folder from a test."""
     monkeypatch.setenv("GANLIB_CHECKPOINTS", str(tmp_path / "checkpoints"))
+
+
+@pytest.fixture
+def fresh_registry():
+    """An empty app run registry for each page test; every run it started stops after it."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()          # on_release stops every run

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ganlib.compare import Comparison
@@ -13,11 +12,7 @@ from ui import state
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def fresh_registry():
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()          # on_release stops every run
+pytestmark = pytest.mark.usefixtures("fresh_registry")
 
 
 def compare_page(**session) -> AppTest:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ganlib.config import make_config
@@ -19,12 +18,7 @@ from ui import state
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def fresh_registry():
-    """Each test gets an empty run registry; every run it started is stopped afterwards."""
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()          # on_release stops every run
+pytestmark = pytest.mark.usefixtures("fresh_registry")
 
 
 def open_page(page: str | None = None, **query: str) -> AppTest:
