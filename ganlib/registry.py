@@ -71,9 +71,6 @@ class RunRegistry:
         with self._lock:
             return list(reversed(self._runs.values()))
 
-    def active_count(self) -> int:
-        return sum(run.snapshot(watch=False).active for run in self.runs())
-
     def remove(self, run_id: str) -> None:
         """Stop a run and forget it."""
         with self._lock:

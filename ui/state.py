@@ -15,7 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ganlib.checkpoints import checkpoint_root, read_info
+from ganlib.checkpoints import read_info
 from ganlib.config import TrainConfig
 from ganlib.data import load_dataset
 from ganlib.metrics import classifier_for, evaluator_for
@@ -132,7 +132,3 @@ def run_sampler(run: TrainingRun):
     sampler = _run_sampler(run.run_id)
     sampler.refresh(run)
     return sampler
-
-
-def checkpoints_folder() -> Path:
-    return checkpoint_root()
