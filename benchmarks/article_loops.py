@@ -43,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import cProfile
 import functools
+import math
 import os
 import pstats
 import statistics
@@ -60,6 +61,7 @@ from benchmarks.throughput import GanlibLoop
 from benchmarks.timing import interleaved_rates, load_average, ratios, summarize
 from ganlib.config import TrainConfig, make_config
 from ganlib.data import load_dataset
+from ganlib.gans import AdversarialModel
 from ganlib.models import build_discriminator, build_generator
 
 ARTICLES: tuple[str, ...] = ("gan", "wgan")
@@ -330,7 +332,52 @@ def anatomy(article_arm: ArticleLoop, ganlib_arm: GanlibLoop, steps: int) -> dic
         "fixed_cost": {**fixed, "calls_per_iteration": article_arm.calls_per_iteration,
                        "per_iteration_ms": fixed_per_iteration},
         "profile": profile_split({"article": article_arm, "ganlib": ganlib_arm}, steps),
+        "arithmetic": {"gflop_per_iteration": iteration_flops(ganlib_arm.model) / 1e9,
+                       "peak_gflops": matmul_peak_gflops()},
     }
+
+
+def forward_macs(network: keras.Sequential) -> int:
+    """Multiply-adds of one image's forward pass through the Dense and convolution layers
+    (activations, BatchNorm and the optimiser add a few percent at most)."""
+    total = 0
+    for layer in network.layers:
+        kernel = getattr(layer, "kernel", None)
+        if kernel is None:
+            continue
+        if isinstance(layer, layers.Conv2DTranspose):       # every input pixel: k x k x in x out
+            total += math.prod(layer.input.shape[1:3]) * math.prod(kernel.shape)
+        elif isinstance(layer, layers.Conv2D):              # every output pixel: the same
+            total += math.prod(layer.output.shape[1:3]) * math.prod(kernel.shape)
+        else:                                               # Dense
+            total += math.prod(kernel.shape)
+    return total
+
+
+def iteration_flops(model: AdversarialModel) -> float:
+    """Floating-point operations of one generator iteration, as both arms make it: per
+    critic update, G forward on the fake batch and D forward + backward on the real and the
+    fake batch; then G forward + backward through D. A backward pass costs two forward
+    passes (gradients of the weights and of the inputs); a multiply-add is 2 operations."""
+    c = model.config
+    g, d = forward_macs(model.generator), forward_macs(model.discriminator)
+    critic = c.n_critic * c.batch_size * (g + 2 * 3 * d)
+    generator = c.generator_batch_size * (3 * g + 2 * d)
+    return 2.0 * (critic + generator)
+
+
+@functools.cache
+def matmul_peak_gflops(size: int = 2048, repeats: int = 10) -> float:
+    """This machine's float32 speed on the friendliest work there is, one large matrix
+    product: the ceiling for any network's math here (measured once per process)."""
+    a = tf.random.normal((size, size))
+    product = tf.function(lambda x: tf.matmul(x, x))
+    product(a).numpy()                                      # trace and warm up
+    started = time.perf_counter()
+    for _ in range(repeats):
+        result = product(a)
+    result.numpy()
+    return 2 * size**3 * repeats / (time.perf_counter() - started) / 1e9
 
 
 @functools.cache

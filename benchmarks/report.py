@@ -406,8 +406,33 @@ def _articles_reading(articles: dict[str, Any]) -> str:
                      f"that, only cheaper math can close the gap to the {r['target']:g}x "
                      f"target, and on this CPU the math (the convolutions) dominates both "
                      f"arms.")
+        if "arithmetic" in r["anatomy"]:
+            text += " " + _arithmetic_bound(r)
         sentences.append(text)
     return "\n\n".join(sentences)
+
+
+def _arithmetic_bound(r: dict[str, Any]) -> str:
+    """The bound no training loop can beat: the iteration's floating-point work at this
+    CPU's matrix-product speed, against what the target asks for."""
+    math_ = r["anatomy"]["arithmetic"]
+    gflop, peak = math_["gflop_per_iteration"], math_["peak_gflops"]
+    article_ms = 1e3 / r["article_loop"]["iterations_per_s"]["median"]
+    ganlib_ms = 1e3 / r["ganlib"]["iterations_per_s"]["median"]
+    floor_ms = 1e3 * gflop / peak
+    needed_ms = article_ms / r["target"]
+    text = (f"An iteration is {gflop:.1f} GFLOP of convolutions and matrix products "
+            f"(`iteration_flops`); this CPU multiplies large float32 matrices at "
+            f"{peak:.0f} GFLOP/s, so even at that speed an iteration takes {floor_ms:.0f} ms. "
+            f"ganlib's takes {ganlib_ms:.0f} ms ({gflop / ganlib_ms * 1e3:.0f} GFLOP/s, "
+            f"{gflop / ganlib_ms * 1e3 / peak:.0%} of the matrix-product speed); "
+            f"{r['target']:g}x the article's {article_ms:.0f} ms means {needed_ms:.0f} ms")
+    if needed_ms < floor_ms:
+        return text + (f", less than the arithmetic alone needs at peak speed: the target "
+                       f"cannot be met on this CPU in float32 with these networks.")
+    return text + (f": {gflop / needed_ms * 1e3 / peak:.0%} of the matrix-product speed, "
+                   f"where these convolutions reach "
+                   f"{gflop / ganlib_ms * 1e3 / peak:.0%} in ganlib's graph.")
 
 
 def _presets(presets: dict[str, Any]) -> str:

@@ -112,7 +112,7 @@ class DigitClassifier:
         except Exception as exc:  # missing, truncated, or from an incompatible Keras
             raise CheckpointError(
                 f"The shipped classifier {path.name} cannot be loaded ({exc}). Reinstall "
-                f"ganlib, or rebuild it with: python scripts/train_classifier.py {name}"
+                f"ganlib, or rebuild it with: python -m scripts.train_classifier {name}"
             ) from exc
         return cls(model, name, _CLASS_NAMES[name], _heldout_accuracy(name))
 

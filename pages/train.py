@@ -26,7 +26,8 @@ BADGES = {
     "failed": ("failed", "red", ":material/error:"),
 }
 GRID_COLUMNS = 8        # 64 fixed-noise samples as 8 x 8
-GRID_SCALE = 4          # each 28 x 28 digit drawn 112 x 112 pixels: crisp on a projector
+GRID_SCALE = 3          # each 28 x 28 digit drawn 84 x 84 pixels: crisp on a projector, and a
+                        # 672-pixel PNG a second is half the encoding of 896 pixels
 
 
 def new_run_form() -> None:
@@ -130,7 +131,7 @@ def status_line(snap: RunSnapshot) -> None:
 
 def numbers(snap: RunSnapshot) -> None:
     total = f" / {snap.total_steps:,}" if snap.total_steps else ""
-    cells = st.columns(5)
+    cells = st.columns([1.6, 1, 1, 1, 1])      # "1,234 / 3,000" must fit
     cells[0].metric("Step", f"{snap.step:,}{total}")
     cells[1].metric("Epoch", f"{snap.epoch:.2f}", help=f"Passes over the {snap.num_images:,} "
                     f"training images of {snap.dataset_name}.")

@@ -5,7 +5,7 @@ several seeds, and judges the final samples with the shipped classifier: how man
 digit classes the generator still produces, and how far its class mix is from the real one.
 The results go into docs/mode-collapse.md.
 
-    python scripts/mode_collapse_study.py --seeds 5 --steps 1500
+    python -m scripts.mode_collapse_study --seeds 5 --steps 1500
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Train the two small classifiers that ganlib.metrics judges generated images with.
 
-    .venv/bin/python scripts/train_classifier.py            # both, a few minutes on 2 cores
-    .venv/bin/python scripts/train_classifier.py mnist      # one of them
+    .venv/bin/python -m scripts.train_classifier            # both, a few minutes on 2 cores
+    .venv/bin/python -m scripts.train_classifier mnist      # one of them
 
 Why our own classifier: the usual FID needs the Inception-v3 network (about 100 MB, downloaded),
 which a classroom laptop offline does not have, and which was never trained on 28x28 digits.

@@ -15,7 +15,8 @@ import keras
 import numpy as np
 import pytest
 
-from benchmarks.article_loops import GANArticleLoop, WGANArticleLoop, compare_article_loops
+from benchmarks.article_loops import (GANArticleLoop, WGANArticleLoop, compare_article_loops,
+                                      forward_macs, iteration_flops)
 from benchmarks.memory import memory_probe, rss_mb
 from benchmarks.report import PLOTS, write_report
 from benchmarks.run import QUICK, SECTIONS, run_benchmarks
@@ -81,6 +82,19 @@ def test_article_comparison_times_both_arms_on_the_same_work(articles):
     assert set(gan["anatomy"]["calls_ms"]) == {
         "generator.predict", "discriminator.train_on_batch (real)",
         "discriminator.train_on_batch (fake)", "GAN_model.train_on_batch"}
+
+
+def test_flop_count_of_an_iteration_follows_the_layers_and_the_updates(articles):
+    from ganlib.gans import build_gan
+    model = build_gan(make_config("gan", "quick"))
+    # Dense 64 -> 7x7x64; ConvT 4x4 64 -> 32 from 7x7; ConvT 4x4 32 -> 1 from 14x14.
+    assert forward_macs(model.generator) == 64 * 3136 + 49 * 16 * 64 * 32 + 196 * 16 * 32
+    # Conv 4x4 1 -> 32 to 14x14; Conv 4x4 32 -> 64 to 7x7; Dense 3136 -> 1.
+    assert forward_macs(model.discriminator) == 196 * 16 * 32 + 49 * 16 * 32 * 64 + 3136
+    g, d, b = forward_macs(model.generator), forward_macs(model.discriminator), 32
+    assert iteration_flops(model) == 2 * (b * (g + 6 * d) + b * (3 * g + 2 * d))
+    arithmetic = articles["gan"]["anatomy"]["arithmetic"]
+    assert arithmetic["gflop_per_iteration"] > 0 and arithmetic["peak_gflops"] > 0
 
 
 def _article_loop(article: str):

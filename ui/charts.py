@@ -2,9 +2,10 @@
 
 Pure functions: no Streamlit calls, so any page (Train, Compare, Models) can draw the same
 figure, and a test can inspect it. Every trace is downsampled to at most `MAX_POINTS`
-float32 points: a browser redraws a live chart every second, and 2,000 points already
-show more detail than a chart has pixels. Each figure carries a `uirevision`, so a zoom the
-user made survives the next refresh of the same run.
+float32 points: a browser redraws a live chart every second on the same 2 cores that train,
+and the charts were about half of Chromium's work on a watched Train page; 500 points still
+show more detail than a half-page chart has pixels. Each figure carries a `uirevision`, so
+a zoom the user made survives the next refresh of the same run.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import plotly.graph_objects as go
 from ganlib.compare import ComparisonSnapshot, loss_signal
 from ganlib.runner import RunSnapshot
 
-MAX_POINTS = 2000
+MAX_POINTS = 500
 # One colour per role, the same on every chart: the discriminator/critic and the real
 # images in blue, the generator and the fake images in orange, the Wasserstein estimate
 # in green.
