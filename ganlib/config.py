@@ -152,11 +152,12 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         # A small DCGAN tuned for quality per second on a 2-core CPU (study in
         # docs/quick-preset.md): batch 32 (same quality per step as 64 at half the cost),
         # Adam with beta_1 0.5 at a generator rate 5x the discriminator's (3e-3 / 6e-4),
-        # one-sided label smoothing. Digits within ~20 s; ~10x the real-vs-real FD baseline
-        # after its 3,000 steps, where the usual DCGAN rates (2e-4, batch 64) stall near 28x.
+        # one-sided label smoothing. Every class within ~20 s; 9-12x the real-vs-real FD
+        # baseline after its 3,600 steps (a minute at ~60 steps/s), where the usual DCGAN
+        # rates (2e-4, batch 64) stall near 28x.
         "quick": dict(architecture="quick", latent_dim=64, batch_size=32, optimizer="adam",
                       d_lr=6e-4, g_lr=3e-3, beta_1=0.5, real_label=0.9, fake_label=0.0,
-                      steps=3000),
+                      steps=3600),
         # Mode collapse on purpose: a generator that learns 100x faster than its
         # discriminator, from a 2-number latent space, chases whatever few digits the slow
         # discriminator currently accepts. In our study (scripts/mode_collapse_study.py,

@@ -329,7 +329,7 @@ def field_chart(model: pg.Playground, arrows: bool) -> dict:
 
 
 def loss_chart(model: pg.Playground) -> dict:
-    """The losses per step (and the Wasserstein estimate for the WGANs), ≤2,000 points each."""
+    """The losses per step (and the Wasserstein estimate for the WGANs), downsampled."""
     history = model.history.arrays()
     if model.algorithm == "gan":
         series = {"d_loss": "discriminator loss", "g_loss": "generator loss"}

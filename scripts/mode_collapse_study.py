@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                          "class_kl": final.get("class_kl"), "fd": final.get("fd"),
                          "fd_baseline": final.get("fd_baseline"),
                          "seconds": round(time.monotonic() - started, 1)})
-            print(label, rows[-1], flush=True)
+            print(label, rows[-1], file=sys.stderr, flush=True)
         results[label] = rows
     json.dump({"steps": args.steps, "overrides": overrides, "results": results}, sys.stdout,
               indent=1)

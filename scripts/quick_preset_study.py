@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                              "fd_ratio": round(scores["fd"] / scores["fd_baseline"], 1),
                              "classes_covered": int(scores["classes_covered"]),
                              "confident": round(scores["confident"], 2)})
-                print(seed, rows[-1], flush=True)
+                print(seed, rows[-1], file=sys.stderr, flush=True)
         curves.append(rows)
     json.dump({"overrides": overrides, "curves": curves}, sys.stdout, indent=1)
     print()
