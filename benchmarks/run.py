@@ -67,7 +67,7 @@ FULL = Settings(
     article_warmup=2, article_profile_steps=3, article_architecture=None,
     preset_steps=150, preset_repetitions=5,
     quality_seeds=3, quality_seconds=90.0, quality_every_s=3.0,
-    watch_repetitions=3, watch_warmup_s=10.0, watch_seconds=20.0, slider_calls=200,
+    watch_repetitions=5, watch_warmup_s=10.0, watch_seconds=20.0, slider_calls=200,
     browser=True,
     memory_steps=20_000, memory_every=1_000, memory_warmup_steps=2_000, memory_batch=8)
 

@@ -270,6 +270,19 @@ def test_report_has_every_section_plot_and_number(tmp_path, articles, presets, q
     assert saved["sections"]["articles"]["gan"]["ratio"] == articles["gan"]["ratio"]
 
 
+def test_a_gpu_machine_is_named_in_the_report(tmp_path, monkeypatch):
+    # No GPU here: TensorFlow's device list is what a one-GPU machine reports.
+    import tensorflow as tf
+    gpu = tf.config.PhysicalDevice(name="/physical_device:GPU:0", device_type="GPU")
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind=None: [gpu] if kind == "GPU" else [])
+    monkeypatch.setattr(tf.config.experimental, "get_device_details",
+                        lambda device: {"device_name": "NVIDIA H100 80GB HBM3"})
+    text = write_report(_results({}), tmp_path).read_text()
+    assert "| TensorFlow device | NVIDIA H100 80GB HBM3 |" in text
+    assert "This report ran on NVIDIA H100 80GB HBM3, the device TensorFlow placed" in text
+
+
 def test_report_says_what_was_skipped_and_not_measured(tmp_path, watching):
     text = write_report(_results({"watching": watching}), tmp_path).read_text()
     assert "**Skipped**: The browser part was not asked for" in text
