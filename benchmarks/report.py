@@ -309,7 +309,7 @@ def _articles(articles: dict[str, Any]) -> str:
              "(`benchmarks/article_loops.py`): D or the critic compiled on its own, a "
              "combined model with D frozen, and per step `generator.predict(z)` plus "
              "`train_on_batch` calls on NumPy batches, exactly as the articles do. Against "
-             "it: ganlib's `build_gan(config).train_step` as `TrainingRun` calls it. Both "
+             "it: ganlib's `build_gan(config).train_iteration` as `TrainingRun` calls it. Both "
              "train the **same networks** (`ganlib.models` with the article presets) with "
              "the same batch sizes and optimisers, on the bundled 10,000 MNIST digits (the "
              "WGAN article: its 7s).", "",

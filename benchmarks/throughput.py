@@ -1,6 +1,6 @@
 """ganlib's own training speed: its step as a training run calls it, for any configuration.
 
-`GanlibLoop` is the "ganlib" arm of every speed comparison: `build_gan(config).train_step`
+`GanlibLoop` is the "ganlib" arm of every speed comparison: `build_gan(config).train_iteration`
 on the whole training set held as one tensor, each step's scalars read back with `float()`
 exactly as `TrainingRun` does (that read waits for the step to finish, so no step is
 counted before its work is done).
@@ -14,7 +14,8 @@ import numpy as np
 import tensorflow as tf
 
 from benchmarks.timing import interleaved_rates, load_average, summarize
-from ganlib.config import ALGORITHMS, TrainConfig, make_config
+from ganlib.algorithms import ALGORITHMS
+from ganlib.config import TrainConfig, make_config
 from ganlib.data import load_dataset
 from ganlib.gans import build_gan
 
@@ -37,7 +38,7 @@ class GanlibLoop:
 
     def __call__(self, iterations: int) -> None:
         for _ in range(iterations):
-            {name: float(value) for name, value in self.model.train_step(self.data).items()}
+            {name: float(value) for name, value in self.model.train_iteration(self.data).items()}
 
 
 def preset_throughput(preset: str = "quick", steps: int = 150, repetitions: int = 3,

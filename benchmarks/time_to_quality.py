@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks.timing import load_average
-from ganlib.config import ALGORITHMS, make_config
+from ganlib.algorithms import ALGORITHMS
+from ganlib.config import make_config
 from ganlib.data import load_dataset
 from ganlib.metrics import evaluator_for
 from ganlib.runner import Evaluator, TrainingRun

@@ -32,10 +32,8 @@ import os
 import re
 import secrets
 import shutil
-import stat
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,9 +44,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ganlib import __version__
+from ganlib.archives import ZIP_READ_ERRORS, unsafe_entry_reason
 from ganlib.config import TrainConfig
-from ganlib.errors import CheckpointError
+from ganlib.errors import CheckpointError, ConfigError
 from ganlib.images import png_bytes
+from ganlib.units import format_size
 
 if TYPE_CHECKING:
     import keras
@@ -60,14 +60,14 @@ REQUIRED_FILES = (*MODEL_FILES, "config.json", "meta.json", "history.npz")
 CHECKPOINT_FILES = (*REQUIRED_FILES, "preview.png", "optimizers.npz")
 KERAS_MEMBERS = ("config.json", "model.weights.h5")   # inside every Keras v3 file
 IMAGE_SHAPE = (None, 28, 28, 1)                       # a batch of images, as ganlib uses them
+# The largest checkpoint zip a browser may upload. Streamlit refuses larger uploads before
+# they reach us by .streamlit/config.toml's maxUploadSize, in MB, which cannot import this:
+# tests/test_checkpoints.py checks that the two agree.
+MAX_UPLOAD_BYTES = 50 * 2**20
 # An upload may unpack to at most this many times its size. Weights barely compress, so a
 # genuine checkpoint unpacks to about its own size; a zip bomb unpacks to thousands of times.
 MAX_UNPACK_RATIO = 4
 _NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}")
-# What reading a damaged zip or .npz file can raise (an encrypted entry: RuntimeError; an
-# unknown compression method: NotImplementedError).
-_READ_ERRORS = (OSError, EOFError, ValueError, KeyError, RuntimeError, NotImplementedError,
-                zipfile.BadZipFile, zlib.error)
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,36 @@ def list_checkpoints(root: str | Path | None = None) -> tuple[list[CheckpointInf
     return good, problems
 
 
+def resume_budget(info: CheckpointInfo, more_steps: int | None = None,
+                  more_seconds: float | None = None) -> tuple[TrainConfig, float | None]:
+    """(configuration, time limit in seconds or None) to train `info`'s run on from where
+    it stopped, for `more_steps` more steps or `more_seconds` more seconds.
+
+    A resumed run counts its steps and its training time from the first step of the
+    original run, so both budgets become totals: the saved step plus `more_steps`, the
+    saved training time plus `more_seconds`. With only a time, the run has no step budget
+    and the time ends it. With neither, the saved step budget goes on; a run that has used
+    it all (or never had one) is refused with what to do.
+    """
+    if more_steps is not None and (isinstance(more_steps, bool) or not isinstance(
+            more_steps, int) or more_steps < 1):
+        raise ConfigError(f"The number of steps to train on must be a whole number of at "
+                          f"least 1 (got {more_steps!r}).")
+    if more_seconds is not None and not more_seconds > 0:
+        raise ConfigError(f"The time to train on must be a number of seconds above 0 "
+                          f"(got {more_seconds!r}).")
+    config = info.config
+    if more_steps is not None:
+        config = config.replace(steps=info.step + more_steps)
+    elif more_seconds is not None:
+        config = config.replace(steps=None)
+    elif config.steps is None or config.steps <= info.step:
+        raise ConfigError(f"{info.name} has already trained the {info.step} steps it was set "
+                          f"to. Say how much more to train: a number of steps, or of seconds.")
+    time_limit = None if more_seconds is None else info.elapsed_s + more_seconds
+    return config, time_limit
+
+
 def _read_info(path: Path) -> CheckpointInfo:
     missing = [f for f in REQUIRED_FILES if not (path / f).is_file()]
     if missing:
@@ -263,7 +293,7 @@ def _zip_size(path: Path, members: Sequence[str] = ()) -> int:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except _READ_ERRORS as exc:
+    except ZIP_READ_ERRORS as exc:
         raise _Damaged(f"{path.name} is truncated or not a zip file as it should be "
                        f"({_one_line(exc)})") from None
     lacking = [m for m in members if m not in {info.filename for info in infos}]
@@ -277,7 +307,7 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}
-    except _READ_ERRORS as exc:
+    except ZIP_READ_ERRORS as exc:
         raise _Damaged(f"{path.name} is damaged ({_one_line(exc)})") from None
 
 
@@ -342,7 +372,7 @@ def _read_optimizer_state(path: Path) -> dict[str, list[np.ndarray]]:
     slots: dict[str, dict[int, np.ndarray]] = {}
     for key, value in _read_arrays(path).items():
         group, _, index = key.rpartition("/")
-        if not group or not index.isdigit():
+        if not group or not (index.isascii() and index.isdigit()):
             raise _Damaged(f"optimizers.npz holds an unexpected array {key!r}")
         slots.setdefault(group, {})[int(index)] = value
     if any(sorted(values) != list(range(len(values))) for values in slots.values()):
@@ -508,12 +538,12 @@ def export_zip(name_or_path: str | Path, root: str | Path | None = None) -> byte
 
 
 def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None = None,
-               max_bytes: int = 50 * 2**20) -> CheckpointInfo:
+               max_bytes: int = MAX_UPLOAD_BYTES) -> CheckpointInfo:
     """Add a checkpoint from a zip (a browser upload), after checking it thoroughly.
 
     Refused: anything that is not a zip; more than `max_bytes`, or contents that would
     unpack to more than MAX_UNPACK_RATIO times that (a zip bomb); any file a checkpoint
-    does not have, absolute or `..` paths, links and duplicates. What passes is unpacked
+    does not have, unsafe names (ganlib.archives) and duplicates. What passes is unpacked
     into a hidden folder, loaded in safe mode like any checkpoint, and only then renamed
     into the root. The name is `name`, else the zip's folder, else meta.json's name; if it
     is taken, "-2", "-3", ... is added. The returned info has the name it got.
@@ -521,11 +551,11 @@ def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None 
     if name is not None:
         valid_name(name)
     if len(data) > max_bytes:
-        raise CheckpointError(f"The upload is {len(data) / 2**20:.1f} MB, more than the "
-                              f"{max_bytes / 2**20:.0f} MB a checkpoint may have here.")
+        raise CheckpointError(f"The upload is {format_size(len(data))}, more than the "
+                              f"{format_size(max_bytes)} a checkpoint may have here.")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except _READ_ERRORS as exc:
+    except ZIP_READ_ERRORS as exc:
         raise CheckpointError(f"The upload is not a zip file ({exc}). Upload a checkpoint zip "
                               f"downloaded from the Models page.") from None
     limit = MAX_UNPACK_RATIO * max_bytes
@@ -542,8 +572,8 @@ def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None 
                     shutil.copyfileobj(source, sink)
             inner = sum(_zip_size(scratch / f) for f in members if f.endswith((".keras", ".npz")))
             if inner > limit:
-                raise _Damaged(f"its model and array files unpack to {inner / 2**20:.0f} MB, "
-                               f"more than the {limit / 2**20:.0f} MB allowed")
+                raise _Damaged(f"its model and array files unpack to {format_size(inner)}, "
+                               f"more than the {format_size(limit)} allowed")
             _load(scratch, with_critic=True)
             meta = _read_meta(scratch)
             wanted = next(n for n in (name, top, meta.get("name"), "imported")
@@ -552,7 +582,7 @@ def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None 
             meta["name"] = final
             _write_json(scratch / "meta.json", meta)
             os.rename(scratch, folder / final)
-        except (_Damaged, *_READ_ERRORS) as exc:
+        except (_Damaged, *ZIP_READ_ERRORS) as exc:
             raise CheckpointError(f"The uploaded checkpoint cannot be used: {_one_line(exc)}. "
                                   f"Upload a zip downloaded from the Models page of a working "
                                   f"checkpoint.") from None
@@ -576,12 +606,10 @@ def _upload_members(archive: zipfile.ZipFile,
     folders: set[str | None] = set()
     members: dict[str, zipfile.ZipInfo] = {}
     for info in archive.infolist():
+        unsafe = unsafe_entry_reason(info)
+        if unsafe:
+            raise refuse(f"it holds the unsafe path {info.filename!r} ({unsafe})")
         parts = info.filename.removesuffix("/").split("/")
-        if (info.filename.startswith("/") or "\\" in info.filename or ":" in info.filename
-                or any(part in ("", ".", "..") for part in parts)):
-            raise refuse(f"it holds the unsafe path {info.filename!r}")
-        if stat.S_ISLNK(info.external_attr >> 16):
-            raise refuse(f"it holds a link, {info.filename!r}")
         if info.is_dir():
             if len(parts) > 1:
                 raise refuse(f"it holds a nested folder {info.filename!r}")
@@ -597,8 +625,8 @@ def _upload_members(archive: zipfile.ZipFile,
         raise refuse("its files are spread over several folders")
     unpacked = sum(info.file_size for info in members.values())
     if unpacked > limit:
-        raise refuse(f"it would unpack to {unpacked / 2**20:.0f} MB, more than the "
-                     f"{limit / 2**20:.0f} MB allowed")
+        raise refuse(f"it would unpack to {format_size(unpacked)}, more than the "
+                     f"{format_size(limit)} allowed")
     return (folders.pop() if folders else None), members
 
 

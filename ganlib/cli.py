@@ -27,10 +27,12 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from ganlib.config import (ALGORITHMS, ARCHITECTURES, G_LOSSES, OPTIMIZERS, TrainConfig,
+from ganlib.algorithms import ALGORITHM_INFO, ALGORITHMS
+from ganlib.config import (ARCHITECTURES, G_LOSSES, OPTIMIZERS, TrainConfig, field_help,
                            make_config, presets_for)
 from ganlib.errors import CheckpointError, ConfigError, GanlibError
-from ganlib.latent import METHODS
+from ganlib.latent import METHODS, parse_seeds
+from ganlib.units import format_size
 
 PROG = "python -m ganlib"
 EXIT_USAGE = 2         # a bad command line or setting, as argparse does
@@ -48,32 +50,6 @@ SAMPLES_FOLDER = Path("runs")
 _OWN_OPTIONS = ("algorithm", "preset", "dataset", "digits", "steps")
 _CHOICES: dict[str, tuple[str, ...]] = {
     "architecture": ARCHITECTURES, "optimizer": OPTIMIZERS, "g_loss": G_LOSSES}
-# What each generated option does, in a student's words. A new TrainConfig field needs a line
-# here (the parser refuses to build without one, so it cannot be forgotten).
-_FIELD_HELP: dict[str, str] = {
-    "architecture": "which networks: the GAN article's, the WGAN article's, or the small "
-                    "'quick' DCGAN that trains in about a minute",
-    "latent_dim": "length of the noise vector z that the generator turns into an image",
-    "batch_size": "real images per discriminator/critic update",
-    "g_batch_size": "noise vectors per generator update (default: the same as --batch-size)",
-    "optimizer": "optimiser of both networks: adam (GAN article) or rmsprop (WGAN article)",
-    "d_lr": "learning rate of the discriminator/critic",
-    "g_lr": "learning rate of the generator",
-    "beta_1": "Adam's first-moment decay (ignored by rmsprop); the GAN article uses 0.3",
-    "beta_2": "Adam's second-moment decay (ignored by rmsprop)",
-    "n_critic": "critic updates per generator update: 5 for the WGANs, 1 for gan",
-    "clip_value": "wgan only: every critic weight is clipped to [-c, c] after each update",
-    "gp_weight": "wgan-gp only: weight of the gradient penalty (10 in the paper)",
-    "real_label": "gan only: target for real images in the discriminator's loss "
-                  "(0.9 is label smoothing)",
-    "fake_label": "gan only: target for generated images in the discriminator's loss",
-    "g_loss": "gan only: non-saturating (the usual fix) or minimax (the original loss, "
-              "whose gradient vanishes when the discriminator wins)",
-    "split_d_update": "update the discriminator/critic on the real and on the fake batch "
-                      "as two separate steps, as the articles do",
-    "seed": "seeds the weights, the data order and the noise: the same seed trains the "
-            "same run",
-}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -128,18 +104,14 @@ def _add_train(commands) -> None:
     train.set_defaults(handler=_train)
     what = train.add_argument_group("what to train")
     what.add_argument("--algorithm", choices=ALGORITHMS, default=None,
-                      help="the training rule: gan (discriminator + cross-entropy), wgan "
-                      "(critic + weight clipping) or wgan-gp (critic + gradient penalty) "
-                      "[default: gan]")
+                      help=f"{field_help('algorithm')} [default: {ALGORITHMS[0]}]")
     what.add_argument("--preset", default=None,
-                      help="starting settings: 'quick' trains in about a minute, 'article' "
-                      "follows the article (see the list below) [default: quick]")
+                      help=f"{field_help('preset')} The presets are listed below. "
+                      f"[default: quick]")
     what.add_argument("--dataset", default=None,
-                      help="mnist-10k (bundled, offline), mnist, fashion-mnist, or the path "
-                      "of a .npz file, a .zip or folder of images, or an IDX folder "
-                      "[default: the preset's, mnist-10k]")
+                      help=f"{field_help('dataset')} [default: the preset's, mnist-10k]")
     what.add_argument("--digits", default=None, metavar="D[,D...]",
-                      help="train on these classes only, e.g. 7 or 0,1,7 [default: all]")
+                      help=f"{field_help('digits')} Give them as 7 or 0,1,7. [default: all]")
     what.add_argument("--resume", metavar="CHECKPOINT", default=None,
                       help="continue a saved run with its own settings (then only --steps, "
                       "--max-seconds and the options under 'output' apply); --steps and "
@@ -147,7 +119,7 @@ def _add_train(commands) -> None:
 
     how_long = train.add_argument_group("how long")
     how_long.add_argument("--steps", type=_whole(1), default=None, metavar="N",
-                          help="generator updates to train [default: the preset's]")
+                          help=f"{field_help('steps')} [default: the preset's]")
     how_long.add_argument("--max-seconds", type=_positive, default=None, metavar="S",
                           help="stop after S seconds of training; without --steps the run "
                           "has no step budget and trains until the time is up")
@@ -181,13 +153,13 @@ def _add_field_option(group, name: str, hint: Any) -> None:
     flag = "--" + name.replace("_", "-")
     if hint is bool:
         group.add_argument(flag, action=argparse.BooleanOptionalAction, default=None,
-                           help=_FIELD_HELP[name])
+                           help=field_help(name))
         return
     kind = next(t for t in typing.get_args(hint) if t is not type(None)) \
         if isinstance(hint, types.UnionType) else hint      # int | None -> int
     group.add_argument(flag, type=kind, choices=_CHOICES.get(name), default=None,
                        metavar=None if name in _CHOICES else kind.__name__.upper(),
-                       help=_FIELD_HELP[name])
+                       help=field_help(name))
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -254,7 +226,7 @@ def _new_config(args: argparse.Namespace) -> TrainConfig:
 
 def _resumed(args: argparse.Namespace):
     """(config, ResumeState, max_seconds, folder) to continue the checkpoint of --resume."""
-    from ganlib.checkpoints import load_checkpoint
+    from ganlib.checkpoints import load_checkpoint, resume_budget
     from ganlib.runner import ResumeState
 
     given = [f"--{name.replace('_', '-')}" for name in _field_overrides(args)]
@@ -266,19 +238,8 @@ def _resumed(args: argparse.Namespace):
                           f"{', '.join(given)} cannot change them. Drop those options, or "
                           f"train a new run with them.")
     checkpoint = load_checkpoint(args.resume, args.root, with_critic=True)
-    resume = ResumeState.from_checkpoint(checkpoint)
-    config = checkpoint.info.config
-    if args.steps is not None:
-        config = config.replace(steps=resume.step + args.steps)
-    elif args.max_seconds is not None:
-        config = config.replace(steps=None)
-    elif config.steps is None or config.steps <= resume.step:
-        raise ConfigError(f"{checkpoint.info.name} has already trained the {resume.step} "
-                          f"steps it was set to. Say how much more to train with --steps N "
-                          f"or --max-seconds S.")
-    # The run counts its time limit from the first step of the original run.
-    max_seconds = None if args.max_seconds is None else resume.elapsed_s + args.max_seconds
-    return config, resume, max_seconds, checkpoint.info.path
+    config, max_seconds = resume_budget(checkpoint.info, args.steps, args.max_seconds)
+    return config, ResumeState.from_checkpoint(checkpoint), max_seconds, checkpoint.info.path
 
 
 def _field_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -316,7 +277,9 @@ class _Progress:
         done = snap.step if self.by_steps else min(snap.elapsed_s, self.bar.total)
         self.bar.update(done - self.bar.n)
         postfix = {} if self.by_steps else {"step": snap.step}
-        names = ["d_loss", "g_loss"] + (["wasserstein"] if self.config.algorithm != "gan" else [])
+        # The two losses and the curve the article reads (the Wasserstein estimate for WGANs).
+        signal = ALGORITHM_INFO[self.config.algorithm].loss_signal
+        names = dict.fromkeys(("d_loss", "g_loss", signal))
         postfix.update({n: f"{v:.3f}" for n in names if (v := snap.last(n)) is not None})
         postfix["steps/s"] = f"{snap.steps_per_s:.1f}"
         self.bar.set_postfix(postfix, refresh=True)
@@ -362,11 +325,10 @@ def _add_sample(commands) -> None:
         "vector of --seed, so the same seed gives the same digits in every checkpoint of the "
         "same latent size: a fair way to compare two checkpoints.")
     sample.set_defaults(handler=_sample)
-    sample.add_argument("checkpoint", metavar="CHECKPOINT",
-                        help="a checkpoint name (see the list command) or folder")
+    _add_checkpoint(sample)
     sample.add_argument("--count", type=_whole(1, MAX_COUNT), default=64, metavar="N",
                         help="how many images [default: %(default)s]")
-    sample.add_argument("--seed", type=_whole(0), default=0, help="seed of the latent vectors [default: %(default)s]")
+    _add_seed(sample)
     sample.add_argument("--out", required=True, metavar="FILE",
                         help="FILE.npy: the images as float32 in [-1, 1], shape "
                         "(N, 28, 28, 1); FILE.png: a grid picture of them")
@@ -399,9 +361,8 @@ def _add_interpolate(commands) -> None:
         "and draw the generator's image at each point. Smooth morphs mean the generator "
         "learned a continuous space, not a lookup table of training digits.")
     interpolate.set_defaults(handler=_interpolate)
-    interpolate.add_argument("checkpoint", metavar="CHECKPOINT",
-                             help="a checkpoint name (see the list command) or folder")
-    interpolate.add_argument("--seeds", type=_seed_list, default=[1, 2], metavar="S1,S2[,...]",
+    _add_checkpoint(interpolate)
+    interpolate.add_argument("--seeds", type=_seeds, default=[1, 2], metavar="S1,S2[,...]",
                              help="the seeds to pass through, in order; each seed's latent "
                              "vector is the first one `sample --seed S` uses [default: 1,2]")
     interpolate.add_argument("--steps", type=_whole(2), default=16, metavar="N",
@@ -443,6 +404,16 @@ def _interpolate(args: argparse.Namespace) -> int:
     print(f"Wrote {what} through seeds {','.join(map(str, args.seeds))} to {out} "
           f"({sampler.source}, step {sampler.step}, {args.method}).")
     return 0
+
+
+def _add_checkpoint(command) -> None:
+    command.add_argument("checkpoint", metavar="CHECKPOINT",
+                         help="a checkpoint name (see the list command) or folder")
+
+
+def _add_seed(command) -> None:
+    command.add_argument("--seed", type=_whole(0), default=0,
+                         help="seed of the latent vectors [default: %(default)s]")
 
 
 def _add_root(command) -> None:
@@ -493,7 +464,8 @@ def _list(args: argparse.Namespace) -> int:
     else:
         header = ("NAME", "ALGORITHM", "PRESET", "DATA", "STEPS", "CREATED", "SIZE")
         rows = [(i.name, i.config.algorithm, i.config.preset, _data_label(i.config),
-                 f"{i.step:,}", i.created.astimezone().strftime("%Y-%m-%d %H:%M"), _size(i.size_bytes))
+                 f"{i.step:,}", i.created.astimezone().strftime("%Y-%m-%d %H:%M"),
+                 format_size(i.size_bytes))
                 for i in infos]
         widths = [max(len(row[c]) for row in (header, *rows)) for c in range(len(header))]
         for row in (header, *rows):
@@ -514,12 +486,10 @@ def _add_evaluate(commands) -> None:
         "class mix (mode collapse), confident share and an inception-style score. See "
         "docs/metrics.md for what each number means.")
     evaluate.set_defaults(handler=_evaluate)
-    evaluate.add_argument("checkpoint", metavar="CHECKPOINT",
-                          help="a checkpoint name (see the list command) or folder")
+    _add_checkpoint(evaluate)
     evaluate.add_argument("--samples", type=_whole(50, 10_000), default=1000, metavar="N",
                           help="how many samples to judge [default: %(default)s]")
-    evaluate.add_argument("--seed", type=_whole(0), default=0,
-                          help="seed of the latent vectors [default: %(default)s]")
+    _add_seed(evaluate)
     evaluate.add_argument("--json", action="store_true", help="print the numbers as JSON")
     _add_root(evaluate)
 
@@ -553,21 +523,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     print(f"  class KL divergence  {report.class_kl:10.3f}   (0: the real class mix)")
     print(f"  confident share      {report.confident_share:10.1%}")
     print(f"  inception score      {report.inception_score:10.2f}   (at most {len(classes)})")
-    shares = "  ".join(f"{name}:{share:.0%}" for name, share in zip(classes, report.class_histogram))
+    shares = "  ".join(f"{name}:{share:.0%}"
+                       for name, share in zip(classes, report.class_histogram))
     print(f"  class mix            {shares}")
     return 0
 
 
 def _data_label(config: TrainConfig) -> str:
     return config.dataset + (f" ({','.join(map(str, config.digits))})" if config.digits else "")
-
-
-def _size(size: int) -> str:
-    for unit in ("B", "KB", "MB"):
-        if size < 1024:
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
 
 
 # --- parsing helpers --------------------------------------------------------------------
@@ -621,16 +584,13 @@ def _non_negative(text: str) -> float:
     return _number(text, positive=False)
 
 
-def _seed_list(text: str) -> list[int]:
+def _seeds(text: str) -> list[int]:
+    """An argparse type: the seeds of ganlib.latent.parse_seeds, whose message says what to
+    type (argparse shows only an ArgumentTypeError's own message)."""
     try:
-        seeds = [int(part) for part in text.replace(" ", "").split(",")]
-    except ValueError:
-        seeds = []
-    if len(seeds) < 2 or min(seeds) < 0:
-        raise argparse.ArgumentTypeError(
-            f"must be two or more seeds (whole numbers from 0) separated by commas, "
-            f"such as 1,2 or 3,8,5 (got {text!r})")
-    return seeds
+        return parse_seeds(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _fail(message: str, code: int) -> int:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.config import TrainConfig, make_config
 from ganlib.data import load_dataset
 from ganlib.errors import ConfigError
@@ -135,7 +136,7 @@ class Comparison:
 def loss_signal(snap: RunSnapshot) -> tuple[str, np.ndarray, np.ndarray]:
     """(label, steps, values) of the loss the articles plot: D's loss for the GAN, the
     Wasserstein estimate for the WGANs."""
-    name = "d_loss" if snap.config.algorithm == "gan" else "wasserstein"
+    name = ALGORITHM_INFO[snap.config.algorithm].loss_signal
     return name, snap.history["step"], snap.history[name]
 
 

@@ -19,12 +19,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from ganlib.algorithms import ALGORITHMS, algorithm_info
 from ganlib.errors import ConfigError
 
-Algorithm = Literal["gan", "wgan", "wgan-gp"]
-ALGORITHMS: tuple[str, ...] = ("gan", "wgan", "wgan-gp")
 ARCHITECTURES: tuple[str, ...] = ("gan-article", "wgan-article", "quick", "mlp-2d")
 OPTIMIZERS: tuple[str, ...] = ("adam", "rmsprop")
 G_LOSSES: tuple[str, ...] = ("non-saturating", "minimax")
@@ -32,71 +31,81 @@ G_LOSSES: tuple[str, ...] = ("non-saturating", "minimax")
 # mlp-2d architecture.
 POINTS_DATASET = "2d-points"
 
-# Human names, for menus and plots.
-ALGORITHM_LABELS: dict[str, str] = {
-    "gan": "GAN (binary cross-entropy)",
-    "wgan": "WGAN (weight clipping)",
-    "wgan-gp": "WGAN-GP (gradient penalty)",
-}
+
+
+def _setting(default: Any, help_text: str) -> Any:
+    """A TrainConfig field with its help text: the command line's --help and the app's
+    settings form both show it (through `field_help`), so each setting is explained once."""
+    return dataclasses.field(default=default, metadata={"help": help_text})
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """One training run, fully specified. Build it with `make_config`, not by hand."""
 
-    # Which training rule: "gan" (discriminator + binary cross-entropy), "wgan" (critic +
-    # Wasserstein loss + weight clipping) or "wgan-gp" (critic + gradient penalty).
-    algorithm: str = "gan"
-    # The preset this configuration started from; informational once overrides are applied.
-    preset: str = "quick"
-    # Which networks: "gan-article" and "wgan-article" are the articles' layer stacks,
-    # "quick" is a small DCGAN that trains in about a minute on a laptop CPU; "mlp-2d" are
-    # the small MLPs of the 2D playground (points in the plane instead of images).
-    architecture: str = "quick"
-    # Data source understood by ganlib.data.load_dataset; the bundled digits work offline.
-    dataset: str = "mnist-10k"
-    # Class labels to keep (digits for MNIST); empty keeps every class. The WGAN article
-    # trains on the single digit 7.
-    digits: tuple[int, ...] = ()
-    # Length of the noise vector z ~ N(0, I) the generator maps to an image.
-    latent_dim: int = 64
-    # Real images per discriminator/critic update (and as many generated ones).
-    batch_size: int = 64
-    # Noise vectors per generator update; None means batch_size. The WGAN article uses a
-    # half batch of 32 real + 32 fake for the critic and a full batch of 64 for the generator.
-    g_batch_size: int | None = None
-    # Optimiser for both networks: the GAN article uses Adam, the WGAN article RMSprop
-    # (momentum-free: the WGAN paper found momentum destabilises the critic).
-    optimizer: str = "adam"
-    # Learning rates of the discriminator/critic and of the generator.
-    d_lr: float = 2e-4
-    g_lr: float = 2e-4
-    # Adam's moment decay rates; ignored by RMSprop. The GAN article uses beta_1 = 0.3.
-    beta_1: float = 0.5
-    beta_2: float = 0.999
-    # Critic updates per generator update: 1 for the GAN, 5 in the WGAN article.
-    n_critic: int = 1
-    # WGAN: every critic weight is clipped to [-clip_value, clip_value] after each update,
-    # the WGAN paper's crude way to keep the critic 1-Lipschitz. 0 for other algorithms.
-    clip_value: float = 0.0
-    # WGAN-GP: weight of the penalty (||grad c(x_hat)|| - 1)^2; 10 in the WGAN-GP paper.
-    gp_weight: float = 0.0
-    # GAN label smoothing: the targets for real and fake images in the discriminator's
-    # binary cross-entropy. The GAN article uses 0.9 and 0.1.
-    real_label: float = 1.0
-    fake_label: float = 0.0
-    # GAN generator loss: "non-saturating" maximises log D(G(z)) (the article's fix);
-    # "minimax" minimises log(1 - D(G(z))), whose gradient vanishes when D wins.
-    g_loss: str = "non-saturating"
-    # Update the discriminator/critic on the real batch and on the fake batch as two
-    # separate optimiser steps, as the articles' two train_on_batch calls do. With
-    # BatchNorm in the critic this also keeps real and fake batch statistics apart.
-    split_d_update: bool = False
-    # Generator iterations to train; None trains until stopped.
-    steps: int | None = 2000
-    # Seeds the network weights, the data order and the noise: same seed, same run
-    # (on the same machine and TensorFlow build).
-    seed: int = 0
+    algorithm: str = _setting(
+        "gan", "The training rule: gan (a discriminator and binary cross-entropy), wgan (a "
+        "critic, the Wasserstein loss and weight clipping) or wgan-gp (a critic and a "
+        "gradient penalty).")
+    preset: str = _setting(
+        "quick", "The starting settings: 'quick' trains in about a minute on a laptop, "
+        "'article' follows the article.")
+    architecture: str = _setting(
+        "quick", "Which networks: gan-article and wgan-article are the articles' layer "
+        "stacks, quick is a small DCGAN that trains in about a minute on a laptop CPU, and "
+        "mlp-2d are the 2D playground's small networks for points in the plane.")
+    dataset: str = _setting(
+        "mnist-10k", "Where the images come from: mnist-10k (10,000 bundled digits, works "
+        "offline), mnist, fashion-mnist, or the path of a .npz file, a .zip or folder of "
+        "images, or a folder of IDX files.")
+    digits: tuple[int, ...] = _setting(
+        (), "Train on these classes only (digits, for MNIST); none means every class. The "
+        "WGAN article trains on the digit 7 only.")
+    latent_dim: int = _setting(
+        64, "Length of the noise vector z ~ N(0, I) that the generator turns into an image.")
+    batch_size: int = _setting(
+        64, "Real images per discriminator/critic update (and as many generated ones).")
+    g_batch_size: int | None = _setting(
+        None, "Noise vectors per generator update; by default as many as the batch size. "
+        "The WGAN article uses a half batch of 32 real and 32 fake images for the critic, "
+        "and a full batch of 64 for the generator.")
+    optimizer: str = _setting(
+        "adam", "The optimiser of both networks: adam (the GAN article) or rmsprop (the WGAN "
+        "article: the WGAN paper found that momentum destabilises the critic).")
+    d_lr: float = _setting(2e-4, "Learning rate of the discriminator/critic.")
+    g_lr: float = _setting(2e-4, "Learning rate of the generator.")
+    beta_1: float = _setting(
+        0.5, "Adam's first-moment decay rate (ignored by rmsprop); the GAN article uses 0.3.")
+    beta_2: float = _setting(0.999, "Adam's second-moment decay rate (ignored by rmsprop).")
+    n_critic: int = _setting(
+        1, "Critic updates per generator update: 5 in the WGAN article, 1 for the GAN.")
+    clip_value: float = _setting(
+        0.0, "WGAN only: after each update every critic weight is clipped to [-clip_value, "
+        "clip_value], the WGAN paper's crude way to keep the critic 1-Lipschitz. 0 for the "
+        "other algorithms.")
+    gp_weight: float = _setting(
+        0.0, "WGAN-GP only: weight of the gradient penalty (||grad c(x_hat)|| - 1)^2; 10 in "
+        "the WGAN-GP paper. 0 for the other algorithms.")
+    real_label: float = _setting(
+        1.0, "GAN only: the target for real images in the discriminator's binary "
+        "cross-entropy; the GAN article's 0.9 is label smoothing.")
+    fake_label: float = _setting(
+        0.0, "GAN only: the target for generated images in the discriminator's binary "
+        "cross-entropy; the GAN article uses 0.1.")
+    g_loss: str = _setting(
+        "non-saturating", "GAN only: non-saturating maximises log D(G(z)) (the usual fix); "
+        "minimax minimises log(1 - D(G(z))), whose gradient vanishes when the "
+        "discriminator wins.")
+    split_d_update: bool = _setting(
+        False, "Update the discriminator/critic on the real and on the fake batch as two "
+        "separate optimiser steps, as the articles' two train_on_batch calls do. With "
+        "BatchNorm in the critic this also keeps real and fake batch statistics apart.")
+    steps: int | None = _setting(
+        2000, "Generator updates to train. Without a step budget the run trains until it is "
+        "stopped.")
+    seed: int = _setting(
+        0, "Seeds the network weights, the data order and the noise: the same seed trains "
+        "the same run (on the same machine and TensorFlow build).")
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -138,6 +147,14 @@ class TrainConfig:
 
 def field_names() -> list[str]:
     return [f.name for f in dataclasses.fields(TrainConfig)]
+
+
+def field_help(name: str) -> str:
+    """What the setting `name` does, in a student's words: one or two plain sentences."""
+    for f in dataclasses.fields(TrainConfig):
+        if f.name == name:
+            return f.metadata["help"]
+    raise ConfigError(f"Unknown setting {name!r}. Known settings: {', '.join(field_names())}.")
 
 
 # Each preset lists only what differs from the TrainConfig defaults.
@@ -298,24 +315,34 @@ def _validate(c: TrainConfig) -> None:
     if (c.architecture == "mlp-2d") != (c.dataset == POINTS_DATASET):
         raise ConfigError("The mlp-2d networks draw points in the plane and belong to the 2D "
                           "playground; for images choose quick, gan-article or wgan-article.")
-    # Settings that only make sense for some algorithms.
-    if c.algorithm == "gan":
-        if c.n_critic != 1:
-            raise ConfigError("n_critic is a WGAN setting: the GAN updates its discriminator "
-                              "once per generator update, so leave n_critic at 1.")
-        if c.real_label <= c.fake_label:
-            raise ConfigError(f"real_label ({c.real_label}) must be larger than fake_label "
-                              f"({c.fake_label}): the discriminator learns to tell them apart.")
-    if c.algorithm == "wgan" and not c.clip_value > 0:
-        raise ConfigError("WGAN needs a clip_value above 0 (the article uses 0.01): weight "
-                          "clipping is what keeps its critic Lipschitz. For no clipping, "
-                          "choose WGAN-GP.")
-    if c.algorithm == "wgan-gp" and not c.gp_weight > 0:
-        raise ConfigError("WGAN-GP needs a gp_weight above 0 (the paper uses 10).")
-    if c.algorithm != "wgan" and c.clip_value:
-        raise ConfigError(f"clip_value only applies to WGAN; set it to 0 for {c.algorithm}.")
-    if c.algorithm != "wgan-gp" and c.gp_weight:
-        raise ConfigError(f"gp_weight only applies to WGAN-GP; set it to 0 for {c.algorithm}.")
-    if c.algorithm == "wgan-gp" and c.split_d_update:
+    # Settings that belong to one rule (ganlib.algorithms lists each rule's own settings).
+    settings = algorithm_info(c.algorithm).settings
+    if "n_critic" not in settings and c.n_critic != 1:
+        raise ConfigError("n_critic is a WGAN setting: the GAN updates its discriminator "
+                          "once per generator update, so leave n_critic at 1.")
+    if "real_label" in settings and c.real_label <= c.fake_label:
+        raise ConfigError(f"real_label ({c.real_label}) must be larger than fake_label "
+                          f"({c.fake_label}): the discriminator learns to tell them apart.")
+    for name, needed in _CONSTRAINT_WEIGHTS.items():
+        value = getattr(c, name)
+        if name in settings and not value > 0:
+            raise ConfigError(needed)
+        if name not in settings and value:
+            raise ConfigError(f"{name} only applies to "
+                              f"{_owner_of(name)}; set it to 0 for {c.algorithm}.")
+    if "gp_weight" in settings and c.split_d_update:
         raise ConfigError("split_d_update does not apply to WGAN-GP: the gradient penalty "
                           "mixes real and fake images in one critic update.")
+
+
+# The weight of each way to keep a critic Lipschitz, and what to say when its rule lacks it.
+_CONSTRAINT_WEIGHTS: dict[str, str] = {
+    "clip_value": "WGAN needs a clip_value above 0 (the article uses 0.01): weight clipping "
+                  "is what keeps its critic Lipschitz. For no clipping, choose WGAN-GP.",
+    "gp_weight": "WGAN-GP needs a gp_weight above 0 (the paper uses 10).",
+}
+
+
+def _owner_of(setting: str) -> str:
+    """The rule(s) a setting belongs to, as the user reads them ("WGAN")."""
+    return " and ".join(a.upper() for a in ALGORITHMS if setting in algorithm_info(a).settings)

@@ -36,7 +36,9 @@ from typing import IO
 
 import numpy as np
 
+from ganlib.archives import ZIP_READ_ERRORS, unsafe_entry_reason
 from ganlib.errors import DataError
+from ganlib.units import format_size
 
 BUNDLED_MNIST: Path = Path(__file__).resolve().parent / "assets" / "mnist-10k.npz"
 # Where Debian's package dataset-fashion-mnist puts the IDX files (gzipped).
@@ -352,7 +354,7 @@ def _load_npz(path: Path, name: str, class_names: tuple[str, ...]) -> Dataset:
     # allow_pickle=False: a pickle can run any code when loaded; pixel arrays never need one.
     try:
         archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+    except ZIP_READ_ERRORS as exc:
         # numpy calls any file that is neither .npy nor .npz "pickled"; a real pickle
         # starts with the PROTO opcode 0x80.
         with open(path, "rb") as f:
@@ -372,7 +374,7 @@ def _load_npz(path: Path, name: str, class_names: tuple[str, ...]) -> Dataset:
         try:
             x = archive[x_key]
             y = archive[y_key] if y_key is not None else None
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        except ZIP_READ_ERRORS as exc:
             raise _npz_error(path, exc, pickled="allow_pickle" in str(exc)) from exc
     return _make_dataset(name, x, y, class_names if y is not None else ())
 
@@ -399,20 +401,21 @@ def _load_image_folder(folder: Path) -> Dataset:
 def _load_zip(path: Path) -> Dataset:
     try:
         archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
+    except ZIP_READ_ERRORS as exc:
         raise DataError(f"Cannot open {path.name} as a zip file ({_brief(exc)}). "
                         f"Zip the images again.") from exc
     with archive:
-        entries = [e for e in archive.infolist() if not e.is_dir()]
-        unsafe = [e.filename for e in entries if _is_unsafe_zip_name(e.filename)]
+        unsafe = [f"{e.filename!r}: {why}" for e in archive.infolist()
+                   if (why := unsafe_entry_reason(e))]
         if unsafe:
-            raise DataError(f"{path.name} has entries with absolute paths or '..' "
-                            f"({', '.join(unsafe[:3])}), which could write outside a folder; "
-                            f"it is refused. Zip the images with relative names.")
+            raise DataError(f"{path.name} is refused: its entries must be plain relative "
+                            f"paths, not links ({'; '.join(unsafe[:3])}). Zip the images "
+                            f"again from their folder.")
+        entries = [e for e in archive.infolist() if not e.is_dir()]
         total = sum(e.file_size for e in entries)  # from the zip's directory, nothing unpacked
         if total > MAX_ZIP_BYTES:
-            raise DataError(f"{path.name} unpacks to {total / 2**20:.0f} MB, more than the "
-                            f"{MAX_ZIP_BYTES / 2**20:.0f} MB allowed. Use fewer or smaller "
+            raise DataError(f"{path.name} unpacks to {format_size(total)}, more than the "
+                            f"{format_size(MAX_ZIP_BYTES)} allowed. Use fewer or smaller "
                             f"images.")
         images = sorted((e for e in entries if _is_image_name(e.filename)),
                         key=lambda e: e.filename)
@@ -425,15 +428,10 @@ def _load_zip(path: Path) -> Dataset:
 def _read_zip_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, path: Path) -> bytes:
     try:
         return archive.read(entry)
-    except (OSError, RuntimeError, NotImplementedError, zipfile.BadZipFile, ValueError) as exc:
+    except ZIP_READ_ERRORS as exc:
         raise DataError(f"Cannot unpack {entry.filename} from {path.name} ({_brief(exc)}); "
                         f"encrypted or damaged zips are not supported. Zip the images "
                         f"again.") from exc
-
-
-def _is_unsafe_zip_name(name: str) -> bool:
-    parts = re.split(r"[\\/]", name)
-    return name.startswith(("/", "\\")) or bool(re.match(r"^[A-Za-z]:", name)) or ".." in parts
 
 
 def _is_image_name(relative: str) -> bool:

@@ -2,14 +2,20 @@
 
 Each class is a `keras.Model` holding a generator and a discriminator/critic, compiled with
 one optimiser per network (`compile(d_optimizer, g_optimizer)`), as in the keras-io GAN
-examples. `train_step(dataset)` makes one generator iteration: `n_critic` updates of the
-discriminator/critic, then one update of the generator. It runs as one `tf.function`, and
-draws its batches from the whole training set already on the device, so no Python runs and
-no data is copied between the updates.
+examples. `train_iteration(dataset)` makes one generator iteration of the papers'
+algorithms: `n_critic` critic updates, then one generator update. It runs as one
+`tf.function`, made once in `compile`, and draws its batches from the whole training set
+already on the device, so no Python runs and no data is copied between the updates. (It is
+not the per-batch hook that Keras's `fit` calls: `fit` would hand it one batch, and ganlib
+hands it the whole set.)
 
-The step returns scalar tensors: losses, the mean scores of real and generated images, and
-the gradient norm of each network's last update (a shrinking generator gradient is the
-"vanishing gradient" of the GAN article, made visible).
+The two updates are also public, `critic_update(dataset)` and `generator_update()`, for
+callers that schedule them their own way (the 2D playground's "train D only").
+
+An iteration returns scalar tensors, exactly the algorithm's `ALGORITHM_INFO[...].metrics`:
+losses, the mean scores of real and generated images, and the gradient norm of each
+network's last update (a shrinking generator gradient is the "vanishing gradient" of the GAN
+article, made visible).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import threading
 import keras
 import tensorflow as tf
 
+from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.config import TrainConfig
 from ganlib.models import build_discriminator, build_generator
 
@@ -28,7 +35,9 @@ _BUILD_LOCK = threading.Lock()
 
 
 class AdversarialModel(keras.Model):
-    """What the three algorithms share: the two networks, optimisers, noise and batches."""
+    """What the three algorithms share: the two networks, optimisers, noise, batches, the
+    generator iteration and the generator update; each rule adds its critic update and its
+    generator loss."""
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
                  config: TrainConfig, **kwargs):
@@ -36,68 +45,79 @@ class AdversarialModel(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.config = config
+        self.info = ALGORITHM_INFO[config.algorithm]
         self.latent_dim = config.latent_dim
-        # One stream of randomness for noise and batch indices: same seed, same run.
+        # One stream of randomness for noise, batch indices and mixing weights: same seed,
+        # same run.
         self.seed_generator = keras.random.SeedGenerator(config.seed)
-        self._compiled_steps: dict[str, object] = {}
 
     def compile(self, d_optimizer: keras.optimizers.Optimizer,
                 g_optimizer: keras.optimizers.Optimizer) -> None:
         super().compile()
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
-        # Create the optimiser slots now, outside the tf.function, so the step never
+        # Create the optimiser slots now, outside the tf.function, so the iteration never
         # creates variables while tracing.
         d_optimizer.build(self.discriminator.trainable_variables)
         g_optimizer.build(self.generator.trainable_variables)
+        # The one graph of a generator iteration; reduce_retracing lets a dataset of another
+        # size reuse it instead of tracing again.
+        self._iteration_graph = tf.function(self._generator_iteration, reduce_retracing=True)
 
-    # --- the step ------------------------------------------------------------------------
+    # --- one generator iteration -------------------------------------------------------------
 
-    def train_step(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
+    def train_iteration(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
         """One generator iteration on batches drawn from `dataset` (N, ...): n_critic
         discriminator/critic updates, then one generator update, in one graph call."""
-        return self._compiled("_train_step")(dataset)
-
-    def discriminator_step(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
-        """One discriminator/critic update alone (the 2D playground's "train D" button)."""
-        return self._compiled("d_update")(dataset)
-
-    def generator_step(self) -> dict[str, tf.Tensor]:
-        """One generator update alone (the 2D playground's "train G" button)."""
-        return self._compiled("g_update")()
+        return self._iteration_graph(dataset)
 
     def trace(self, dataset: tf.Tensor) -> None:
-        """Build the step's graph without running it, so the first real step is not slow
-        (a run's clock and its steps/s then measure training, not tracing)."""
-        self._compiled("_train_step").get_concrete_function(dataset)
+        """Build the iteration's graph without running it, so the first real iteration is not
+        slow (a run's clock and its steps/s then measure training, not tracing)."""
+        self._iteration_graph.get_concrete_function(dataset)
 
-    def _compiled(self, name: str):
-        if name not in self._compiled_steps:
-            self._compiled_steps[name] = tf.function(getattr(self, name), reduce_retracing=True)
-        return self._compiled_steps[name]
-
-    def _train_step(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
-        d_metrics = self.d_update(dataset)
+    def _generator_iteration(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
+        # The outer loop of Algorithm 1 of the WGAN paper (n_critic is 1 for the GAN, which
+        # makes it Algorithm 1 of the GAN paper with k = 1). Only the last critic update's
+        # numbers are reported.
         for _ in tf.range(self.config.n_critic - 1):
-            d_metrics = self.d_update(dataset)
-        return {**d_metrics, **self.g_update()}
+            self.critic_update(dataset)
+        metrics = {**self.critic_update(dataset), **self.generator_update()}
+        return {name: metrics[name] for name in self.info.metrics}      # the table's order
 
-    def d_update(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
+    # --- the updates ---------------------------------------------------------------------------
+
+    def critic_update(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
+        """One discriminator/critic update on a batch drawn from `dataset`; its metrics."""
         raise NotImplementedError
 
-    def g_update(self) -> dict[str, tf.Tensor]:
+    def generator_loss(self, critic_output: tf.Tensor) -> tf.Tensor:
+        """The generator's loss of each generated sample, given the critic's raw output on it:
+        (N, 1) -> (N, 1). Per sample, so the playground can draw each point's push."""
         raise NotImplementedError
 
-    # --- helpers shared by the rules -------------------------------------------------------
+    def generator_update(self) -> dict[str, tf.Tensor]:
+        """One generator update through the (unchanged) discriminator/critic."""
+        # ===== Update G: minimise E_z[generator_loss(D(G(z)))] ==============================
+        with tf.GradientTape() as tape:
+            fake = self.generator(self.noise(self.config.generator_batch_size),
+                                  training=True)                           # (n, ...)
+            critic_output = self.discriminator(fake, training=True)       # (n, 1)
+            g_loss = tf.reduce_mean(self.generator_loss(critic_output))
+        g_grad_norm = self._update(self.generator, self.g_optimizer, tape, g_loss)
+        return {"g_loss": g_loss, "g_grad_norm": g_grad_norm}
+
+    # --- helpers shared by the rules -----------------------------------------------------------
 
     def noise(self, n: int) -> tf.Tensor:
         """z ~ N(0, I), shape (n, latent_dim)."""
         return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
 
     def real_batch(self, dataset: tf.Tensor, n: int) -> tf.Tensor:
-        """n examples drawn uniformly with replacement, as the articles' randint(0, N, n)."""
+        """n examples (n, ...) drawn uniformly with replacement, as the articles'
+        randint(0, N, n)."""
         size = tf.shape(dataset)[0]
-        index = keras.random.randint((n,), 0, size, seed=self.seed_generator)
+        index = keras.random.randint((n,), 0, size, seed=self.seed_generator)   # (n,)
         return tf.gather(dataset, index)
 
     def _update(self, network: keras.Model, optimizer: keras.optimizers.Optimizer,
@@ -108,10 +128,11 @@ class AdversarialModel(keras.Model):
         return tf.linalg.global_norm(grads)
 
 
-def _bce(target: float, logits: tf.Tensor) -> tf.Tensor:
-    """Binary cross-entropy of logits against a constant (possibly smoothed) label."""
-    labels = tf.fill(tf.shape(logits), tf.constant(target, logits.dtype))
-    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+def _cross_entropy(label: float, logits: tf.Tensor) -> tf.Tensor:
+    """Binary cross-entropy of each logit against a constant (possibly smoothed) label,
+    shaped like `logits`."""
+    labels = tf.fill(tf.shape(logits), tf.constant(label, logits.dtype))
+    return tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
 
 
 class GAN(AdversarialModel):
@@ -124,64 +145,57 @@ class GAN(AdversarialModel):
     gradient dies as soon as D confidently rejects the fakes.
     """
 
-    def d_update(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
-        """Update D: maximise log D(x) + log(1 - D(G(z)))."""
+    def critic_update(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
         c = self.config
         D = self.discriminator
-        real = self.real_batch(dataset, c.batch_size)
-        fake = self.generator(self.noise(c.batch_size), training=True)
+        real = self.real_batch(dataset, c.batch_size)                          # (n, ...)
+        fake = self.generator(self.noise(c.batch_size), training=True)         # (n, ...)
+        # ===== Update D: maximise log D(x) + log(1 - D(G(z))) ===============================
         if c.split_d_update:
-            # The article's two train_on_batch calls: one Adam step on the real batch, one
-            # on the fake batch.
+            # The article's two train_on_batch calls: one optimiser step on the real batch,
+            # one on the fake batch.
             with tf.GradientTape() as tape:
-                real_logits = D(real, training=True)
-                real_loss = _bce(c.real_label, real_logits)
+                real_logits = D(real, training=True)                           # (n, 1)
+                real_loss = tf.reduce_mean(_cross_entropy(c.real_label, real_logits))
             real_norm = self._update(D, self.d_optimizer, tape, real_loss)
             with tf.GradientTape() as tape:
-                fake_logits = D(fake, training=True)
-                fake_loss = _bce(c.fake_label, fake_logits)
+                fake_logits = D(fake, training=True)                           # (n, 1)
+                fake_loss = tf.reduce_mean(_cross_entropy(c.fake_label, fake_logits))
             fake_norm = self._update(D, self.d_optimizer, tape, fake_loss)
             d_loss = (real_loss + fake_loss) / 2
             d_grad_norm = (real_norm + fake_norm) / 2
         else:
             with tf.GradientTape() as tape:
-                real_logits = D(real, training=True)
-                fake_logits = D(fake, training=True)
-                d_loss = (_bce(c.real_label, real_logits) + _bce(c.fake_label, fake_logits)) / 2
+                real_logits = D(real, training=True)                           # (n, 1)
+                fake_logits = D(fake, training=True)                           # (n, 1)
+                d_loss = (tf.reduce_mean(_cross_entropy(c.real_label, real_logits))
+                          + tf.reduce_mean(_cross_entropy(c.fake_label, fake_logits))) / 2
             d_grad_norm = self._update(D, self.d_optimizer, tape, d_loss)
         return {"d_loss": d_loss, "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
                 "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)), "d_grad_norm": d_grad_norm}
 
-    def g_update(self) -> dict[str, tf.Tensor]:
-        """Update G through the (unchanged) discriminator."""
-        c = self.config
-        with tf.GradientTape() as tape:
-            fake = self.generator(self.noise(c.generator_batch_size), training=True)
-            logits = self.discriminator(fake, training=True)
-            if c.g_loss == "non-saturating":
-                g_loss = _bce(c.real_label, logits)        # maximise log D(G(z))
-            else:
-                g_loss = -_bce(c.fake_label, logits)       # minimise log(1 - D(G(z)))
-        g_grad_norm = self._update(self.generator, self.g_optimizer, tape, g_loss)
-        return {"g_loss": g_loss, "g_grad_norm": g_grad_norm}
+    def generator_loss(self, critic_output: tf.Tensor) -> tf.Tensor:
+        if self.config.g_loss == "non-saturating":
+            return _cross_entropy(self.config.real_label, critic_output)   # -log D(G(z))
+        return -_cross_entropy(self.config.fake_label, critic_output)      # log(1 - D(G(z)))
 
 
 class WGAN(AdversarialModel):
-    """The Wasserstein GAN of the WGAN article: a critic, weight clipping, n_critic steps.
+    """The Wasserstein GAN of the WGAN article: a critic, weight clipping, n_critic updates.
 
     Update the critic n_critic times: maximise E[c(x)] - E[c(G(z))] (the Wasserstein
     estimate), i.e. minimise E[c(G(z))] - E[c(x)] -- the article's labels -1 for real and
-    +1 for fake with loss mean(y * c). After every update each critic weight is clipped to
-    [-clip_value, clip_value]: a crude way to keep the critic 1-Lipschitz.
+    +1 for fake with loss mean(y * c). After every optimiser step each critic weight is
+    clipped to [-clip_value, clip_value]: a crude way to keep the critic 1-Lipschitz.
     Update G: minimise -E[c(G(z))].
     """
 
-    def d_update(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
-        """Update the critic once: minimise E[c(G(z))] - E[c(x)] (+ penalty), then clip."""
+    def critic_update(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
         c = self.config
         C = self.discriminator
-        real = self.real_batch(dataset, c.batch_size)
-        fake = self.generator(self.noise(c.batch_size), training=True)
+        real = self.real_batch(dataset, c.batch_size)                          # (n, ...)
+        fake = self.generator(self.noise(c.batch_size), training=True)         # (n, ...)
+        # ===== Update the critic: minimise E[c(G(z))] - E[c(x)], then clip its weights ======
         if c.split_d_update:
             # The article's two train_on_batch calls (real with label -1, fake with +1),
             # each followed by the clipping constraint. With BatchNorm in the critic this
@@ -190,69 +204,76 @@ class WGAN(AdversarialModel):
                 real_score = tf.reduce_mean(C(real, training=True))
                 real_loss = -real_score
             real_norm = self._update(C, self.d_optimizer, tape, real_loss)
-            self.constrain_critic()
+            self.clip_critic()
             with tf.GradientTape() as tape:
                 fake_score = tf.reduce_mean(C(fake, training=True))
             fake_norm = self._update(C, self.d_optimizer, tape, fake_score)
-            self.constrain_critic()
-            d_loss, d_grad_norm, penalty = fake_score - real_score, (real_norm + fake_norm) / 2, 0.0
+            self.clip_critic()
+            d_grad_norm = (real_norm + fake_norm) / 2
         else:
             with tf.GradientTape() as tape:
                 real_score = tf.reduce_mean(C(real, training=True))
                 fake_score = tf.reduce_mean(C(fake, training=True))
-                penalty = self.gradient_penalty(real, fake)
-                d_loss = fake_score - real_score + c.gp_weight * penalty
+                d_loss = fake_score - real_score
             d_grad_norm = self._update(C, self.d_optimizer, tape, d_loss)
-            self.constrain_critic()
-        metrics = {"d_loss": d_loss, "d_real": real_score, "d_fake": fake_score,
-                   "wasserstein": real_score - fake_score, "d_grad_norm": d_grad_norm}
-        if c.algorithm == "wgan-gp":
-            metrics["gp"] = penalty
-        return metrics
+            self.clip_critic()
+        return _critic_metrics(fake_score - real_score, real_score, fake_score, d_grad_norm)
 
-    def g_update(self) -> dict[str, tf.Tensor]:
-        """Update G: minimise -E[c(G(z))]."""
-        with tf.GradientTape() as tape:
-            fake = self.generator(self.noise(self.config.generator_batch_size), training=True)
-            g_loss = -tf.reduce_mean(self.discriminator(fake, training=True))
-        g_grad_norm = self._update(self.generator, self.g_optimizer, tape, g_loss)
-        return {"g_loss": g_loss, "g_grad_norm": g_grad_norm}
-
-    def constrain_critic(self) -> None:
+    def clip_critic(self) -> None:
         """Clip every trainable critic weight to [-clip_value, clip_value]."""
         clip = self.config.clip_value
         for w in self.discriminator.trainable_variables:
             w.assign(tf.clip_by_value(w, -clip, clip))
 
-    def gradient_penalty(self, real: tf.Tensor, fake: tf.Tensor) -> tf.Tensor | float:
-        """No penalty for the clipped WGAN; WGANGP overrides this."""
-        return 0.0
+    def generator_loss(self, critic_output: tf.Tensor) -> tf.Tensor:
+        return -critic_output                                              # -c(G(z))
 
 
 class WGANGP(WGAN):
     """WGAN-GP: the critic is kept 1-Lipschitz by a gradient penalty instead of clipping.
 
     Penalise (||grad_x_hat c(x_hat)|| - 1)^2 at points x_hat on straight lines between real
-    and generated images, with one uniform mixing weight per sample (not per batch: the
-    keras-io example's bug). The norm gets a tiny epsilon so sqrt(0) has a finite gradient.
+    and generated images, with one mixing weight per sample drawn from U[0, 1], as the paper
+    says. (The keras-io WGAN-GP example draws it from a normal distribution, which puts
+    x_hat off the segment between the pair, and takes the norm without an epsilon.) The norm
+    here gets a tiny epsilon so that sqrt(0) has a finite gradient. The generator update is
+    the WGAN's.
     """
 
-    def constrain_critic(self) -> None:
-        """No clipping: the penalty does the constraining."""
-        return None
+    def critic_update(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
+        c = self.config
+        C = self.discriminator
+        real = self.real_batch(dataset, c.batch_size)                          # (n, ...)
+        fake = self.generator(self.noise(c.batch_size), training=True)         # (n, ...)
+        # ===== Update the critic: minimise E[c(G(z))] - E[c(x)] + gp_weight * penalty =======
+        with tf.GradientTape() as tape:
+            real_score = tf.reduce_mean(C(real, training=True))
+            fake_score = tf.reduce_mean(C(fake, training=True))
+            penalty = self.gradient_penalty(real, fake)
+            d_loss = fake_score - real_score + c.gp_weight * penalty
+        d_grad_norm = self._update(C, self.d_optimizer, tape, d_loss)
+        return {**_critic_metrics(d_loss, real_score, fake_score, d_grad_norm), "gp": penalty}
 
     def gradient_penalty(self, real: tf.Tensor, fake: tf.Tensor) -> tf.Tensor:
-        # One mixing weight per sample: shape (N, 1, 1, 1) for images, (N, 1) for 2D points.
+        """E[(||grad c(x_hat)|| - 1)^2] over x_hat = alpha * real + (1 - alpha) * fake."""
+        # One mixing weight per sample: shape (n, 1, 1, 1) for images, (n, 1) for 2D points.
         shape = tf.concat([tf.shape(real)[:1], tf.ones([tf.rank(real) - 1], tf.int32)], axis=0)
         alpha = keras.random.uniform(shape, seed=self.seed_generator)
-        x_hat = alpha * real + (1.0 - alpha) * fake
+        x_hat = alpha * real + (1.0 - alpha) * fake                            # like real
         with tf.GradientTape() as tape:
             tape.watch(x_hat)
-            score = self.discriminator(x_hat, training=True)
-        grads = tape.gradient(score, x_hat)                        # like x_hat
+            score = self.discriminator(x_hat, training=True)                   # (n, 1)
+        grads = tape.gradient(score, x_hat)                                    # like x_hat
         axes = tf.range(1, tf.rank(grads))
-        norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=axes) + 1e-12)
+        norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=axes) + 1e-12)     # (n,)
         return tf.reduce_mean(tf.square(norm - 1.0))
+
+
+def _critic_metrics(d_loss: tf.Tensor, real_score: tf.Tensor, fake_score: tf.Tensor,
+                    d_grad_norm: tf.Tensor) -> dict[str, tf.Tensor]:
+    """What a WGAN critic update reports: its loss, mean scores and the Wasserstein estimate."""
+    return {"d_loss": d_loss, "d_real": real_score, "d_fake": fake_score,
+            "wasserstein": real_score - fake_score, "d_grad_norm": d_grad_norm}
 
 
 ALGORITHM_CLASSES: dict[str, type[AdversarialModel]] = {"gan": GAN, "wgan": WGAN, "wgan-gp": WGANGP}

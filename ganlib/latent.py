@@ -17,6 +17,7 @@ Every vector returned here is float32 (the generator's input dtype). Bad argumen
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,26 @@ def latent_vectors(seed: int, n: int, latent_dim: int) -> np.ndarray:
     _check_whole("latent_dim", latent_dim, 1)
     rng = np.random.default_rng(seed)
     return rng.standard_normal((n, latent_dim)).astype(np.float32)  # (n, latent_dim)
+
+
+def parse_seeds(text: str, most: int | None = None) -> list[int]:
+    """The seeds of a path typed as "3, 17, 42" (commas, semicolons or spaces), in order.
+
+    A path needs a start and an end, so at least 2 seeds, and at most `most` when given.
+    The command line and the Interpolation page read the same text the same way; anything
+    else is a ConfigError that says what to type.
+    """
+    words = [w for w in re.split(r"[\s,;]+", text.strip()) if w]
+    bad = [w for w in words if not re.fullmatch(r"[0-9]+", w)]
+    if bad:
+        raise ConfigError(f"{bad[0]!r} is not a seed: give whole numbers of 0 or more, "
+                          f"separated by commas, e.g. 3, 17, 42.")
+    if len(words) < 2 or (most is not None and len(words) > most):
+        raise ConfigError(f"Give {'at least 2' if len(words) < 2 else f'at most {most}'} "
+                          f"seeds, separated by commas (e.g. 3, 17, 42): the path starts at "
+                          f"the first seed's digit and passes through the others in order "
+                          f"(got {len(words)}).")
+    return [int(w) for w in words]
 
 
 def lerp(z0: np.ndarray, z1: np.ndarray, steps: int) -> np.ndarray:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.config import TrainConfig
 
 IMAGE_SHAPE = (28, 28, 1)
@@ -31,9 +32,10 @@ def build_discriminator(config: TrainConfig) -> keras.Sequential:
     """The discriminator (GAN) or critic (WGANs) of `config.architecture`: image -> (N, 1).
 
     The WGAN-GP paper forbids BatchNorm in the critic (the penalty is per sample, batch
-    statistics mix samples), so WGAN-GP gets the architecture's critic without it.
+    statistics mix samples), so a rule without `critic_batchnorm` (WGAN-GP) gets the
+    architecture's critic without it.
     """
-    batchnorm = config.algorithm != "wgan-gp"
+    batchnorm = ALGORITHM_INFO[config.algorithm].critic_batchnorm
     if config.architecture == "gan-article":
         return _gan_article_discriminator()
     if config.architecture == "wgan-article":

@@ -10,41 +10,8 @@ one mode, then chases the discriminator to the next, instead of spreading over a
 The training rules are `ganlib.gans`' (the same GAN / WGAN / WGAN-GP as for digits), on
 the small "mlp-2d" networks of `ganlib.models`. A playground step is one step of GAN Lab:
 `d_updates_per_step` discriminator/critic updates, then `g_updates_per_step` generator
-updates. For the WGANs, `d_updates_per_step` is the articles' `n_critic`.
-
-Coordinates: the real data lies in about [-1, 1]^2 (the presets are built there, uploads
-are rescaled into it), and everything is drawn over `BOUNDS` x `BOUNDS`.
-
-Defaults (`default_settings`), chosen by running them on the ring, batch 128, latent 2:
-- GAN: Adam(1e-3, beta_1 0.5), 1 D and 1 G update per step, the non-saturating loss.
-- WGAN: RMSprop(5e-4), n_critic 5, clip_value 0.1. The articles' clip of 0.01 is for large
-  convolutional critics; with three 64-unit layers it flattens the critic to a score of
-  about 0 everywhere and the generator gets no signal.
-- WGAN-GP: Adam(1e-3, beta_1 0.5, beta_2 0.9), n_critic 5, gp_weight 1 (the WGAN-GP
-  authors' toy-data script uses 0.1; 10 is their weight for images).
-
-What they do on the ring (seeds 0-4, `mode_coverage` of 1,000 fixed-noise samples checked
-every 500 steps up to 3,000; measured with these defaults):
-- GAN, 1 D : 1 G update per step (the defaults): it does NOT collapse here. All 8 modes are
-  covered by step 500 for every seed, and 90-95 % of the samples lie within 3 std of a mode
-  by step 2,000. Higher or lower learning rates, latent 8, batch 32, tighter modes (std
-  0.02) or the minimax loss did not make it collapse either.
-- GAN with 3 G updates per step (the page's "Show me mode collapse"): it collapses. The
-  generator outruns the discriminator and chases it around the ring: for 4 seeds of 5,
-  0-2 modes are covered at every checkpoint up to 3,000 steps, mostly 0 or 1 (all points
-  on one mode, or in flight between two); the fifth seed spreads out to all 8 after ~2,500
-  steps. 2 G updates per step collapsed for 1 seed of 2.
-- WGAN-GP with its defaults (5 critic updates : 1 G): all 8 modes at every checkpoint from
-  step 500, for every seed. Honest caveat: what protects it is the well-trained critic, not
-  the loss alone -- WGAN-GP at 1 critic : 3 G updates collapses too (0-3 modes, 3 seeds).
-- WGAN (clip 0.1, 5 : 1): all 8 modes from step 500 (2 seeds). With clip 0.01 the critic's
-  scores span 0.0005 over the whole square (1.4 with 0.1), and after 3,000 steps only 3 %
-  of the samples are near a mode.
-
-Speed on the 2-core CPU (other work running, load ~2.5): `step(10)` runs about 880 steps/s
-for the GAN (range 845-910 over 7 trials of 200 steps), 530 for the WGAN and 375 for
-WGAN-GP (5 critic updates and a gradient penalty per step). One page frame of 20 steps plus
-the samples, the 60 x 60 map and 60 arrows takes about 50 ms (GAN) to 95 ms (WGAN-GP).
+updates. How the defaults were chosen, what they do on the ring, and how fast it runs:
+docs/playground.md.
 """
 
 from __future__ import annotations
@@ -58,6 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import tensorflow as tf
 
+from ganlib.algorithms import ALGORITHMS, ALGORITHM_INFO, AlgorithmInfo
 from ganlib.config import POINTS_DATASET, TrainConfig, make_config
 from ganlib.errors import ConfigError, DataError
 from ganlib.gans import AdversarialModel, build_gan
@@ -80,13 +48,9 @@ COVERAGE_STDS = 3.0
 _RING_RADIUS, _RING_STD = 1.0, 0.05
 _GRID_SIDE, _GRID_STD = 5, 0.05
 
-# The history keeps, per step, the last discriminator/critic update's numbers and the last
-# generator update's loss (see the key table of docs/design.md).
-HISTORY_METRICS: dict[str, tuple[str, ...]] = {
-    "gan": ("d_loss", "g_loss", "d_real", "d_fake"),
-    "wgan": ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein"),
-    "wgan-gp": ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein", "gp"),
-}
+# Metrics of the rules that the playground's history leaves out: the page draws losses and
+# scores, and gradient norms of networks this small say little.
+_UNRECORDED = frozenset({"d_grad_norm", "g_grad_norm"})
 
 # Optimisers per algorithm, fixed (the page shows learning rates only): Adam with the DCGAN
 # beta_1 for the GAN, momentum-free RMSprop as the WGAN paper asks, Adam with the WGAN-GP
@@ -243,24 +207,29 @@ class PlaygroundSettings:
         """The TrainConfig of the networks and rule (validated; ConfigError if out of range)."""
         for name in ("d_updates_per_step", "g_updates_per_step"):
             _check_updates(name, getattr(self, name))
-        n_critic = self.d_updates_per_step if algorithm in ("wgan", "wgan-gp") else 1
+        # The WGANs' n_critic is d_updates_per_step; the GAN has no such setting (1).
+        uses_n_critic = "n_critic" in _rule_info(algorithm).settings
+        n_critic = self.d_updates_per_step if uses_n_critic else 1
         return make_config(
             algorithm, "quick", architecture="mlp-2d", dataset=POINTS_DATASET,
             latent_dim=self.latent_dim, batch_size=self.batch_size, d_lr=self.d_lr,
             g_lr=self.g_lr, n_critic=n_critic, clip_value=self.clip_value,
             gp_weight=self.gp_weight, g_loss=self.g_loss, real_label=1.0, fake_label=0.0,
-            steps=None, seed=self.seed, **_OPTIMIZERS.get(algorithm, {}))
+            steps=None, seed=self.seed, **_OPTIMIZERS[algorithm])
+
+
+# Settings that train well in two dimensions, per algorithm (measured: docs/playground.md).
+_DEFAULTS: dict[str, PlaygroundSettings] = {
+    "gan": PlaygroundSettings(),
+    "wgan": PlaygroundSettings(d_lr=5e-4, g_lr=5e-4, d_updates_per_step=5, clip_value=0.1),
+    "wgan-gp": PlaygroundSettings(d_lr=1e-3, g_lr=1e-3, d_updates_per_step=5, gp_weight=1.0),
+}
 
 
 def default_settings(algorithm: str) -> PlaygroundSettings:
-    """Settings that train well in two dimensions (see the module docstring)."""
-    if algorithm == "gan":
-        return PlaygroundSettings()
-    if algorithm == "wgan":
-        return PlaygroundSettings(d_lr=5e-4, g_lr=5e-4, d_updates_per_step=5, clip_value=0.1)
-    if algorithm == "wgan-gp":
-        return PlaygroundSettings(d_lr=1e-3, g_lr=1e-3, d_updates_per_step=5, gp_weight=1.0)
-    raise ConfigError(f"algorithm must be one of gan, wgan, wgan-gp (got {algorithm!r}).")
+    """Settings that train well in two dimensions (measured: docs/playground.md)."""
+    _rule_info(algorithm)                 # an unknown name gets the error that lists the choices
+    return _DEFAULTS[algorithm]
 
 
 # --- the playground -------------------------------------------------------------------------
@@ -275,6 +244,10 @@ class Playground:
     def __init__(self, algorithm: str, points: np.ndarray,
                  settings: PlaygroundSettings | None = None, modes: Modes | None = None):
         self.algorithm = algorithm
+        self.info = _rule_info(algorithm)
+        # What the history keeps per step: the last critic update's numbers and the last
+        # generator update's, in the order of the algorithm's metrics.
+        self.metric_names = tuple(m for m in self.info.metrics if m not in _UNRECORDED)
         self.settings = settings or default_settings(algorithm)
         self.config = self.settings.config(algorithm)
         self.points = _validated(np.asarray(points, dtype=np.float64), "The data")
@@ -286,7 +259,7 @@ class Playground:
         self._noise = tf.constant(latent_vectors(self.config.seed, SAMPLE_COUNT,
                                                  self.config.latent_dim))  # (1000, latent)
         point_spec = [tf.TensorSpec((None, 2), tf.float32)]
-        self._train = tf.function(self._train_steps, input_signature=[
+        self._train = tf.function(self._run_steps, input_signature=[
             tf.TensorSpec((None, 2), tf.float32), *[tf.TensorSpec((), tf.int32)] * 3])
         self._generate = tf.function(
             lambda z: self.gan.generator(z, training=False),
@@ -298,7 +271,7 @@ class Playground:
                        *self.gan.d_optimizer.variables, *self.gan.g_optimizer.variables,
                        self.gan.seed_generator.state]
         self._initial_state = [v.numpy() for v in self._state]
-        self.history = MetricHistory(HISTORY_METRICS[algorithm])
+        self.history = MetricHistory(self.metric_names)
         self.step_count = 0
         self._train.get_concrete_function()       # trace now: the first step is not slow
 
@@ -346,7 +319,7 @@ class Playground:
             variable.assign(value)
         self.gan.d_optimizer.learning_rate = self.settings.d_lr
         self.gan.g_optimizer.learning_rate = self.settings.g_lr
-        self.history = MetricHistory(HISTORY_METRICS[self.algorithm])
+        self.history = MetricHistory(self.metric_names)
         self.step_count = 0
 
     # --- what the page draws ----------------------------------------------------------------
@@ -393,40 +366,32 @@ class Playground:
 
     # --- compiled bodies --------------------------------------------------------------------
 
-    def _train_steps(self, dataset: tf.Tensor, n: tf.Tensor, d_updates: tf.Tensor,
-                     g_updates: tf.Tensor) -> dict[str, tf.Tensor]:
+    def _run_steps(self, dataset: tf.Tensor, n: tf.Tensor, d_updates: tf.Tensor,
+                   g_updates: tf.Tensor) -> dict[str, tf.Tensor]:
         """n steps of d_updates D updates and g_updates G updates; per step, each network's
         last numbers (NaN for a network not updated), as (n,) arrays."""
-        names = HISTORY_METRICS[self.algorithm]
+        names = self.metric_names
         rows = {name: tf.TensorArray(tf.float32, size=n) for name in names}
         nan = tf.constant(math.nan, tf.float32)
         for i in tf.range(n):
             last = {name: nan for name in names}
             for _ in tf.range(d_updates):
-                metrics = self.gan.d_update(dataset)
-                last = {k: v if k == "g_loss" else tf.cast(metrics[k], tf.float32)
-                        for k, v in last.items()}
+                last = {**last, **_recorded(self.gan.critic_update(dataset), names)}
             for _ in tf.range(g_updates):
-                last = {**last, "g_loss": tf.cast(self.gan.g_update()["g_loss"], tf.float32)}
+                last = {**last, **_recorded(self.gan.generator_update(), names)}
             rows = {name: rows[name].write(i, last[name]) for name in names}
         return {name: rows[name].stack() for name in names}
 
     def _discriminator_value(self, points: tf.Tensor) -> tf.Tensor:
         score = self.gan.discriminator(points, training=False)[:, 0]      # (N,)
-        return tf.sigmoid(score) if self.algorithm == "gan" else score
+        return tf.sigmoid(score) if self.info.outputs_probability else score
 
     def _generator_push(self, points: tf.Tensor) -> tf.Tensor:
-        """Per point, minus the gradient of the generator's loss (the per-point form of
-        ganlib.gans' generator losses) with respect to that point."""
+        """Per point, minus the gradient of the rule's generator loss at that point (each
+        point's loss depends on that point alone, so one gradient gives them all)."""
         with tf.GradientTape() as tape:
             tape.watch(points)
-            score = self.gan.discriminator(points, training=False)[:, 0]
-            if self.algorithm != "gan":
-                loss = -score                                     # -c(x)
-            elif self.config.g_loss == "non-saturating":
-                loss = tf.nn.softplus(-score)                     # -log D(x)
-            else:
-                loss = -tf.nn.softplus(score)                     # log(1 - D(x))
+            loss = self.gan.generator_loss(self.gan.discriminator(points, training=False))
         return -tape.gradient(loss, points)                       # (N, 2)
 
     def _record(self, rows: dict[str, tf.Tensor]) -> None:
@@ -438,6 +403,19 @@ class Playground:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+def _recorded(metrics: dict[str, tf.Tensor], names: tuple[str, ...]) -> dict[str, tf.Tensor]:
+    """The numbers of one update that the history keeps, as float32."""
+    return {k: tf.cast(v, tf.float32) for k, v in metrics.items() if k in names}
+
+
+def _rule_info(algorithm: str) -> AlgorithmInfo:
+    """The facts of `algorithm` (ganlib.algorithms); ConfigError naming the choices if unknown."""
+    if algorithm not in ALGORITHM_INFO:
+        raise ConfigError(f"algorithm must be one of {', '.join(ALGORITHMS)} "
+                          f"(got {algorithm!r}).")
+    return ALGORITHM_INFO[algorithm]
+
 
 def _check_mixture(name: str) -> None:
     if name not in MIXTURES:

@@ -16,9 +16,33 @@ import os
 import secrets
 import threading
 from collections.abc import Callable
+from typing import Protocol
 
 from ganlib.errors import GanlibError
-from ganlib.runner import TrainingRun
+
+
+class JobSnapshot(Protocol):
+    """What the registry reads of a job's state (ganlib.runner.RunSnapshot,
+    ganlib.compare.ComparisonSnapshot)."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def active(self) -> bool: ...
+
+
+class Job(Protocol):
+    """Anything that trains in the background and counts against the server's cap: a
+    `TrainingRun`, or a `Comparison` of several runs (which counts as one job)."""
+
+    run_id: str
+
+    def start(self, paused: bool = False) -> Job: ...
+
+    def stop(self, timeout: float | None = 30.0) -> None: ...
+
+    def snapshot(self, watch: bool = True) -> JobSnapshot: ...
 
 
 def default_max_active() -> int:
@@ -31,16 +55,16 @@ class TooManyRuns(GanlibError):
 
 
 class RunRegistry:
-    """Runs by id, with owner keys and a cap on simultaneous training."""
+    """Jobs by id, with owner keys and a cap on simultaneous training."""
 
     def __init__(self, max_active: int | None = None, keep_ended: int = 20):
         self.max_active = max_active or default_max_active()
         self.keep_ended = keep_ended
         self._lock = threading.Lock()
-        self._runs: dict[str, TrainingRun] = {}
+        self._runs: dict[str, Job] = {}
         self._keys: dict[str, str] = {}
 
-    def start(self, make_run: Callable[[], TrainingRun], paused: bool = False) -> tuple[TrainingRun, str]:
+    def start(self, make_run: Callable[[], Job], paused: bool = False) -> tuple[Job, str]:
         """Create a run with `make_run()` and start it, if the cap allows; (run, owner key)."""
         with self._lock:
             active = [r for r in self._runs.values() if r.snapshot(watch=False).active]
@@ -57,7 +81,7 @@ class RunRegistry:
         run.start(paused=paused)
         return run, key
 
-    def get(self, run_id: str | None) -> TrainingRun | None:
+    def get(self, run_id: str | None) -> Job | None:
         with self._lock:
             return self._runs.get(run_id or "")
 
@@ -66,7 +90,7 @@ class RunRegistry:
             expected = self._keys.get(run_id)
         return bool(key) and expected is not None and secrets.compare_digest(expected, key)
 
-    def runs(self) -> list[TrainingRun]:
+    def runs(self) -> list[Job]:
         """All runs, newest first."""
         with self._lock:
             return list(reversed(self._runs.values()))

@@ -27,6 +27,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.config import TrainConfig
 from ganlib.data import Dataset, load_dataset
 from ganlib.errors import GanlibError
@@ -35,8 +36,6 @@ from ganlib.latent import latent_vectors
 
 ACTIVE = ("created", "running", "paused")
 ENDED = ("finished", "stopped", "diverged", "failed")
-GAN_METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")
-WGAN_METRICS = (*GAN_METRICS, "wasserstein", "gp")
 
 class Evaluator(Protocol):
     """Scores a batch of generated images (see ganlib.metrics); called in the run's thread."""
@@ -159,8 +158,8 @@ class TrainingRun:
         # the same digits take shape.
         self.fixed_noise = latent_vectors(config.seed, n_samples, config.latent_dim)
 
-        names = WGAN_METRICS if config.algorithm != "gan" else GAN_METRICS
-        self._history = MetricHistory(names, capacity=history_capacity,
+        self._history = MetricHistory(ALGORITHM_INFO[config.algorithm].metrics,
+                                      capacity=history_capacity,
                                       recent=min(1000, history_capacity // 2))
         self._evaluations: MetricHistory | None = None
         self._frames = _Frames(timeline_frames)
@@ -340,7 +339,7 @@ class TrainingRun:
                     break
             started = time.monotonic()
             with self._model_lock:
-                values = {k: float(v) for k, v in self.model.train_step(self._data).items()}
+                values = {k: float(v) for k, v in self.model.train_iteration(self._data).items()}
             now = time.monotonic()
             with self._cond:
                 self._step += 1
@@ -425,10 +424,7 @@ class TrainingRun:
             self._cond.notify_all()
 
     def _divergence_advice(self, bad: str) -> str:
-        c = self.config
-        fix = {"gan": "lower the learning rates (try half), or use label smoothing",
-               "wgan": "lower the learning rates or the clip value",
-               "wgan-gp": "lower the learning rates, or the gradient-penalty weight"}[c.algorithm]
+        fix = ALGORITHM_INFO[self.config.algorithm].divergence_advice
         return (f"Diverged at step {self._step}: {bad} became NaN or infinite, so training "
                 f"stopped. To fix it, {fix}, then start again.")
 

@@ -9,7 +9,7 @@ the page only reads snapshots.
 import streamlit as st
 
 from ganlib.compare import LINEUPS, Comparison, lineup, loss_quality_correlation
-from ganlib.config import ALGORITHM_LABELS
+from ganlib.algorithms import ALGORITHM_LABELS
 from ganlib.data import data_sources
 from ganlib.errors import GanlibError
 from ganlib.images import image_grid

@@ -5,15 +5,13 @@ the first and last frames are exactly the digits those seeds give on every other
 `Sampler.generate` call per rerun draws the sample grid and both paths.
 """
 
-import re
-
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
 from ganlib.errors import ConfigError
 from ganlib.images import gif_bytes, image_grid, png_bytes
-from ganlib.latent import interpolation_path, latent_vectors
+from ganlib.latent import interpolation_path, latent_vectors, parse_seeds
 from ui.generator_picker import pick_generator
 
 MAX_ENDPOINTS = 8
@@ -24,21 +22,6 @@ GIF_SCALE = 8                 # 224 px animations
 GIF_FPS = 12
 METHODS = (("linear", "Linear (straight line)", "#64748b"),
            ("spherical", "Spherical (great circle)", "#ea580c"))
-
-
-def parse_seeds(text: str) -> list[int]:
-    """Seeds typed as "3, 17, 42" (commas or spaces), in order; ConfigError saying what to type."""
-    words = [w for w in re.split(r"[\s,;]+", text.strip()) if w]
-    bad = [w for w in words if not w.isdigit()]
-    if bad:
-        raise ConfigError(f"{bad[0]!r} is not a seed: type whole numbers of 0 or more, "
-                          f"separated by commas, e.g. 3, 17, 42.")
-    if not 2 <= len(words) <= MAX_ENDPOINTS:
-        raise ConfigError(f"Type {'at least 2' if len(words) < 2 else f'at most {MAX_ENDPOINTS}'}"
-                          f" seeds, separated by commas (e.g. 3, 17, 42): the path starts at "
-                          f"the first seed's digit and passes through the others in order "
-                          f"(got {len(words)}).")
-    return [int(w) for w in words]
 
 
 def seed_vectors(seeds, latent_dim: int) -> np.ndarray:
@@ -89,7 +72,7 @@ else:
                          help="Whole numbers separated by commas; the same seed gives the "
                               "same digit as on the Latent explorer page.")
     try:
-        seeds = parse_seeds(text)
+        seeds = parse_seeds(text, most=MAX_ENDPOINTS)
     except ConfigError as exc:
         st.error(str(exc))
         st.stop()

@@ -11,19 +11,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from ganlib.checkpoints import (CheckpointInfo, checkpoint_root, delete_checkpoint, export_zip,
-                                import_zip, list_checkpoints, load_checkpoint,
-                                rename_checkpoint)
-from ganlib.config import ALGORITHM_LABELS
+from ganlib.checkpoints import (MAX_UPLOAD_BYTES, CheckpointInfo, checkpoint_root,
+                                delete_checkpoint, export_zip, import_zip, list_checkpoints,
+                                load_checkpoint, rename_checkpoint, resume_budget)
+from ganlib.algorithms import ALGORITHM_LABELS
 from ganlib.errors import GanlibError
 from ganlib.runner import ResumeState
+from ganlib.units import format_size
 from ui import state
 from ui.widgets import format_duration
 
 MESSAGE = "models-message"          # (where, kind, text): where is a model's name, or a section
 CONFIRM = "models-confirm-delete"   # the model whose deletion waits for "Yes, delete"
 UPLOADS = "models-uploads"          # counts uploads: a new count is a new, empty uploader
-MAX_UPLOAD_MB = 50                  # import_zip's default limit
 
 
 # --- what a model card shows ---------------------------------------------------------------
@@ -37,11 +37,6 @@ def saved_at(created: datetime) -> str:
     return created.astimezone(zone).strftime("%d %b %Y, %H:%M")
 
 
-def size_text(size_bytes: int) -> str:
-    return (f"{size_bytes / 2**20:.1f} MB" if size_bytes >= 2**20
-            else f"{size_bytes / 2**10:.0f} KB")
-
-
 def details(info: CheckpointInfo) -> str:
     config = info.config
     digits = ", ".join(map(str, config.digits)) if config.digits else "all"
@@ -50,7 +45,7 @@ def details(info: CheckpointInfo) -> str:
         f"Data: {config.dataset}, classes {digits}",
         f"Trained: {info.step:,} steps in {format_duration(info.elapsed_s)}",
         f"Saved: {saved_at(info.created)}",
-        f"Size: {size_text(info.size_bytes)} · latent size {config.latent_dim}",
+        f"Size: {format_size(info.size_bytes)} · latent size {config.latent_dim}",
     ))
 
 
@@ -100,7 +95,7 @@ def upload(key: str) -> None:
     if file is None:
         return
     try:
-        info = import_zip(file.getvalue(), max_bytes=MAX_UPLOAD_MB * 2**20)
+        info = import_zip(file.getvalue())
     except GanlibError as exc:
         say("upload", "error", str(exc))
     else:
@@ -111,8 +106,8 @@ def upload(key: str) -> None:
 
 def resume_training(info: CheckpointInfo, extra_steps: int) -> None:
     """Start a run where the checkpoint left off, for `extra_steps` more, and follow it."""
-    resume = ResumeState.from_checkpoint(load_checkpoint(info.name))
-    state.start_run(info.config.replace(steps=info.step + extra_steps), resume=resume)
+    config, _ = resume_budget(info, more_steps=extra_steps)
+    state.start_run(config, resume=ResumeState.from_checkpoint(load_checkpoint(info.name)))
 
 
 def model_card(info: CheckpointInfo) -> None:
@@ -189,7 +184,9 @@ for info in infos:
 st.subheader("Upload a model")
 uploader = f"models-upload-{st.session_state.get(UPLOADS, 0)}"
 st.file_uploader("A zip downloaded from the Models page", type="zip", key=uploader,
-                 on_change=upload, args=(uploader,), max_upload_size=MAX_UPLOAD_MB,
+                 on_change=upload, args=(uploader,),
+                 max_upload_size=MAX_UPLOAD_BYTES // 2**20,      # Streamlit counts in MB
                  help="It is checked before it is added: only a model's files, at most "
-                      f"{MAX_UPLOAD_MB} MB, loaded in Keras safe mode (no code in it runs).")
+                      f"{format_size(MAX_UPLOAD_BYTES)}, loaded in Keras safe mode (no code "
+                      f"in it runs).")
 show_message("upload")

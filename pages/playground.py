@@ -18,7 +18,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ganlib import playground as pg
-from ganlib.config import ALGORITHM_LABELS, ALGORITHMS, G_LOSSES
+from ganlib.algorithms import ALGORITHM_INFO, ALGORITHM_LABELS, ALGORITHMS
+from ganlib.config import G_LOSSES
 from ganlib.errors import GanlibError
 from ui import charts
 
@@ -33,7 +34,6 @@ DATA_LABELS = {
     "upload": "Upload points",
     "draw": "Draw your own",
 }
-SHORT_LABELS = {"gan": "GAN", "wgan": "WGAN (clipping)", "wgan-gp": "WGAN-GP"}
 # Blue for the real data and for "real" regions, orange for the generator and "fake"
 # regions: the colours of every chart in the app (ui.charts.COLORS).
 REAL, FAKE, ARROW = "#1d4ed8", "#ea580c", "#111827"
@@ -73,42 +73,45 @@ def settings_form() -> tuple[str, str, pg.PlaygroundSettings]:
     row = st.container(horizontal=True, vertical_alignment="bottom")   # wraps when narrow
     data = row.selectbox("Real data", list(DATA_LABELS), format_func=DATA_LABELS.get,
                          key="pg-data", width=180)
-    algorithm = row.selectbox("Algorithm", ALGORITHMS, format_func=SHORT_LABELS.get,
+    algorithm = row.selectbox("Algorithm", ALGORITHMS,
+                              format_func=lambda a: ALGORITHM_INFO[a].short_label,
                               key="pg-algorithm", on_change=load_defaults, width=170,
                               help="Changing it loads settings that train well in 2D. "
                                    + " · ".join(ALGORITHM_LABELS.values()))
-    gan = algorithm == "gan"
+    rule = ALGORITHM_INFO[algorithm]
     rate = dict(min_value=1e-5, max_value=0.1, step=1e-4, format="%.1e", width=125)
-    d_lr = row.number_input(f"{'D' if gan else 'Critic'} learning rate", key="pg-d_lr", **rate)
+    d_lr = row.number_input(f"{rule.critic_abbrev} learning rate", key="pg-d_lr", **rate)
     g_lr = row.number_input("G learning rate", key="pg-g_lr", **rate)
     updates = dict(min_value=1, max_value=pg.MAX_UPDATES_PER_STEP, step=1, width=125)
+    # "per step" only beside a one-letter name: "Critic updates per step" wraps in 125 px.
+    per_step = " per step" if len(rule.critic_abbrev) == 1 else ""
     d_updates = row.number_input(
-        "D updates per step" if gan else "Critic updates", key="pg-d_updates_per_step",
+        f"{rule.critic_abbrev} updates{per_step}", key="pg-d_updates_per_step",
         help="Discriminator/critic updates in each step. For the WGANs this is n_critic.",
         **updates)
     g_updates = row.number_input(
         "G updates per step", key="pg-g_updates_per_step",
         help="Generator updates in each step. More than D's: the generator outruns the "
              "discriminator and chases it from mode to mode.", **updates)
-    rule = {}                 # the one setting of the chosen rule
+    own = {}                  # the one setting of the chosen rule
     with st.expander("More settings (changing these restarts training)"):
         more = st.columns(4)
         latent_dim = more[0].number_input("Latent size (z)", 2, 8, key="pg-latent_dim")
         batch_size = more[1].number_input("Batch size", 8, 512, key="pg-batch_size")
-        if gan:
-            rule["g_loss"] = more[2].selectbox("Generator loss", G_LOSSES, key="pg-g_loss")
-        elif algorithm == "wgan":
-            rule["clip_value"] = more[2].number_input(
+        if "g_loss" in rule.settings:
+            own["g_loss"] = more[2].selectbox("Generator loss", G_LOSSES, key="pg-g_loss")
+        if "clip_value" in rule.settings:
+            own["clip_value"] = more[2].number_input(
                 "Weight clip (clip_value)", 0.001, 1.0, step=0.01, format="%.3f",
                 key="pg-clip_value", help="0.01 (the articles' value) flattens these small "
                                           "critics to ~0: try it and watch the map go blank.")
-        else:
-            rule["gp_weight"] = more[2].number_input("Gradient-penalty weight", 0.01, 100.0,
-                                                     step=0.5, key="pg-gp_weight")
+        if "gp_weight" in rule.settings:
+            own["gp_weight"] = more[2].number_input("Gradient-penalty weight", 0.01, 100.0,
+                                                    step=0.5, key="pg-gp_weight")
         seed = more[3].number_input("Seed", 0, 2**31 - 1, key="pg-seed")
     settings = pg.PlaygroundSettings(
         d_lr=d_lr, g_lr=g_lr, latent_dim=latent_dim, batch_size=batch_size,
-        d_updates_per_step=d_updates, g_updates_per_step=g_updates, seed=seed, **rule)
+        d_updates_per_step=d_updates, g_updates_per_step=g_updates, seed=seed, **own)
     return data, algorithm, settings
 
 
@@ -225,15 +228,16 @@ def manual(action: str) -> None:
 def controls(algorithm: str) -> tuple[int, bool]:
     """The buttons; returns (steps per frame, show arrows)."""
     playing = st.session_state.get(PLAYING, False)
-    d = "D" if algorithm == "gan" else "critic"
+    rule = ALGORITHM_INFO[algorithm]
     row = st.container(horizontal=True, vertical_alignment="bottom")   # wraps when narrow
     row.button("Pause" if playing else "Play", key="pg-play", on_click=toggle_play,
                icon=":material/pause:" if playing else ":material/play_arrow:",
                type="primary", width=110)
     row.button("One full step", key="pg-step", on_click=manual, args=("step",),
                icon=":material/skip_next:")
-    row.button(f"Train {d} only", key="pg-train-d", on_click=manual, args=("d",),
-               help=f"One {d} update: the generated points stay put, the map changes.")
+    row.button(f"Train {rule.critic_abbrev} only", key="pg-train-d", on_click=manual,
+               args=("d",), help=f"One {rule.critic_name} update: the generated points stay "
+                                 f"put, the map changes.")
     row.button("Train G only", key="pg-train-g", on_click=manual, args=("g",),
                help="One generator update: the points move along the arrows, the map stays.")
     row.button("Reset", key="pg-reset", on_click=manual, args=("reset",),
@@ -264,7 +268,7 @@ def axis(name: str, title: str | None = None) -> dict:
 def field_chart(model: pg.Playground, arrows: bool) -> dict:
     """The discriminator's map, the real and generated points, and the generator's push."""
     xs, ys, values = model.field(FIELD_GRID)
-    gan = model.algorithm == "gan"
+    probability = model.info.outputs_probability
     half = (xs[1] - xs[0]) * 0.51             # cells overlap a hair: no seams between them
     cx, cy = np.meshgrid(xs, ys)              # values[i, j] is at (xs[j], ys[i])
     cells = pd.DataFrame({"x": (cx - half).ravel(), "x2": (cx + half).ravel(),
@@ -300,11 +304,11 @@ def field_chart(model: pg.Playground, arrows: bool) -> dict:
              "encoding": {
                  "x": axis("x"), "x2": {"field": "x2"}, "y": axis("y"), "y2": {"field": "y2"},
                  "fill": {"field": "value", "type": "quantitative",
-                          "title": "D(x) = P(real)" if gan else "critic score",
+                          "title": "D(x) = P(real)" if probability else "critic score",
                           # D's probability on a fixed 0..1 scale; a critic's score has no
                           # fixed range, so its colours span this frame's lowest to highest.
                           "scale": {"range": [c for _, c in FIELD_COLORS], "interpolate": "rgb",
-                                    **({"domain": [0, 1]} if gan else {})},
+                                    **({"domain": [0, 1]} if probability else {})},
                           "legend": {"orient": "bottom", "direction": "horizontal",
                                      "gradientLength": MAP_SIZE // 2, "titleFontSize": 13,
                                      "titleOrient": "left", "titleAnchor": "middle",
@@ -331,11 +335,9 @@ def field_chart(model: pg.Playground, arrows: bool) -> dict:
 def loss_chart(model: pg.Playground) -> dict:
     """The losses per step (and the Wasserstein estimate for the WGANs), downsampled."""
     history = model.history.arrays()
-    if model.algorithm == "gan":
-        series = {"d_loss": "discriminator loss", "g_loss": "generator loss"}
-    else:
-        series = {"d_loss": "critic loss", "g_loss": "generator loss",
-                  "wasserstein": "Wasserstein estimate"}
+    series = {"d_loss": f"{model.info.critic_name} loss", "g_loss": "generator loss"}
+    if "wasserstein" in model.metric_names:
+        series["wasserstein"] = "Wasserstein estimate"
     frames = []
     for name, label in series.items():
         steps, values = charts.downsample(history["step"], history[name])
@@ -386,7 +388,7 @@ def live(speed: int, arrows: bool) -> None:
                     "first step.")
         st.caption("The background is the discriminator's opinion of every point: blue where "
                    "it says *real*, orange where it says *fake*. "
-                   + ("" if model.algorithm == "gan" else
+                   + ("" if model.info.outputs_probability else
                       "A critic's score is not a probability: only differences matter. ")
                    + "The arrows show where the generator is about to move its points.")
 

@@ -317,8 +317,10 @@ st.latex(r"L_\text{critic} = \mathbb{E}\big[c(G(z))\big] - \mathbb{E}\big[c(x)\b
 st.markdown(r"""
 - $\lambda = 10$ (`gp_weight`), as in the paper.
 - $\epsilon$ is drawn **once per sample**, so each pair of real and fake images gets its own
-  point on its own line. One $\epsilon$ for the whole batch (a known bug of a popular Keras
-  example) would put every $\hat x$ at the same fraction of the way.
+  point on its own line (one $\epsilon$ for the whole batch would put every $\hat x$ at the
+  same fraction of the way). A popular Keras example draws $\epsilon$ from a normal
+  distribution instead, which puts most $\hat x$ beyond the ends of their line, and omits
+  the small number under the square root that keeps the norm's gradient finite at 0.
 - **No BatchNorm in the critic:** the penalty is about each sample's own gradient, but
   BatchNorm makes each score depend on the rest of the batch. The WGAN-GP presets use
   critics without it.

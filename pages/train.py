@@ -10,6 +10,7 @@ from bisect import bisect_right
 import numpy as np
 import streamlit as st
 
+from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.errors import ConfigError, GanlibError
 from ganlib.images import gif_bytes, image_grid
 from ganlib.runner import RunSnapshot, TrainingRun
@@ -202,7 +203,7 @@ def curves(snap: RunSnapshot) -> None:
     if not len(snap.history.get("step", ())):
         st.info("The charts start with the first training step.")
         return
-    gan = snap.config.algorithm == "gan"
+    gan = ALGORITHM_INFO[snap.config.algorithm].outputs_probability   # a discriminator
     losses, scores, gradients, quality = st.tabs(
         ["Losses", "Scores", "Gradients", "Quality"], key="train-chart-tab", on_change="rerun")
     if losses.open is not False:

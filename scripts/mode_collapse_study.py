@@ -10,15 +10,13 @@ The results go into docs/mode-collapse.md.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 
 from ganlib.config import make_config
-from ganlib.data import load_dataset
-from ganlib.metrics import evaluator_for
 from ganlib.runner import TrainingRun
+from scripts.study_args import overrides, study_data, study_parser
 
 CANDIDATES = {
     "gan/mode-collapse": ("gan", "mode-collapse", {}),
@@ -28,24 +26,20 @@ CANDIDATES = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=1500)
+    parser = study_parser(__doc__, seeds=5, steps=1500,
+                          set_help="override settings of every candidate, e.g. latent_dim=4")
     parser.add_argument("--only", nargs="*", default=list(CANDIDATES),
                         help="which of: " + ", ".join(CANDIDATES))
-    parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
-                        help="override settings of every candidate, e.g. latent_dim=4")
     args = parser.parse_args(argv)
-    overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
-    dataset = load_dataset("mnist-10k")
-    evaluator = evaluator_for(dataset, n_samples=500)
+    changes = overrides(args.set)
+    dataset, evaluator = study_data()
     results = {}
     for label in args.only:
         algorithm, preset, extra = CANDIDATES[label]
         rows = []
         for seed in range(args.seeds):
             config = make_config(algorithm, preset, seed=seed, steps=args.steps,
-                                 **{**extra, **overrides})
+                                 **{**extra, **changes})
             started = time.monotonic()
             run = TrainingRun(config, dataset=dataset, evaluator=evaluator,
                               evaluate_every_s=1e9).start()
@@ -59,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                          "seconds": round(time.monotonic() - started, 1)})
             print(label, rows[-1], file=sys.stderr, flush=True)
         results[label] = rows
-    json.dump({"steps": args.steps, "overrides": overrides, "results": results}, sys.stdout,
+    json.dump({"steps": args.steps, "overrides": changes, "results": results}, sys.stdout,
               indent=1)
     print()
     return 0

@@ -11,7 +11,6 @@ they led to are in docs/quick-preset.md.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -19,34 +18,29 @@ import time
 import tensorflow as tf
 
 from ganlib.config import make_config
-from ganlib.data import load_dataset
 from ganlib.gans import build_gan
 from ganlib.latent import latent_vectors
-from ganlib.metrics import evaluator_for
+from scripts.study_args import overrides, study_data, study_parser
 
 EVALUATE_EVERY = 250
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=2)
-    parser.add_argument("--steps", type=int, default=3000)
-    parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
-                        help="override settings of the preset, e.g. batch_size=32")
+    parser = study_parser(__doc__, seeds=2, steps=3000,
+                          set_help="override settings of the preset, e.g. batch_size=32")
     args = parser.parse_args(argv)
-    overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
-    dataset = load_dataset("mnist-10k")
-    evaluator = evaluator_for(dataset, n_samples=500)
+    changes = overrides(args.set)
+    dataset, evaluator = study_data()
     images = tf.constant(dataset.images)
     curves = []
     for seed in range(args.seeds):
-        config = make_config("gan", "quick", seed=seed, steps=args.steps, **overrides)
+        config = make_config("gan", "quick", seed=seed, steps=args.steps, **changes)
         model = build_gan(config)
         noise = latent_vectors(seed + 1, evaluator.n_samples, config.latent_dim)
         training_s, rows = 0.0, []
         for step in range(1, args.steps + 1):
             started = time.perf_counter()
-            model.train_step(images)
+            model.train_iteration(images)
             training_s += time.perf_counter() - started
             if step % EVALUATE_EVERY == 0:
                 scores = evaluator.evaluate(model.generator(noise, training=False).numpy())
@@ -56,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
                              "confident": round(scores["confident"], 2)})
                 print(seed, rows[-1], file=sys.stderr, flush=True)
         curves.append(rows)
-    json.dump({"overrides": overrides, "curves": curves}, sys.stdout, indent=1)
+    json.dump({"overrides": changes, "curves": curves}, sys.stdout, indent=1)
     print()
     return 0
 

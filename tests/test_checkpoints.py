@@ -6,6 +6,7 @@ import io
 import json
 import os
 import stat
+import tomllib
 import warnings
 import zipfile
 from datetime import timezone
@@ -19,6 +20,7 @@ from PIL import Image
 
 import ganlib.checkpoints as checkpoints
 from ganlib.checkpoints import (
+    MAX_UPLOAD_BYTES,
     checkpoint_root,
     delete_checkpoint,
     export_zip,
@@ -27,11 +29,12 @@ from ganlib.checkpoints import (
     load_checkpoint,
     read_info,
     rename_checkpoint,
+    resume_budget,
     save_checkpoint,
     valid_name,
 )
 from ganlib.config import make_config
-from ganlib.errors import CheckpointError
+from ganlib.errors import CheckpointError, ConfigError
 
 CONFIG = make_config("gan", "quick")                 # latent_dim 64
 Z = np.random.default_rng(0).standard_normal((3, 64)).astype("float32")
@@ -444,7 +447,7 @@ def with_symlink(data: bytes) -> bytes:
 def test_import_refuses_bad_uploads(save, root, tmp_path, make_upload, max_bytes, expected):
     save("shared")
     upload = make_upload(export_zip("shared", root))
-    limit = {None: 50 * 2**20, "smaller": len(upload) - 1, "exact": len(upload)}[max_bytes]
+    limit = {None: MAX_UPLOAD_BYTES, "smaller": len(upload) - 1, "exact": len(upload)}[max_bytes]
     target = tmp_path / "uploads"
     with pytest.raises(CheckpointError) as err:
         import_zip(upload, target, max_bytes=limit)
@@ -461,3 +464,42 @@ def test_import_refuses_an_unsafe_keras_file(save, root, tmp_path):
     with pytest.raises(CheckpointError, match="generator.keras cannot be loaded in safe mode"):
         import_zip(export_zip("risky", root), tmp_path / "uploads")
     assert entries(tmp_path / "uploads") == []
+
+
+def test_the_upload_limit_is_the_one_streamlit_enforces():
+    """Streamlit's maxUploadSize (config.toml cannot import Python) must match the constant."""
+    config = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
+    with open(config, "rb") as f:
+        max_upload_mb = tomllib.load(f)["server"]["maxUploadSize"]
+    assert max_upload_mb * 2**20 == MAX_UPLOAD_BYTES
+
+
+def test_import_refuses_more_than_the_upload_limit_by_default(save, root, tmp_path):
+    with pytest.raises(CheckpointError, match="more than the 50 MB a checkpoint may have"):
+        import_zip(bytes(MAX_UPLOAD_BYTES + 1), tmp_path / "uploads")
+
+
+# --- resuming ------------------------------------------------------------------------------
+
+def test_resume_budgets_count_from_where_the_checkpoint_stopped(save, root):
+    info = save("resumable", step=5, elapsed_s=30.0)        # set to CONFIG.steps (3,600)
+    assert resume_budget(info, more_steps=10) == (CONFIG.replace(steps=15), None)
+    # Seconds alone: no step budget, and the time limit counts the time already trained.
+    assert resume_budget(info, more_seconds=60.0) == (CONFIG.replace(steps=None), 90.0)
+    assert resume_budget(info, 10, 60.0) == (CONFIG.replace(steps=15), 90.0)
+    # Neither: the saved budget goes on, until it is used up.
+    assert resume_budget(info) == (CONFIG, None)
+    done = save("done", config=CONFIG.replace(steps=5), step=5)
+    with pytest.raises(ConfigError, match="already trained the 5 steps it was set to"):
+        resume_budget(done)
+    unbounded = save("unbounded", config=CONFIG.replace(steps=None), step=5)
+    with pytest.raises(ConfigError, match="Say how much more to train"):
+        resume_budget(unbounded)
+
+
+@pytest.mark.parametrize("more", [dict(more_steps=0), dict(more_steps=-3),
+                                  dict(more_steps=True), dict(more_seconds=0.0),
+                                  dict(more_seconds=float("nan"))])
+def test_resume_budgets_must_be_positive(save, root, more):
+    with pytest.raises(ConfigError, match="must be"):
+        resume_budget(save("resumable", step=5), **more)

@@ -13,7 +13,7 @@ from PIL import Image
 from ganlib import cli, gans
 from ganlib.checkpoints import read_info
 from ganlib.cli import main
-from ganlib.config import TrainConfig
+from ganlib.config import TrainConfig, field_help
 from ganlib.latent import latent_vectors
 from ganlib.sampling import Sampler
 
@@ -64,11 +64,12 @@ def test_train_saves_a_checkpoint_with_the_options_given(trained, capsys):
     assert row.split()[5] == "3"
 
 
-def test_every_hyperparameter_has_an_option(capsys):
+def test_every_hyperparameter_has_an_option_with_the_settings_help(capsys):
     assert main(["train", "--help"]) == 0
     text = capsys.readouterr().out
     for field in dataclasses.fields(TrainConfig):
         assert f"--{field.name.replace('_', '-')} " in text
+        assert field_help(field.name) in " ".join(text.split())      # argparse wraps lines
     assert "--no-split-d-update" in text
 
 
@@ -142,7 +143,8 @@ def test_list_reports_folders_that_are_not_checkpoints(tmp_path, capsys):
     (["sample", "missing", "--out", "x.npy"], 1, "missing"),
     (["sample", "tiny", "--out", "x.jpg"], 2, "must end in .npy or .png"),
     (["sample", "tiny", "--count", "10**9", "--out", "x.npy"], 2, "--count: must be a whole"),
-    (["interpolate", "tiny", "--seeds", "1", "--out", "x.gif"], 2, "two or more seeds"),
+    (["interpolate", "tiny", "--seeds", "1", "--out", "x.gif"], 2, "at least 2 seeds"),
+    (["interpolate", "tiny", "--seeds", "1,-2", "--out", "x.gif"], 2, "'-2' is not a seed"),
     (["interpolate", "tiny", "--out", "x.npy"], 2, "must end in .gif or .png"),
 ])
 def test_user_mistakes_print_one_line_and_exit(trained, tmp_path, capsys, argv, code,
@@ -184,8 +186,8 @@ def test_a_diverged_run_is_not_saved(tmp_path, capsys, monkeypatch):
 
     def build_diverging(config):
         model = real_build(config)
-        train_step = model.train_step
-        model.train_step = lambda data: {**train_step(data), "d_loss": float("nan")}
+        train_iteration = model.train_iteration
+        model.train_iteration = lambda data: {**train_iteration(data), "d_loss": float("nan")}
         return model
 
     monkeypatch.setattr(gans, "build_gan", build_diverging)

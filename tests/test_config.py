@@ -1,6 +1,8 @@
+import dataclasses
+
 import pytest
 
-from ganlib.config import PRESETS, TrainConfig, make_config, presets_for
+from ganlib.config import PRESETS, TrainConfig, field_help, field_names, make_config, presets_for
 from ganlib.errors import ConfigError
 
 
@@ -54,3 +56,15 @@ def test_algorithm_specific_requirements():
         make_config("wgan-gp", "article")
     with pytest.raises(ConfigError, match="algorithm must be one of"):
         make_config("vae")
+
+
+def test_every_setting_has_plain_help_text_of_a_sentence_or_two():
+    for name in field_names():
+        text = field_help(name)
+        assert text[0].isupper() and text.endswith(".") and 20 < len(text) < 300, name
+        assert "\n" not in text and "  " not in text, name
+    assert field_help("clip_value").startswith("WGAN only")
+    assert {f.name: f.metadata["help"] for f in dataclasses.fields(TrainConfig)}["seed"] == \
+        field_help("seed")
+    with pytest.raises(ConfigError, match="Unknown setting 'colour'. Known settings: algorithm"):
+        field_help("colour")

@@ -5,10 +5,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from ganlib.algorithms import ALGORITHM_INFO, ALGORITHMS
 from ganlib.config import PRESETS, make_config
 from ganlib.gans import GAN, WGANGP, build_gan
-
-GAN_KEYS = {"d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"}
 
 
 @pytest.fixture(scope="module")
@@ -23,19 +22,26 @@ def test_every_algorithm_and_preset_trains_one_step_with_finite_metrics(algorith
     config = make_config(algorithm, preset, batch_size=4, g_batch_size=4)
     model = build_gan(config)
     before = [w.copy() for w in model.generator.get_weights()]
-    metrics = {k: float(v) for k, v in model.train_step(data).items()}
-    expected = GAN_KEYS if algorithm == "gan" else GAN_KEYS | {"wasserstein"}
-    if algorithm == "wgan-gp":
-        expected = expected | {"gp"}
-    assert set(metrics) == expected
+    metrics = {k: float(v) for k, v in model.train_iteration(data).items()}
+    assert tuple(metrics) == ALGORITHM_INFO[algorithm].metrics
     assert all(np.isfinite(v) for v in metrics.values()), metrics
     assert metrics["d_grad_norm"] > 0 and metrics["g_grad_norm"] > 0
     # The generator really moved.
     assert any(not np.array_equal(a, b) for a, b in zip(before, model.generator.get_weights()))
-    if algorithm == "gan":
+    if ALGORITHM_INFO[algorithm].outputs_probability:
         assert 0 < metrics["d_real"] < 1 and 0 < metrics["d_fake"] < 1
     else:
         assert metrics["wasserstein"] == pytest.approx(metrics["d_real"] - metrics["d_fake"])
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_an_iteration_reports_exactly_the_algorithms_metrics_in_order(algorithm, data):
+    # Only WGAN-GP has a penalty to report; the clipped WGAN has no "gp" at all.
+    model = build_gan(make_config(algorithm, "quick", batch_size=4))
+    assert tuple(model.train_iteration(data)) == ALGORITHM_INFO[algorithm].metrics
+    # ...and the two updates compute nothing that the iteration then drops.
+    updates = {**model.critic_update(data), **model.generator_update()}
+    assert sorted(updates) == sorted(ALGORITHM_INFO[algorithm].metrics)
 
 
 @pytest.mark.parametrize("preset", ["quick", "article"])
@@ -43,7 +49,7 @@ def test_clipping_keeps_every_critic_weight_within_bounds(preset, data):
     config = make_config("wgan", preset, batch_size=4, g_batch_size=4, clip_value=0.01)
     model = build_gan(config)
     for _ in range(3):
-        model.train_step(data)
+        model.train_iteration(data)
     weights = model.discriminator.trainable_variables
     assert weights
     for w in weights:
@@ -103,7 +109,7 @@ def test_gradient_penalty_mixes_each_sample_with_its_own_weight():
 def test_same_seed_same_run_and_another_seed_another_run(data):
     def run(seed):
         model = build_gan(make_config("gan", "quick", batch_size=8, seed=seed))
-        return [float(model.train_step(data)["g_loss"]) for _ in range(3)]
+        return [float(model.train_iteration(data)["g_loss"]) for _ in range(3)]
     assert run(1) == run(1)
     assert run(1) != run(2)
 
@@ -111,6 +117,6 @@ def test_same_seed_same_run_and_another_seed_another_run(data):
 def test_minimax_generator_loss_is_the_saturating_log_one_minus_d(data):
     model = build_gan(make_config("gan", "quick", batch_size=8, g_loss="minimax"))
     assert isinstance(model, GAN)
-    metrics = model.train_step(data)
+    metrics = model.train_iteration(data)
     # log(1 - D(G(z))) is negative, and near log(1 - 0.5) at the start.
     assert -1.0 < float(metrics["g_loss"]) < 0.0

@@ -5,7 +5,7 @@ import pytest
 
 from ganlib.errors import ConfigError
 from ganlib.latent import (interpolation_path, latent_vectors, lerp, neighbours,
-                           principal_directions, slerp)
+                           parse_seeds, principal_directions, slerp)
 
 
 def norms(path: np.ndarray) -> np.ndarray:
@@ -182,3 +182,34 @@ Z = np.ones(4, np.float32)
 def test_bad_arguments_raise_config_error(call):
     with pytest.raises(ConfigError, match=r"must|contains"):
         call()
+
+
+# --- parse_seeds ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, seeds", [
+    ("1,2", [1, 2]),                       # the command line's form
+    ("3,8,5", [3, 8, 5]),
+    ("3, 17, 42", [3, 17, 42]),            # the Interpolation page's form
+    ("5, 11 , 2", [5, 11, 2]),
+    ("  4 9\t0 ", [4, 9, 0]),              # spaces alone
+    ("1;2;;3,", [1, 2, 3]),                # semicolons, doubled and trailing separators
+    ("7, 7", [7, 7]),                      # a path may come back to a seed
+    ("0, 4294967296", [0, 2**32]),
+])
+def test_parse_seeds_reads_commas_semicolons_and_spaces_in_order(text, seeds):
+    assert parse_seeds(text) == seeds
+
+
+@pytest.mark.parametrize("text, most, words", [
+    ("3, x, 42", None, "'x' is not a seed"),
+    ("3, -4", None, "'-4' is not a seed"),
+    ("1.5, 2", None, "'1.5' is not a seed"),
+    ("1, \u00b2", None, "is not a seed"),   # a superscript two: a digit to str.isdigit
+    ("7", None, "at least 2 seeds"),
+    ("", None, "at least 2 seeds"),
+    ("1,2,3", 2, "at most 2 seeds"),
+])
+def test_parse_seeds_says_what_to_type(text, most, words):
+    with pytest.raises(ConfigError, match=words) as err:
+        parse_seeds(text, most)
+    assert "e.g. 3, 17, 42" in str(err.value)

@@ -137,6 +137,16 @@ def test_defaults_make_valid_configs_with_the_2d_networks():
         replace(pg.default_settings("gan"), g_updates_per_step=0).config("gan")
 
 
+def test_history_keeps_the_rules_losses_and_scores_not_the_gradient_norms():
+    settings = replace(pg.default_settings("wgan-gp"), batch_size=16)
+    model = pg.Playground("wgan-gp", pg.mixture("ring", n=200), settings)
+    model.step(2)
+    history = model.history.arrays()
+    assert tuple(history) == ("step", "time", "d_loss", "g_loss", "d_real", "d_fake",
+                              "wasserstein", "gp")
+    assert all(np.isfinite(history[name]).all() for name in model.metric_names)
+
+
 def test_step_moves_the_generated_points_and_grows_the_history(gan):
     before = gan.samples(50)
     gan.step(3)

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.compare import ComparisonSnapshot, loss_signal
 from ganlib.runner import RunSnapshot
 
@@ -75,7 +76,7 @@ def metric_figure(history: Mapping[str, np.ndarray], series: Sequence[tuple[str,
 def loss_figure(snapshot: RunSnapshot) -> go.Figure:
     """Discriminator/critic and generator losses; for WGANs also the Wasserstein estimate,
     the one loss curve of the articles that should fall steadily as the samples improve."""
-    if snapshot.config.algorithm == "gan":
+    if ALGORITHM_INFO[snapshot.config.algorithm].outputs_probability:
         series = [("d_loss", "discriminator loss (BCE)"), ("g_loss", "generator loss (BCE)")]
         return metric_figure(snapshot.history, series, title="Losses", y_title="loss",
                              uirevision=snapshot.run_id)
@@ -88,7 +89,7 @@ def loss_figure(snapshot: RunSnapshot) -> go.Figure:
 def d_scores_figure(snapshot: RunSnapshot) -> go.Figure:
     """What the discriminator says about real and generated images: probabilities D(x) and
     D(G(z)) for the GAN (0.5 = it cannot tell them apart), raw critic scores for WGANs."""
-    if snapshot.config.algorithm == "gan":
+    if ALGORITHM_INFO[snapshot.config.algorithm].outputs_probability:
         series = [("d_real", "D(x): real images"), ("d_fake", "D(G(z)): generated images")]
         return metric_figure(snapshot.history, series, title="Discriminator outputs",
                              y_title="probability 'real'", uirevision=snapshot.run_id,

@@ -52,7 +52,7 @@ def sync_url() -> None:
         st.session_state[RUN] = params.get("run")
         st.session_state[KEY] = params.get("key")
     run_id = st.session_state.get(RUN)
-    if run_id and registry().get(run_id) is None:
+    if run_id and current_run() is None:
         st.session_state.pop(RUN, None)      # the server restarted: that run is gone
         st.session_state.pop(KEY, None)
         run_id = None
@@ -66,7 +66,9 @@ def sync_url() -> None:
 
 
 def current_run() -> TrainingRun | None:
-    return registry().get(st.session_state.get(RUN))
+    """The run this tab follows (a comparison's id in the URL is not a run to follow)."""
+    job = registry().get(st.session_state.get(RUN))
+    return job if isinstance(job, TrainingRun) else None
 
 
 def can_control(run: TrainingRun | None) -> bool:

@@ -8,14 +8,13 @@ only the fields that apply to the chosen algorithm, and leaves validation to
 
 from __future__ import annotations
 
-import inspect
-import re
 from typing import Any
 
 import streamlit as st
 
-from ganlib.config import (ALGORITHM_LABELS, ALGORITHMS, G_LOSSES, OPTIMIZERS, TrainConfig,
-                           make_config, presets_for)
+from ganlib.algorithms import ALGORITHM_INFO, ALGORITHM_LABELS, ALGORITHMS
+from ganlib.config import (G_LOSSES, OPTIMIZERS, TrainConfig, field_help, make_config,
+                           presets_for)
 from ganlib.data import DIGIT_NAMES, FASHION_NAMES, data_sources
 from ganlib.errors import ConfigError
 
@@ -37,35 +36,15 @@ _NUMBERS: dict[str, tuple[str, float, str]] = {
     "real_label": ("Target for real (real_label)", 0.05, "%.2f"),
     "fake_label": ("Target for fake (fake_label)", 0.05, "%.2f"),
 }
-# The settings each algorithm adds to the common ones.
-_ALGORITHM_FIELDS: dict[str, tuple[str, ...]] = {
-    "gan": ("real_label", "fake_label", "g_loss"),
-    "wgan": ("n_critic", "clip_value"),
-    "wgan-gp": ("n_critic", "gp_weight"),
+# The title over the settings each algorithm adds (ganlib.algorithms lists them).
+_SETTINGS_TITLES: dict[str, str] = {
+    "gan": "Discriminator targets and generator loss",
+    "wgan": "Critic and weight clipping",
+    "wgan-gp": "Critic and gradient penalty",
 }
+# The settings every algorithm has, in the form's order.
 _COMMON_FIELDS = ("dataset", "digits", "steps", "batch_size", "latent_dim", "seed",
                   "optimizer", "d_lr", "g_lr", "beta_1", "beta_2")
-
-
-def _field_help() -> dict[str, str]:
-    """The comment above each TrainConfig field: config.py documents every setting there,
-    so the form's help texts can never drift from the code."""
-    help_texts: dict[str, str] = {}
-    comment: list[str] = []
-    after_field = False
-    for line in inspect.getsource(TrainConfig).splitlines():
-        text = line.strip()
-        if text.startswith("#"):
-            if after_field:
-                comment, after_field = [], False
-            comment.append(text.lstrip("#").strip())
-        elif match := re.match(r"(\w+): ", text):
-            help_texts[match[1]] = " ".join(comment)
-            after_field = True
-    return help_texts
-
-
-FIELD_HELP = _field_help()
 
 
 def config_form(prefix: str) -> TrainConfig:
@@ -83,20 +62,20 @@ def config_form(prefix: str) -> TrainConfig:
     top = st.columns([2, 1, 3, 2], vertical_alignment="bottom")
     algorithm = top[0].selectbox("Algorithm", ALGORITHMS, format_func=ALGORITHM_LABELS.get,
                                  key=key("algorithm"), on_change=_load_preset,
-                                 args=(prefix, True), help=FIELD_HELP["algorithm"])
+                                 args=(prefix, True), help=field_help("algorithm"))
     preset = top[1].selectbox("Preset", presets_for(algorithm), key=key("preset"),
                               on_change=_load_preset, args=(prefix, False),
                               help="Choosing a preset resets every field below to its values. "
-                                   + FIELD_HELP["preset"])
+                                   + field_help("preset"))
     values: dict[str, Any] = {}
     with top[2]:
         values["dataset"] = _dataset_field(key)
     names = FASHION_NAMES if "fashion" in values["dataset"] else DIGIT_NAMES
     values["digits"] = top[3].multiselect("Classes (empty: all)", list(range(10)),
                                           format_func=lambda d: names[d], key=key("digits"),
-                                          help=FIELD_HELP["digits"])
+                                          help=field_help("digits"))
 
-    critic = "D" if algorithm == "gan" else "Critic"
+    rule = ALGORITHM_INFO[algorithm]
     st.markdown("**Training**")
     row = st.columns(4, vertical_alignment="bottom")
     for column, name in zip(row, ("steps", "batch_size", "latent_dim", "seed")):
@@ -104,21 +83,20 @@ def config_form(prefix: str) -> TrainConfig:
     st.markdown("**Optimiser**")
     row = st.columns(5, vertical_alignment="bottom")
     values["optimizer"] = row[0].selectbox(
-        "Optimiser", OPTIMIZERS, key=key("optimizer"), help=FIELD_HELP["optimizer"],
+        "Optimiser", OPTIMIZERS, key=key("optimizer"), help=field_help("optimizer"),
         format_func={"adam": "Adam", "rmsprop": "RMSprop"}.get)
-    values["d_lr"] = _number(row[1], key, "d_lr", label=f"{critic} learning rate (d_lr)")
+    values["d_lr"] = _number(row[1], key, "d_lr",
+                             label=f"{rule.critic_abbrev} learning rate (d_lr)")
     values["g_lr"] = _number(row[2], key, "g_lr")
     for column, name in zip(row[3:], ("beta_1", "beta_2")):
         values[name] = _number(column, key, name, disabled=values["optimizer"] != "adam")
 
-    st.markdown("**" + {"gan": "Discriminator targets and generator loss",
-                        "wgan": "Critic and weight clipping",
-                        "wgan-gp": "Critic and gradient penalty"}[algorithm] + "**")
+    st.markdown(f"**{_SETTINGS_TITLES[algorithm]}**")
     row = st.columns(4, vertical_alignment="bottom")
-    for column, name in zip(row, _ALGORITHM_FIELDS[algorithm]):
+    for column, name in zip(row, rule.settings):
         if name == "g_loss":
             values[name] = column.selectbox("Generator loss", G_LOSSES, key=key(name),
-                                            help=FIELD_HELP[name])
+                                            help=field_help(name))
         else:
             values[name] = _number(column, key, name)
     return _build(algorithm, preset, values)
@@ -146,7 +124,8 @@ def _load_preset(prefix: str, reset_preset: bool) -> None:
     if reset_preset or st.session_state.get(key("preset")) not in presets_for(algorithm):
         st.session_state[key("preset")] = presets_for(algorithm)[0]
     config = make_config(algorithm, st.session_state[key("preset")])
-    for name in set(_COMMON_FIELDS).union(*_ALGORITHM_FIELDS.values()) - {"dataset"}:
+    every_setting = set(_COMMON_FIELDS).union(*(r.settings for r in ALGORITHM_INFO.values()))
+    for name in every_setting - {"dataset"}:
         value = getattr(config, name)
         st.session_state[key(name)] = list(value) if name == "digits" else value
     sources = [s.source for s in data_sources()]
@@ -159,7 +138,7 @@ def _dataset_field(key) -> str:
     labels = {s.source: s.label for s in data_sources()}
     labels[OTHER_SOURCE] = "A file or folder on the server (.npz, .zip, images, IDX)…"
     source = st.selectbox("Dataset", list(labels), format_func=labels.get, key=key("dataset"),
-                          help=FIELD_HELP["dataset"])
+                          help=field_help("dataset"))
     if source != OTHER_SOURCE:
         return source
     return st.text_input("Path on the server", key=key("dataset_path"),
@@ -169,7 +148,7 @@ def _dataset_field(key) -> str:
 def _number(column, key, name: str, label: str | None = None, disabled: bool = False):
     default_label, step, fmt = _NUMBERS[name]
     return column.number_input(label or default_label, value=None, step=step, format=fmt,
-                               key=key(name), help=FIELD_HELP[name], disabled=disabled,
+                               key=key(name), help=field_help(name), disabled=disabled,
                                placeholder="until stopped" if name == "steps" else "required")
 
 

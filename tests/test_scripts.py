@@ -1,0 +1,26 @@
+"""The study scripts run end to end on tiny settings and print their JSON on stdout."""
+
+from __future__ import annotations
+
+import json
+
+from scripts import mode_collapse_study, quick_preset_study
+from scripts.study_args import overrides
+
+
+def test_set_items_are_read_as_json_values():
+    assert overrides(["batch_size=32", "g_lr=3e-3", "digits=[7]"]) == {
+        "batch_size": 32, "g_lr": 0.003, "digits": [7]}
+
+
+def test_the_quick_preset_study_runs(capsys):
+    assert quick_preset_study.main(["--seeds", "1", "--steps", "2", "--set", "batch_size=8"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["overrides"] == {"batch_size": 8} and result["curves"] == [[]]
+
+
+def test_the_mode_collapse_study_runs(capsys):
+    assert mode_collapse_study.main(["--seeds", "1", "--steps", "2", "--only", "gan/mode-collapse",
+                                     "--set", "batch_size=8"]) == 0
+    rows = json.loads(capsys.readouterr().out)["results"]["gan/mode-collapse"]
+    assert rows[0]["status"] == "finished" and 0 <= rows[0]["classes_covered"] <= 10
