@@ -70,3 +70,39 @@ def memory_probe(steps: int = 20_000, every: int = 1_000, warmup_steps: int = 2_
             "steps_per_s": (samples[-1][0] - samples[0][0]) / (samples[-1][1] - samples[0][1])
             if len(samples) > 1 else None,
             "load_average": [load_before, load_average()]}
+
+
+# Allowed growth of resident memory over `runs_probe`'s cycles, after the first one.
+TARGET_RUNS_GROWTH_MB = 100.0
+
+
+def runs_probe(cycles: int = 100, steps: int = 20, every: int = 10) -> dict[str, Any]:
+    """Resident memory across `cycles` runs of the GAN Quick preset, each started through a
+    `RunRegistry` as the app starts it (quality evaluator included), trained `steps` steps
+    and stopped, read every `every` cycles. A classroom server starts runs all day: what
+    matters is the growth from the end of the first cycle (which also warms TensorFlow up)
+    to the end of the last, with the registry still holding its ended runs."""
+    from ganlib.registry import RunRegistry
+
+    if cycles < 2 or not 0 < every <= cycles:
+        raise ValueError("Need cycles >= 2 and 0 < every <= cycles.")
+    config = make_config("gan", "quick", steps=None)
+    dataset = load_dataset(config.dataset, config.digits)
+    evaluator = evaluator_for(dataset)
+    registry = RunRegistry(max_active=1)
+    load_before = load_average()
+    before = rss_mb()
+    readings: list[tuple[int, float]] = []
+    started = time.monotonic()
+    for cycle in range(1, cycles + 1):
+        run, _ = registry.start(lambda: TrainingRun(config, dataset=dataset, evaluator=evaluator))
+        run.wait_for(lambda snap: snap.step >= steps, timeout=600)
+        run.stop()
+        if cycle == 1 or cycle % every == 0:
+            readings.append((cycle, rss_mb()))
+    growth = readings[-1][1] - readings[0][1]
+    return {"cycles": cycles, "steps": steps, "every": every, "rss_before_mb": before,
+            "readings": [{"cycle": c, "rss_mb": mb} for c, mb in readings],
+            "growth_mb": growth, "target_growth_mb": TARGET_RUNS_GROWTH_MB,
+            "met": growth < TARGET_RUNS_GROWTH_MB, "seconds": time.monotonic() - started,
+            "load_average": [load_before, load_average()]}

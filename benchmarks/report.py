@@ -206,7 +206,7 @@ def markdown(results: dict[str, Any]) -> str:
     sections = results["sections"]
     parts = [_header(results), _machine(results["machine"]), _summary(sections)]
     writers = (("articles", _articles), ("presets", _presets), ("quality", _quality),
-               ("watching", _watching), ("memory", _memory))
+               ("watching", _watching), ("memory", _memory), ("runs", _runs))
     for name, write in writers:
         if _measured(sections, name):
             parts.append(write(sections[name]))
@@ -226,7 +226,8 @@ _TITLES = {"articles": "## 1. Against the articles' loops",
            "presets": "### ganlib's Quick presets",
            "quality": "## 2. Time to quality",
            "watching": "## 3. Cost of watching",
-           "memory": "## 4. Memory"}
+           "memory": "## 4. Memory",
+           "runs": "### Memory across runs"}
 
 
 def _header(results: dict[str, Any]) -> str:
@@ -298,6 +299,11 @@ def _summary(sections: dict[str, Any]) -> str:
         rows.append((f"resident memory growth, steps {m['warmup_steps']:,}-{m['steps']:,}",
                      f"< {m['target_growth_mb']:g} MB", f"{m['growth_after_warmup_mb']:+.1f} MB",
                      _met(m["met"])))
+    if _measured(sections, "runs"):
+        r = sections["runs"]
+        rows.append((f"resident memory growth over {r['cycles']} start/train/stop runs",
+                     f"< {r['target_growth_mb']:g} MB", f"{r['growth_mb']:+.1f} MB",
+                     _met(r["met"])))
     if not rows:
         return "## Summary\n\nNo section with a target was measured.\n"
     return "## Summary\n\n" + _table(("what", "target", "measured", "met"), rows)
@@ -548,6 +554,26 @@ def _memory(memory: dict[str, Any]) -> str:
             ("training speed between the first and last reading",
              f"{memory['steps_per_s']:.0f} steps/s" if memory["steps_per_s"] else "—")]), "",
         f"![Memory]({PLOTS['memory']})", ""])
+
+
+def _runs(runs: dict[str, Any]) -> str:
+    first, last = runs["readings"][0], runs["readings"][-1]
+    return "\n".join([
+        _TITLES["runs"], "",
+        f"Resident memory of the benchmark process across {runs['cycles']} runs of the GAN "
+        f"Quick preset, each started through a `RunRegistry` as the app starts it (quality "
+        f"evaluator included), trained {runs['steps']} steps and stopped; the registry keeps "
+        f"its ended runs, as a server does. The first cycle also warms TensorFlow up, so the "
+        f"growth is counted from its end. Ended runs keep their snapshot and final weights, "
+        f"not their networks, and hand the networks back for the next run of the same "
+        f"settings: TensorFlow never frees a traced graph (docs/decisions.md).", "",
+        _table(("", "value"), [
+            ("before the first run", f"{runs['rss_before_mb']:.0f} MB"),
+            ("after the first run", f"{first['rss_mb']:.0f} MB"),
+            (f"after run {last['cycle']}", f"{last['rss_mb']:.0f} MB"),
+            ("growth", f"{runs['growth_mb']:+.1f} MB (target < {runs['target_growth_mb']:g} "
+                       f"MB: {_met(runs['met'])})"),
+            ("time", f"{runs['seconds']:.0f} s")]), ""])
 
 
 def _device(machine: dict[str, Any]) -> str:

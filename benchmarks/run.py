@@ -19,7 +19,7 @@ from typing import Any
 
 from benchmarks.report import machine_info, write_report
 
-SECTIONS: tuple[str, ...] = ("articles", "presets", "quality", "watching", "memory")
+SECTIONS: tuple[str, ...] = ("articles", "presets", "quality", "watching", "memory", "runs")
 DEFAULT_OUT = Path("docs/benchmarks")
 
 
@@ -60,6 +60,10 @@ class Settings:
     memory_every: int
     memory_warmup_steps: int
     memory_batch: int
+    # 5. Memory across runs: start/train/stop cycles, steps per cycle, cycles between readings.
+    runs_cycles: int
+    runs_steps: int
+    runs_every: int
 
 
 FULL = Settings(
@@ -69,14 +73,16 @@ FULL = Settings(
     quality_seeds=3, quality_seconds=90.0, quality_every_s=3.0,
     watch_repetitions=5, watch_warmup_s=10.0, watch_seconds=20.0, slider_calls=200,
     browser=True,
-    memory_steps=20_000, memory_every=1_000, memory_warmup_steps=2_000, memory_batch=8)
+    memory_steps=20_000, memory_every=1_000, memory_warmup_steps=2_000, memory_batch=8,
+    runs_cycles=100, runs_steps=20, runs_every=10)
 
 QUICK = dataclasses.replace(
     FULL, quick=True, gan_article_steps=2, wgan_article_steps=1, article_repetitions=2,
     article_warmup=1, article_profile_steps=1, preset_steps=30, preset_repetitions=2,
     quality_seeds=1, quality_seconds=15.0, quality_every_s=3.0,
     watch_repetitions=1, watch_warmup_s=3.0, watch_seconds=8.0, slider_calls=50,
-    memory_steps=2_000, memory_every=200, memory_warmup_steps=400)
+    memory_steps=2_000, memory_every=200, memory_warmup_steps=400,
+    runs_cycles=10, runs_steps=5, runs_every=5)
 
 
 def run_section(name: str, settings: Settings) -> dict[str, Any]:
@@ -106,6 +112,9 @@ def run_section(name: str, settings: Settings) -> dict[str, Any]:
         from benchmarks.memory import memory_probe
         return memory_probe(settings.memory_steps, settings.memory_every,
                             settings.memory_warmup_steps, settings.memory_batch)
+    if name == "runs":
+        from benchmarks.memory import runs_probe
+        return runs_probe(settings.runs_cycles, settings.runs_steps, settings.runs_every)
     raise ValueError(f"Unknown section {name!r}; choose from {', '.join(SECTIONS)}.")
 
 

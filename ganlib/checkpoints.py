@@ -33,13 +33,14 @@ import re
 import secrets
 import shutil
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -47,7 +48,7 @@ from ganlib import __version__
 from ganlib.archives import ZIP_READ_ERRORS, unsafe_entry_reason
 from ganlib.config import TrainConfig
 from ganlib.errors import CheckpointError, ConfigError
-from ganlib.images import png_bytes
+from ganlib.images import PictureError, open_picture, png_bytes
 from ganlib.units import format_size
 
 if TYPE_CHECKING:
@@ -64,9 +65,29 @@ IMAGE_SHAPE = (None, 28, 28, 1)                       # a batch of images, as ga
 # they reach us by .streamlit/config.toml's maxUploadSize, in MB, which cannot import this:
 # tests/test_checkpoints.py checks that the two agree.
 MAX_UPLOAD_BYTES = 50 * 2**20
-# An upload may unpack to at most this many times its size. Weights barely compress, so a
-# genuine checkpoint unpacks to about its own size; a zip bomb unpacks to thousands of times.
+# An upload may unpack to at most this many times its own size (the bytes actually sent),
+# but always to MIN_UNPACK_BYTES: a tiny zip's own overhead would otherwise dominate.
+# Weights barely compress, so a genuine checkpoint unpacks to about its own size; a zip
+# bomb, or a valid preview.png followed by 150 MB of zeros, unpacks to hundreds of times.
 MAX_UNPACK_RATIO = 4
+MIN_UNPACK_BYTES = 2**20
+# The small files of a checkpoint are small: config.json and meta.json take a few KB, and
+# preview.png is a grid of 64 digits of 28x28 pixels (about 240x240, tens of KB).
+MAX_JSON_BYTES = 256 * 2**10
+MAX_PREVIEW_BYTES = 4 * 2**20
+MAX_PREVIEW_SIDE = 2048
+_MEMBER_LIMITS = {"config.json": MAX_JSON_BYTES, "meta.json": MAX_JSON_BYTES,
+                  "preview.png": MAX_PREVIEW_BYTES}
+# The checkpoints folder may hold at most this many MB in all (uploads from every browser
+# and saves together), so a classroom cannot fill the server's disk. In MB, as people
+# think of disk space; 2,000 MB hold hundreds of Quick-preset models.
+QUOTA_ENV = "GAN_CLASSROOM_CHECKPOINT_QUOTA_MB"
+DEFAULT_QUOTA_MB = 2000
+# A hidden .tmp-*/.old-* entry of the root that has not changed for this long is the
+# leftover of a save or delete killed half-way (kill -9, power cut), never one in
+# progress: a save writes a file every few seconds at most.
+LEFTOVER_AGE_S = 120.0
+_LEFTOVER = re.compile(r"\.(tmp|old)-.+")
 _NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}")
 
 
@@ -83,6 +104,8 @@ class CheckpointInfo:
     metrics: dict[str, float]    # the last value of each metric when it was saved
     preview_png: Path | None
     dataset_notice: str | None = None   # what the data loader wanted the user to know
+    owner: str | None = None     # the browser id of the student who saved it; None: the
+                                 # teacher's, or shipped (ganlib.classroom decides rights)
 
     @property
     def algorithm(self) -> str:
@@ -119,6 +142,22 @@ def checkpoint_root(root: str | Path | None = None) -> Path:
     return Path(env).expanduser() if env else DEFAULT_ROOT
 
 
+def writable_root(root: str | Path | None = None) -> Path:
+    """The checkpoint root, created if needed, after checking that files can be written in
+    it: CheckpointError if not. A long training checks this first, so that it is not lost
+    for a folder it could never be saved in."""
+    folder = checkpoint_root(root)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise CheckpointError(f"Checkpoints cannot be written to {folder} "
+                              f"({exc.strerror or exc}). Give a folder that exists or can be "
+                              f"created, and that you may write to.") from None
+    return folder
+
+
 def valid_name(name: str) -> str:
     """`name` if it can name a checkpoint folder on any system, else CheckpointError.
 
@@ -150,6 +189,15 @@ def _reading(path: Path) -> Iterator[None]:
     if not path.is_dir():
         raise CheckpointError(f"There is no checkpoint '{path.name}' in {path.parent}. Check "
                               f"the name: the Models page lists the saved checkpoints.")
+    try:
+        held = {entry.name for entry in path.iterdir()}
+    except OSError:
+        held = set()                    # reading below says what is wrong
+    if held and not held & set(CHECKPOINT_FILES):     # e.g. /etc, given by mistake
+        raise CheckpointError(f"{path} is not a checkpoint folder: it holds none of a "
+                              f"checkpoint's files ({', '.join(REQUIRED_FILES)}). Give the "
+                              f"name or the folder of a saved checkpoint (the Models page "
+                              f"lists them).")
     try:
         yield
     except (_Damaged, OSError) as exc:
@@ -187,11 +235,13 @@ def list_checkpoints(root: str | Path | None = None) -> tuple[list[CheckpointInf
     """(the valid checkpoints newest first, one line per folder that is not a valid one).
 
     Never raises for a broken folder. Hidden folders (a save or delete in progress) and
-    plain files (a README) are not checkpoints and are skipped.
+    plain files (a README) are not checkpoints and are skipped. Listing is where every
+    program looks at the folder first, so it also sweeps the leftovers of killed saves.
     """
     folder = checkpoint_root(root)
     if not folder.is_dir():
         return [], []
+    sweep_leftovers(folder)
     good: list[CheckpointInfo] = []
     problems: list[str] = []
     for path in sorted(folder.iterdir()):
@@ -261,13 +311,43 @@ def _read_info(path: Path) -> CheckpointInfo:
         elapsed_s = float(meta["elapsed_s"])
         metrics = {str(k): float(v) for k, v in meta["metrics"].items()}
         notice = meta.get("dataset_notice")
+        owner = meta.get("owner")
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _Damaged(f"meta.json has a missing or malformed field ({exc!r})") from None
     preview = path / "preview.png"
+    if preview.is_file():
+        _check_preview(preview)
     return CheckpointInfo(path=path, name=path.name, config=config, step=step, created=created,
                           elapsed_s=elapsed_s, metrics=metrics,
                           preview_png=preview if preview.is_file() else None,
-                          dataset_notice=notice if isinstance(notice, str) else None)
+                          dataset_notice=notice if isinstance(notice, str) else None,
+                          owner=owner if isinstance(owner, str) else None)
+
+
+def _check_preview(path: Path) -> None:
+    """A preview that is not a PNG picture of sane size would break every page showing it,
+    for every visitor: it makes the checkpoint a broken one (checked from the header)."""
+    size = path.stat().st_size
+    if size > MAX_PREVIEW_BYTES:
+        raise _Damaged(f"preview.png is {format_size(size)}, more than the "
+                       f"{format_size(MAX_PREVIEW_BYTES)} a preview may have")
+    try:
+        with open_picture(path, MAX_PREVIEW_SIDE, formats=("PNG",)):
+            pass
+    except PictureError as exc:
+        raise _Damaged(f"preview.png {exc}") from None
+
+
+def _reencode_preview(path: Path) -> None:
+    """Replace an uploaded preview.png by a PNG made from its decoded pixels: whatever
+    else the file carried (bytes after the image, text chunks) is dropped."""
+    try:
+        with open_picture(path, MAX_PREVIEW_SIDE, formats=("PNG",)) as picture:
+            pixels = np.asarray(picture.convert("L" if picture.mode in ("1", "L", "I", "I;16")
+                                                else "RGB"))
+    except PictureError as exc:
+        raise _Damaged(f"preview.png {exc}") from None
+    path.write_bytes(png_bytes(pixels))
 
 
 def _read_json(path: Path) -> Any:
@@ -306,9 +386,17 @@ def _zip_size(path: Path, members: Sequence[str] = ()) -> int:
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
+            arrays = {key: data[key] for key in data.files}
     except ZIP_READ_ERRORS as exc:
-        raise _Damaged(f"{path.name} is damaged ({_one_line(exc)})") from None
+        # numpy calls any file that is not .npy/.npz "pickled data" and advises allow_pickle,
+        # which would run code from the file: never quote that advice.
+        reason = "it is not a numpy archive" if "pickle" in str(exc) else _one_line(exc)
+        raise _Damaged(f"{path.name} is damaged ({reason})") from None
+    # numpy hands back the raw bytes of a member that is not a .npy array.
+    strays = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
+    if strays:
+        raise _Damaged(f"{path.name} is damaged ({strays[0]} is not a numpy array)")
+    return arrays
 
 
 def _load(path: Path, with_critic: bool) -> Checkpoint:
@@ -389,7 +477,7 @@ def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
                     metrics: Mapping[str, float] | None = None,
                     optimizer_state: Mapping[str, Sequence[np.ndarray]] | None = None,
                     dataset_notice: str | None = None, root: str | Path | None = None,
-                    overwrite: bool = True) -> CheckpointInfo:
+                    overwrite: bool = True, owner: str | None = None) -> CheckpointInfo:
     """Save networks and metadata as checkpoint `name`, atomically.
 
     Everything is written into a hidden folder `root/.tmp-<name>-<random>`, then swapped in
@@ -416,6 +504,8 @@ def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
             "metrics": {str(k): float(v) for k, v in (metrics or {}).items()}}
     if dataset_notice:
         meta["dataset_notice"] = dataset_notice
+    if owner:
+        meta["owner"] = owner
     preview_bytes = png_bytes(preview) if preview is not None else None
     scratch: Path | None = None
     try:
@@ -434,7 +524,11 @@ def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
         if preview_bytes is not None:
             (scratch / "preview.png").write_bytes(preview_bytes)
         _write_json(scratch / "meta.json", meta)     # last: only a complete folder has it
+        _check_quota(folder, _tree_bytes(scratch), f"Checkpoint '{name}' was not saved",
+                     leaving=(scratch, target))
         _swap_in(scratch, target)
+    except CheckpointError:
+        raise
     except Exception as exc:  # noqa: BLE001 - Keras and the disk can fail in any way
         kept = "The previous version is intact." if existed else "Nothing was written."
         raise CheckpointError(f"Checkpoint '{name}' could not be saved "
@@ -445,6 +539,81 @@ def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
         if scratch is not None and scratch.exists():
             shutil.rmtree(scratch, ignore_errors=True)
     return read_info(target)
+
+
+def checkpoint_quota() -> int:
+    """The most bytes the checkpoints folder may hold: $GAN_CLASSROOM_CHECKPOINT_QUOTA_MB,
+    else DEFAULT_QUOTA_MB."""
+    text = os.environ.get(QUOTA_ENV, "").strip()
+    if not text:
+        return DEFAULT_QUOTA_MB * 2**20
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = -1.0
+    if not 0 < megabytes < float("inf"):
+        raise CheckpointError(f"{QUOTA_ENV} is {text!r}: set it to the number of MB the "
+                              f"checkpoints folder may hold (e.g. {DEFAULT_QUOTA_MB}), or "
+                              f"unset it.")
+    return int(megabytes * 2**20)
+
+
+def _tree_bytes(path: Path, leaving: Sequence[Path] = ()) -> int:
+    """Bytes of every file under `path`, except under the folders in `leaving`."""
+    total = 0
+    for folder, subfolders, files in os.walk(path):
+        if Path(folder) in leaving:
+            subfolders.clear()
+            continue
+        for file in files:
+            try:
+                total += os.lstat(os.path.join(folder, file)).st_size
+            except OSError:              # removed meanwhile by another process
+                pass
+    return total
+
+
+def _check_quota(folder: Path, adding: int, refused: str, leaving: Sequence[Path] = ()) -> None:
+    """CheckpointError (starting with `refused`) if adding `adding` bytes to the folder
+    would pass the quota; `leaving` are folders about to go (the model being replaced)."""
+    quota = checkpoint_quota()
+    used = _tree_bytes(folder, leaving) if folder.is_dir() else 0
+    if used + adding > quota:
+        raise CheckpointError(f"{refused}: it takes {format_size(adding)} and the checkpoints "
+                              f"folder holds {format_size(used)} of its quota of "
+                              f"{format_size(quota)} ({QUOTA_ENV}). Delete models that are no "
+                              f"longer needed (on the Models page, or their folders in "
+                              f"{folder}), then try again.")
+
+
+def sweep_leftovers(root: str | Path | None = None) -> list[str]:
+    """Remove what saves and deletes killed half-way left in the root (hidden `.tmp-*` and
+    `.old-*` entries), returning their names.
+
+    Only entries unchanged for LEFTOVER_AGE_S are removed, so a save that another process
+    is writing right now is never touched. Nothing else is: hidden entries a person made
+    stay.
+    """
+    folder = checkpoint_root(root)
+    removed = []
+    try:
+        candidates = [p for p in folder.iterdir() if _LEFTOVER.fullmatch(p.name)]
+    except OSError:
+        return removed
+    for path in candidates:
+        try:
+            changed = max([path.lstat().st_mtime] + ([p.lstat().st_mtime for p in path.iterdir()]
+                                                     if path.is_dir() else []))
+            if time.time() - changed < LEFTOVER_AGE_S:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError:                  # swept by another process meanwhile, or not ours
+            continue
+        removed.append(path.name)
+    return removed
 
 
 def _write_json(path: Path, data: Mapping[str, Any]) -> None:
@@ -538,15 +707,19 @@ def export_zip(name_or_path: str | Path, root: str | Path | None = None) -> byte
 
 
 def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None = None,
-               max_bytes: int = MAX_UPLOAD_BYTES) -> CheckpointInfo:
+               max_bytes: int = MAX_UPLOAD_BYTES, owner: str | None = None) -> CheckpointInfo:
     """Add a checkpoint from a zip (a browser upload), after checking it thoroughly.
 
     Refused: anything that is not a zip; more than `max_bytes`, or contents that would
-    unpack to more than MAX_UNPACK_RATIO times that (a zip bomb); any file a checkpoint
-    does not have, unsafe names (ganlib.archives) and duplicates. What passes is unpacked
-    into a hidden folder, loaded in safe mode like any checkpoint, and only then renamed
-    into the root. The name is `name`, else the zip's folder, else meta.json's name; if it
-    is taken, "-2", "-3", ... is added. The returned info has the name it got.
+    unpack to more than MAX_UNPACK_RATIO times the upload's size (a zip bomb); any file a
+    checkpoint does not have, unsafe names (ganlib.archives) and duplicates; a small file
+    larger than it can be (_MEMBER_LIMITS); more than the folder's quota. Sizes are checked
+    from the zip's directory before anything is written, and again while each entry is
+    copied. What passes is unpacked into a hidden folder, its preview re-encoded from its
+    pixels, loaded in safe mode like any checkpoint, and only then renamed into the root.
+    The name is `name`, else the zip's folder, else meta.json's name; if it is taken, "-2",
+    "-3", ... is added. The returned info has the name it got. Its owner is `owner`, never
+    the one the zip claims (a student must not upload a model as the teacher's).
     """
     if name is not None:
         valid_name(name)
@@ -558,18 +731,22 @@ def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None 
     except ZIP_READ_ERRORS as exc:
         raise CheckpointError(f"The upload is not a zip file ({exc}). Upload a checkpoint zip "
                               f"downloaded from the Models page.") from None
-    limit = MAX_UNPACK_RATIO * max_bytes
+    limit = max(MAX_UNPACK_RATIO * len(data), MIN_UNPACK_BYTES)
     folder = checkpoint_root(root)
     scratch: Path | None = None
     with archive:
         top, members = _upload_members(archive, limit)
+        _check_quota(folder, sum(info.file_size for info in members.values()),
+                     "The upload is refused")
         try:
             folder.mkdir(parents=True, exist_ok=True)
             scratch = Path(tempfile.mkdtemp(prefix=".tmp-import-", dir=folder))
             for filename, info in members.items():
                 # Written under our own file name: nothing in the zip chooses a path.
                 with archive.open(info) as source, open(scratch / filename, "wb") as sink:
-                    shutil.copyfileobj(source, sink)
+                    _copy_capped(source, sink, info.file_size, filename)
+            if "preview.png" in members:
+                _reencode_preview(scratch / "preview.png")
             inner = sum(_zip_size(scratch / f) for f in members if f.endswith((".keras", ".npz")))
             if inner > limit:
                 raise _Damaged(f"its model and array files unpack to {format_size(inner)}, "
@@ -578,8 +755,11 @@ def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None 
             meta = _read_meta(scratch)
             wanted = next(n for n in (name, top, meta.get("name"), "imported")
                           if isinstance(n, str) and _NAME.fullmatch(n))
-            final = _unique_name(folder, wanted)
+            final = unique_name(folder, wanted)
             meta["name"] = final
+            meta.pop("owner", None)
+            if owner:
+                meta["owner"] = owner
             _write_json(scratch / "meta.json", meta)
             os.rename(scratch, folder / final)
         except (_Damaged, *ZIP_READ_ERRORS) as exc:
@@ -596,8 +776,8 @@ def _upload_members(archive: zipfile.ZipFile,
                     limit: int) -> tuple[str | None, dict[str, zipfile.ZipInfo]]:
     """(the one top-level folder or None, checkpoint file name -> entry), or CheckpointError.
 
-    Only the zip's directory is read; declared sizes are trusted here because zipfile
-    stops reading an entry at its declared size (and checks its CRC).
+    Only the zip's directory is read: the declared sizes are checked here, and the copy
+    (_copy_capped) holds each entry to its declared size.
     """
     def refuse(why: str) -> CheckpointError:
         return CheckpointError(f"The upload is refused: {why}. A checkpoint zip holds only "
@@ -623,6 +803,11 @@ def _upload_members(archive: zipfile.ZipFile,
         members[parts[-1]] = info
     if len(folders) > 1:
         raise refuse("its files are spread over several folders")
+    for filename, info in members.items():
+        most = _MEMBER_LIMITS.get(filename)
+        if most is not None and info.file_size > most:
+            raise refuse(f"its {filename} is {format_size(info.file_size)}, more than the "
+                         f"{format_size(most)} such a file may have")
     unpacked = sum(info.file_size for info in members.values())
     if unpacked > limit:
         raise refuse(f"it would unpack to {format_size(unpacked)}, more than the "
@@ -630,7 +815,17 @@ def _upload_members(archive: zipfile.ZipFile,
     return (folders.pop() if folders else None), members
 
 
-def _unique_name(folder: Path, wanted: str) -> str:
+def _copy_capped(source: IO[bytes], sink: IO[bytes], declared: int, filename: str) -> None:
+    """Copy an entry in chunks, refusing it as soon as it yields more than it declared."""
+    copied = 0
+    while chunk := source.read(2**20):
+        copied += len(chunk)
+        if copied > declared:
+            raise _Damaged(f"{filename} holds more bytes than its zip entry declares")
+        sink.write(chunk)
+
+
+def unique_name(folder: Path, wanted: str) -> str:
     """`wanted`, or `wanted-2`, `wanted-3`, ... : the first not taken in `folder`."""
     candidate, n = wanted, 2
     while (folder / candidate).exists():

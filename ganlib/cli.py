@@ -15,9 +15,12 @@ setting, 1 for anything else. TensorFlow is imported inside the commands that ne
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import math
+import signal
 import sys
+import threading
 import time
 import types
 import typing
@@ -169,7 +172,7 @@ def _train(args: argparse.Namespace) -> int:
         config, resume, max_seconds, resumed = _resumed(args)
     else:
         config, resume, max_seconds, resumed = _new_config(args), None, args.max_seconds, None
-    root, name = _destination(args, config, resumed)
+    root, name, seen = _destination(args, config, resumed)
     samples_dir = None if args.samples_every == 0 else (
         Path(args.samples_dir) if args.samples_dir else SAMPLES_FOLDER / name)
     run = TrainingRun(config, max_seconds=max_seconds, resume=resume,
@@ -182,35 +185,81 @@ def _train(args: argparse.Namespace) -> int:
         run.start()
         # Sleep, not run.wait(): a Ctrl-C that interrupts Thread.join marks the thread as
         # ended while it still runs (CPython 3.11), and then stop() could not wait for it.
-        while (snap := run.snapshot(watch=False)).active:
-            progress.show(snap)
-            time.sleep(POLL_S)
+        with _stops_as_ctrl_c():
+            while (snap := run.snapshot(watch=False)).active:
+                progress.show(snap)
+                time.sleep(POLL_S)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         run.stop(timeout=None)      # at once if it has ended; never leave it training
-    return _conclude(run, progress, name, root, interrupted)
+    return _conclude(run, progress, name, root, seen, interrupted)
+
+
+@contextlib.contextmanager
+def _stops_as_ctrl_c():
+    """Within the block, SIGTERM and SIGHUP raise KeyboardInterrupt as Ctrl-C does.
+
+    Their default ends the process at once, so `kill`, a closed terminal or a stopped job
+    scheduler would lose the whole training; this way the run is saved first. Signal
+    handlers can only be set in the main thread: elsewhere (an embedding program) the block
+    runs with the handlers as they are.
+    """
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {number: signal.signal(number, interrupt) for number in wanted}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _destination(args: argparse.Namespace, config: TrainConfig,
-                 resumed: Path | None) -> tuple[Path, str]:
-    """(checkpoints folder, name) to save the run as, checked before any training.
+                 resumed: Path | None) -> tuple[Path, str, tuple | None]:
+    """(checkpoints folder, name, its _stamp) to save the run as, checked before any
+    training: the folder must be writable, the name valid and free.
 
     A resumed run without --out replaces the checkpoint it continues; any other existing
-    checkpoint is refused now rather than after an hour of training.
+    checkpoint is refused now rather than after an hour of training. The folder's leftovers
+    of killed saves are swept here, when the command line first uses it.
     """
-    from ganlib.checkpoints import checkpoint_root, valid_name
+    from ganlib.checkpoints import sweep_leftovers, valid_name, writable_root
 
-    if resumed is not None and not args.out:
-        return resumed.parent, resumed.name
-    root = checkpoint_root(args.root)
-    name = valid_name(args.out or f"{config.algorithm}-{config.preset}-"
-                                  f"{time.strftime('%Y%m%d-%H%M%S')}")
-    if (root / name).exists():
-        raise CheckpointError(f"A checkpoint named '{name}' already exists in {root}. Choose "
-                              f"another --out, continue it with --resume {name}, or delete "
-                              f"that folder first.")
-    return root, name
+    if args.out is not None and not args.out.strip():
+        raise ConfigError("--out is empty: give the name to save the model as (e.g. "
+                          "--out my-gan), or leave the option out for a dated name.")
+    if resumed is not None and args.out is None:
+        root, name = writable_root(resumed.parent), resumed.name
+    else:
+        root = writable_root(args.root)
+        name = valid_name(args.out or f"{config.algorithm}-{config.preset}-"
+                                      f"{time.strftime('%Y%m%d-%H%M%S')}")
+        if (root / name).exists():
+            raise CheckpointError(f"A checkpoint named '{name}' already exists in {root}. "
+                                  f"Choose another --out, continue it with --resume {name}, "
+                                  f"or delete that folder first.")
+    sweep_leftovers(root)
+    return root, name, _stamp(root / name)
+
+
+def _stamp(folder: Path) -> tuple | None:
+    """What identifies the checkpoint in `folder` now, None if there is none. Every save
+    swaps in a new folder with a new meta.json, so a save by another program meanwhile
+    changes this."""
+    for path in (folder / "meta.json", folder):
+        try:
+            status = path.stat()
+        except FileNotFoundError:
+            continue
+        return status.st_ino, status.st_mtime_ns, status.st_size
+    return None
 
 
 def _new_config(args: argparse.Namespace) -> TrainConfig:
@@ -299,15 +348,28 @@ class _Progress:
             self.bar.close()
 
 
-def _conclude(run, progress: _Progress, name: str, root: Path, interrupted: bool) -> int:
-    """Save a run that ended well and say where; explain one that did not."""
+def _conclude(run, progress: _Progress, name: str, root: Path, seen: tuple | None,
+              interrupted: bool) -> int:
+    """Save a run that ended well and say where; explain one that did not.
+
+    The run replaces only what was in `root / name` when it started (`seen`: the checkpoint
+    a resumed run continues): if another program saved there meanwhile, its model is kept
+    and this run is saved under a new name.
+    """
+    from ganlib.checkpoints import unique_name
+
     snap = run.snapshot(watch=False)
     progress.close(snap)
     if snap.status in ("diverged", "failed"):
         unsaved = (" Nothing was saved: its weights contain NaN." if snap.status == "diverged"
                    else " Nothing was saved.")
         return _fail(f"{snap.message}{unsaved}", EXIT_FAILED)
-    info = run.save(name, root)
+    if _stamp(root / name) != seen:
+        taken, name = name, unique_name(root, name)
+        print(f"ganlib: note: another program saved '{taken}' in {root} while this run "
+              f"trained; this run is saved as '{name}' so that neither is lost.",
+              file=sys.stderr)
+    info = run.save(name, root, overwrite=seen is not None)
     where = f"{info.name} ({info.path})"
     if interrupted:
         print(f"Interrupted at step {snap.step}: saved as {where}")

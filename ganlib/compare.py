@@ -128,6 +128,11 @@ class Comparison:
             self._conductor.join(timeout)
         return all(run.wait(timeout) for run in self.runs if run.alive)
 
+    @property
+    def unwatched_s(self) -> float:
+        """Seconds since anyone watched any of its runs."""
+        return min(run.unwatched_s for run in self.runs)
+
     def snapshot(self, watch: bool = True) -> ComparisonSnapshot:
         return ComparisonSnapshot(self.run_id, self.mode, self.budget_s,
                                   tuple(run.snapshot(watch=watch) for run in self.runs))

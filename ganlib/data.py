@@ -13,6 +13,13 @@ range), and refuses anything else with a message that says what to do:
 - a `.npz` file with `x` (or `images`) and optionally `y` (or `labels`); never unpickled.
 - a folder or `.zip` of PNG/JPEG/BMP/GIF pictures (no labels), made grayscale and 28x28.
 
+Paths name files on the machine that runs ganlib. That is what a user of the command line
+wants; a browser user is someone else, so the app passes `allowed_roots`
+(`allowed_data_roots()`): only the menu's sources and paths inside those folders are
+accepted, and the refusal is the same whether or not the path exists. Every source is
+bounded in cost (files scanned, bytes and pixels per image, pixels in all), so a wrong
+path or a hostile zip fails in seconds with a message.
+
 Images keep the source's order (the bundled digits are sorted by class); the training run
 shuffles them. Loaded datasets are cached and their arrays are read-only, so one copy in
 memory serves every caller and none of them can change it for the others.
@@ -23,6 +30,7 @@ from __future__ import annotations
 import gzip
 import io
 import math
+import os
 import re
 import socket
 import struct
@@ -35,9 +43,11 @@ from pathlib import Path
 from typing import IO
 
 import numpy as np
+from PIL import Image
 
 from ganlib.archives import ZIP_READ_ERRORS, unsafe_entry_reason
 from ganlib.errors import DataError
+from ganlib.images import PictureError, open_picture
 from ganlib.units import format_size
 
 BUNDLED_MNIST: Path = Path(__file__).resolve().parent / "assets" / "mnist-10k.npz"
@@ -56,7 +66,21 @@ MIN_IMAGES = 100
 # quickly with a message instead of filling memory.
 MAX_IMAGE_FILES = 100_000
 MAX_ZIP_BYTES = 200 * 2**20
+# A folder is walked at most this far (files of any kind): `/` or a home folder is
+# refused in a second instead of being scanned for minutes.
+MAX_SCANNED_FILES = 2 * MAX_IMAGE_FILES
+# One picture is refused from its size on disk or in the zip's directory, then from the
+# width and height in its header, before any pixel is decoded: a 9000x9000 PNG of zeros is
+# a few KB but 81 million pixels. All pictures together are bounded too (100,000 MNIST
+# digits are 78 million pixels).
+MAX_IMAGE_BYTES = 16 * 2**20
+MAX_IMAGE_SIDE = 4096
+MAX_TOTAL_PIXELS = 400_000_000
 IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+# The folders whose files a browser user may train on, separated by os.pathsep (":"), set
+# by the server's administrator; unset, the repository's data/ folder.
+DATA_DIRS_ENV = "GANLIB_DATA_DIRS"
+DEFAULT_DATA_DIR: Path = Path(__file__).resolve().parent.parent / "data"
 # Seconds a Keras download may wait on one network operation. urlretrieve has no timeout
 # of its own, so without this a firewalled machine could hang for minutes before falling
 # back to the bundled digits.
@@ -106,15 +130,60 @@ class DataSource:
     label: str   # what to show, e.g. "MNIST, 10,000 bundled digits (offline)"
 
 
-def load_dataset(source: str = "mnist-10k", digits: Sequence[int] = ()) -> Dataset:
+def load_dataset(source: str = "mnist-10k", digits: Sequence[int] = (),
+                 allowed_roots: Sequence[str | Path] | None = None) -> Dataset:
     """Load a data source (see the module docstring), keeping only the class labels in `digits`.
 
     An empty `digits` keeps every image. Results are cached: the same request returns the
     same `Dataset`, and a file source is read again only when its size or modification time
     changes. A failed Keras download is not retried until `clear_cache()`.
+    With `allowed_roots` (a browser user's request), a path must lie inside one of those
+    folders (check_server_path); None allows any path (the command line's own user).
     Raises DataError for anything the user can fix.
     """
+    if allowed_roots is not None:
+        check_server_path(source, allowed_roots)
     return _filtered(_source_key(source), _normalise_digits(digits))
+
+
+def allowed_data_roots() -> tuple[Path, ...]:
+    """The folders a browser user may take data from: each folder of $GANLIB_DATA_DIRS
+    (separated by os.pathsep), else the repository's data/ folder."""
+    text = os.environ.get(DATA_DIRS_ENV)
+    if text is None:
+        return (DEFAULT_DATA_DIR,)
+    return tuple(Path(part).expanduser() for part in text.split(os.pathsep) if part.strip())
+
+
+def check_server_path(source: str, roots: Sequence[str | Path]) -> None:
+    """Refuse a data source that names a path outside `roots` (DataError).
+
+    The menu's sources are always allowed. A path is resolved first (symlinks and '..'
+    followed), so a link inside an allowed folder cannot point outside it. The message is
+    the same whether or not the path exists: it must not tell a stranger what is on the
+    server.
+    """
+    text = source.strip() if isinstance(source, str) else ""
+    if text.lower() in NAMED_SOURCES or text in {s.source for s in data_sources()}:
+        return
+    path = text[4:] if text.lower().startswith("idx:") else text
+    folders = [Path(root).expanduser() for root in roots]
+    try:
+        resolved = Path(path).expanduser().resolve()
+        inside = bool(path) and any(resolved.is_relative_to(root.resolve())
+                                    for root in folders)
+    except (OSError, RuntimeError, ValueError):     # a loop of links, a NUL byte
+        inside = False
+    if inside:
+        return
+    if not folders:
+        raise DataError("This server takes no data files from the browser: choose one of the "
+                        "listed datasets, or ask its administrator to name data folders in "
+                        f"{DATA_DIRS_ENV}.")
+    raise DataError(f"Only files and folders inside {', '.join(map(str, folders))} can be used "
+                    f"from the browser. Put the data there (or ask the server's administrator "
+                    f"to add its folder to {DATA_DIRS_ENV}), or choose one of the listed "
+                    f"datasets.")
 
 
 def data_sources() -> list[DataSource]:
@@ -181,8 +250,28 @@ _ACCEPTED = ("Accepted: mnist-10k (bundled, offline), mnist, fashion-mnist, idx:
 
 
 def _fingerprint(path: Path) -> tuple:
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    files = [path] if path.is_file() else _files_under(path)
+    try:
+        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    except OSError as exc:
+        raise DataError(f"Cannot read {path} ({_brief(exc)}). Check the path and its "
+                        f"permissions.") from None
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """Every file under `folder`, sorted, walking at most MAX_SCANNED_FILES entries."""
+    def unreadable(exc: OSError) -> None:
+        raise DataError(f"Cannot read {exc.filename or folder} ({exc.strerror or exc}). Give "
+                        f"a folder whose files this server may read.") from None
+
+    files: list[Path] = []
+    for parent, _, names in os.walk(folder, onerror=unreadable):
+        files += (Path(parent) / name for name in names)
+        if len(files) > MAX_SCANNED_FILES:
+            raise DataError(f"{folder} holds more than {MAX_SCANNED_FILES:,} files: it is not a "
+                            f"dataset. Give a folder that holds only the training images, or "
+                            f"a .npz or .zip file.")
+    return sorted(p for p in files if p.is_file())
 
 
 def _normalise_digits(digits: Sequence[int]) -> tuple[int, ...]:
@@ -376,6 +465,12 @@ def _load_npz(path: Path, name: str, class_names: tuple[str, ...]) -> Dataset:
             y = archive[y_key] if y_key is not None else None
         except ZIP_READ_ERRORS as exc:
             raise _npz_error(path, exc, pickled="allow_pickle" in str(exc)) from exc
+    # numpy hands back the raw bytes of a member that is not a .npy array
+    stray = next((k for k, a in ((x_key, x), (y_key, y))
+                  if a is not None and not isinstance(a, np.ndarray)), None)
+    if stray is not None:
+        raise DataError(f"Cannot read {path.name} as a .npz file ({stray} is not a numpy "
+                        f"array). Save it again with np.savez(path, x=images, y=labels).")
     return _make_dataset(name, x, y, class_names if y is not None else ())
 
 
@@ -384,17 +479,22 @@ def _npz_error(path: Path, exc: BaseException, pickled: bool) -> DataError:
         return DataError(f"{path.name} contains pickled (object) data, which is refused because "
                          f"loading a pickle can run arbitrary code. Save plain numeric arrays "
                          f"with np.savez(path, x=images, y=labels).")
-    return DataError(f"Cannot read {path.name} as a .npz file ({_brief(exc)}). The file may be "
+    # numpy calls any file that is neither .npy nor .npz "pickled data" and advises
+    # allow_pickle=True, which would run code from the file: never quote that advice.
+    reason = "it is not a numpy archive" if "pickle" in str(exc) else _brief(exc)
+    return DataError(f"Cannot read {path.name} as a .npz file ({reason}). The file may be "
                      f"corrupt or not a numpy archive; save it again with np.savez.")
 
 
 # --- image folders and zips --------------------------------------------------------------
 
 def _load_image_folder(folder: Path) -> Dataset:
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and _is_image_name(
-        str(p.relative_to(folder))))
+    files = [p for p in _files_under(folder) if _is_image_name(str(p.relative_to(folder)))]
     _check_image_count(len(files), folder.name)
-    pixels = np.stack([_decode_image(p, str(p.relative_to(folder))) for p in files])
+    for p in files:
+        _check_image_bytes(p.stat().st_size, str(p.relative_to(folder)))
+    budget = _PixelBudget(folder.name)
+    pixels = np.stack([_decode_image(p, str(p.relative_to(folder)), budget) for p in files])
     return _images_dataset(folder.name, pixels)
 
 
@@ -420,18 +520,25 @@ def _load_zip(path: Path) -> Dataset:
         images = sorted((e for e in entries if _is_image_name(e.filename)),
                         key=lambda e: e.filename)
         _check_image_count(len(images), path.name)
+        for e in images:
+            _check_image_bytes(e.file_size, f"{path.name}:{e.filename}")
+        budget = _PixelBudget(path.name)
         pixels = np.stack([_decode_image(io.BytesIO(_read_zip_entry(archive, e, path)),
-                                         f"{path.name}:{e.filename}") for e in images])
+                                         f"{path.name}:{e.filename}", budget) for e in images])
     return _images_dataset(path.name, pixels)
 
 
 def _read_zip_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, path: Path) -> bytes:
+    """The entry's bytes, read no further than its declared size (checked before)."""
     try:
-        return archive.read(entry)
+        with archive.open(entry) as source:
+            content = source.read(entry.file_size + 1)
     except ZIP_READ_ERRORS as exc:
         raise DataError(f"Cannot unpack {entry.filename} from {path.name} ({_brief(exc)}); "
                         f"encrypted or damaged zips are not supported. Zip the images "
                         f"again.") from exc
+    _check_image_bytes(len(content), f"{path.name}:{entry.filename}")
+    return content
 
 
 def _is_image_name(relative: str) -> bool:
@@ -449,20 +556,42 @@ def _check_image_count(count: int, name: str) -> None:
                         f"allowed. Use a subset, or save them as a .npz file.")
 
 
-def _decode_image(source: Path | IO[bytes], where: str) -> np.ndarray:
+def _check_image_bytes(size: int, where: str) -> None:
+    if size > MAX_IMAGE_BYTES:
+        raise DataError(f"{where} is {format_size(size)}, more than the "
+                        f"{format_size(MAX_IMAGE_BYTES)} one picture may have. Remove it, or "
+                        f"shrink the pictures (they become 28x28 pixels anyway).")
+
+
+class _PixelBudget:
+    """Counts the pixels decoded for one dataset, refusing the picture that passes
+    MAX_TOTAL_PIXELS before it is decoded."""
+
+    def __init__(self, name: str):
+        self.name, self.used = name, 0
+
+    def take(self, width: int, height: int) -> None:
+        self.used += width * height
+        if self.used > MAX_TOTAL_PIXELS:
+            raise DataError(f"The pictures of {self.name} hold more than "
+                            f"{MAX_TOTAL_PIXELS:,} pixels in all. Shrink them first (they "
+                            f"become 28x28 pixels anyway), or use fewer.")
+
+
+def _decode_image(source: Path | IO[bytes], where: str, budget: _PixelBudget) -> np.ndarray:
     """One picture as a (28, 28) uint8 grayscale array (the first frame of a GIF).
 
-    Non-square pictures are stretched, not cropped, so no stroke is cut off.
+    Non-square pictures are stretched, not cropped, so no stroke is cut off. Its size is
+    checked from its header (and charged to `budget`) before any pixel is decoded.
     """
-    from PIL import Image  # only image sources need Pillow
-
     try:
-        with Image.open(source) as picture:
+        with open_picture(source, MAX_IMAGE_SIDE) as picture:
+            budget.take(*picture.size)
             gray = picture.convert("L").resize((28, 28), Image.Resampling.LANCZOS)
             return np.asarray(gray, dtype=np.uint8)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise DataError(f"{where} is not a readable image ({_brief(exc)}). Remove or replace "
-                        f"it.") from exc
+    except PictureError as exc:
+        raise DataError(f"{where} is not a readable image: it {exc}. Remove or replace "
+                        f"it.") from None
 
 
 def _images_dataset(name: str, pixels: np.ndarray) -> Dataset:

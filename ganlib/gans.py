@@ -288,12 +288,88 @@ def make_optimizer(config: TrainConfig, learning_rate: float) -> keras.optimizer
 
 def build_gan(config: TrainConfig) -> AdversarialModel:
     """Networks, algorithm and optimisers for `config`, initialised from `config.seed`."""
-    with _BUILD_LOCK:
-        keras.utils.set_random_seed(config.seed)
-        generator = build_generator(config)
-        discriminator = build_discriminator(config)
+    generator, discriminator = _networks(config)
     model = ALGORITHM_CLASSES[config.algorithm](generator, discriminator, config,
                                                 name=config.algorithm.replace("-", "_"))
     model.compile(d_optimizer=make_optimizer(config, config.d_lr),
                   g_optimizer=make_optimizer(config, config.g_lr))
+    # What a model that trained can be reset to (see ModelPool): the optimisers' slots as
+    # compile made them, before any update.
+    model.fresh_optimizer_state = [[v.numpy() for v in optimizer.variables]
+                                   for optimizer in (model.d_optimizer, model.g_optimizer)]
     return model
+
+
+def _networks(config: TrainConfig) -> tuple[keras.Model, keras.Model]:
+    """Freshly initialised generator and critic of `config`, from `config.seed`."""
+    with _BUILD_LOCK:
+        keras.utils.set_random_seed(config.seed)
+        return build_generator(config), build_discriminator(config)
+
+
+# --- reusing built models ------------------------------------------------------------------
+
+class ModelPool:
+    """Built models handed back by finished runs, lent again to runs of the same settings.
+
+    TensorFlow never frees what it compiled for a traced function, even after the function
+    and its model are gone: every new model's iteration graph stays in the runtime, about
+    10 MB for the quick networks (measured in docs/decisions.md), so a classroom server that
+    built a model per run grew by gigabytes over a day. Runs whose configurations differ only
+    in seed and step budget trace the same graph, so a finished run hands its model back and
+    the next such run gets it with freshly initialised weights, optimiser slots and noise
+    stream: bit for bit the start a newly built model would have had. Memory then grows
+    with the number of different configurations used, not with the number of runs; the pool
+    keeps the idle models of its `max_configs` most recently used configurations.
+    """
+
+    def __init__(self, max_configs: int = 8):
+        self.max_configs = max_configs
+        self._lock = threading.Lock()
+        self._idle: dict[TrainConfig, list[AdversarialModel]] = {}
+
+    def acquire(self, config: TrainConfig) -> AdversarialModel:
+        """A model for `config`: an idle one reset to `config.seed`, or a newly built one."""
+        key = _graph_key(config)
+        with self._lock:
+            idle = self._idle.get(key)
+            model = idle.pop() if idle else None
+        if model is None:
+            return build_gan(config)
+        _reinitialise(model, config)
+        return model
+
+    def release(self, model: AdversarialModel) -> None:
+        """Take back a model nobody uses any more (its run has ended)."""
+        key = _graph_key(model.config)
+        with self._lock:
+            idle = self._idle.pop(key, [])
+            self._idle[key] = [*idle, model][-2:]          # newest configuration last
+            while len(self._idle) > self.max_configs:
+                del self._idle[next(iter(self._idle))]
+
+    def idle_count(self) -> int:
+        with self._lock:
+            return sum(len(models) for models in self._idle.values())
+
+
+def _graph_key(config: TrainConfig) -> TrainConfig:
+    """The settings a traced iteration depends on: everything but the seed and the budget."""
+    return config.replace(seed=0, steps=None)
+
+
+def _reinitialise(model: AdversarialModel, config: TrainConfig) -> None:
+    """Give a used model the start `build_gan(config)` would have given it."""
+    generator, discriminator = _networks(config)
+    model.generator.set_weights(generator.get_weights())
+    model.discriminator.set_weights(discriminator.get_weights())
+    for optimizer, fresh in zip((model.d_optimizer, model.g_optimizer),
+                                model.fresh_optimizer_state):
+        for variable, value in zip(optimizer.variables, fresh):
+            variable.assign(value)
+    model.seed_generator.state.assign(keras.random.SeedGenerator(config.seed).state.value)
+    model.config = config
+
+
+# The process's pool: the runner borrows from it and gives back when a run ends.
+MODEL_POOL = ModelPool()

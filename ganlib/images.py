@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from ganlib.errors import ConfigError
 
@@ -29,6 +31,50 @@ MAX_FPS = 50.0
 # A GIF frame delay is a 16-bit count of 1/100 s; keep well inside it.
 MAX_HOLD_SECONDS = 600.0
 PICTURE_SUFFIXES: tuple[str, ...] = (".png", ".gif")
+# What decoding a damaged or hostile picture can raise in Pillow.
+_DECODE_ERRORS = (OSError, EOFError, SyntaxError, ValueError, Image.DecompressionBombError)
+
+
+class PictureError(ValueError):
+    """Why a picture from a file cannot be used, worded to follow its name: "is not a PNG
+    picture". The caller names the file and says what to do."""
+
+
+@contextmanager
+def open_picture(source: str | Path | IO[bytes], max_side: int,
+                 formats: tuple[str, ...] | None = None) -> Iterator[Image.Image]:
+    """Open a picture that came from a user, refusing it from its header before any pixel
+    is decoded: a 9000x9000 PNG is a few kilobytes of zeros on disk but 81 million pixels
+    (seconds of CPU) once decoded. Pillow reads only the header on open; decoding happens
+    in the `with` body, whose decoding errors also become PictureError.
+
+    `formats` restricts what is accepted (e.g. ("PNG",)); None accepts what Pillow reads.
+    """
+    kinds = "/".join(formats) if formats else "PNG, JPEG, BMP or GIF"
+    try:
+        picture = Image.open(source, formats=formats)
+    except Image.DecompressionBombError:        # Pillow's own, far larger limit
+        raise PictureError(f"is far more than the {max_side}x{max_side} pixels "
+                           f"allowed") from None
+    except UnidentifiedImageError:
+        # Its message names the stream object ("<_io.BytesIO object at 0x...>"): not for people.
+        raise PictureError(f"is not a {kinds} picture") from None
+    except _DECODE_ERRORS as exc:
+        raise PictureError(f"is not a readable {kinds} picture ({_brief(exc)})") from None
+    with picture:
+        width, height = picture.size
+        if max(width, height) > max_side:
+            raise PictureError(f"is {width}x{height} pixels, more than the "
+                               f"{max_side}x{max_side} allowed")
+        try:
+            yield picture
+        except _DECODE_ERRORS as exc:
+            raise PictureError(f"is a damaged picture ({_brief(exc)})") from None
+
+
+def _brief(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:

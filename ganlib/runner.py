@@ -116,6 +116,24 @@ class RunSnapshot:
         return float(column[-1])
 
 
+@dataclass(frozen=True)
+class _Weights:
+    """A copy of a run's networks and optimiser slots, as NumPy arrays."""
+
+    generator: list[np.ndarray]
+    critic: list[np.ndarray]
+    optimizer_state: Mapping[str, list[np.ndarray]]
+
+    @classmethod
+    def of(cls, model, with_critic: bool) -> _Weights:
+        """Copy `model` (an AdversarialModel); the critic and optimisers only if asked."""
+        if not with_critic:
+            return cls(model.generator.get_weights(), [], {})
+        return cls(model.generator.get_weights(), model.discriminator.get_weights(),
+                   {"d_optimizer": [v.numpy() for v in model.d_optimizer.variables],
+                    "g_optimizer": [v.numpy() for v in model.g_optimizer.variables]})
+
+
 @dataclass
 class _Frames:
     """The bounded timeline of sample grids: when full, every other old frame is dropped."""
@@ -141,8 +159,10 @@ class TrainingRun:
                  history_capacity: int = 4000, max_seconds: float | None = None,
                  pause_when_unwatched_s: float | None = None,
                  evaluator: Evaluator | None = None, evaluate_every_s: float = 10.0,
-                 resume: ResumeState | None = None):
+                 resume: ResumeState | None = None, owner_id: str | None = None):
         self.config = config
+        # Written into its checkpoints (ganlib.classroom: a student's saves stay theirs).
+        self.owner_id = owner_id
         # Unguessable: a run id in a link lets a class watch, never control (see registry).
         self.run_id = f"run-{secrets.token_hex(4)}"
         # Loaded here, not in the thread, so that a bad dataset fails the caller at once.
@@ -179,6 +199,7 @@ class TrainingRun:
         self._last_watched = time.monotonic()
         self._saved_as: str | None = None
         self.model = None                 # the AdversarialModel, built in the thread
+        self._final: _Weights | None = None   # its weights once the run has ended
         if resume:
             self._history.load(resume.history)
         self._thread = threading.Thread(target=self._main, name=self.run_id, daemon=True)
@@ -273,30 +294,33 @@ class TrainingRun:
 
     def generator_weights(self) -> tuple[int, list[np.ndarray]]:
         """(step, weights) of the generator, copied between two steps."""
-        return self._with_models(lambda: (self._step, self.model.generator.get_weights()))
+        weights, snap = self._weights(with_critic=False)
+        return snap.step, weights.generator
 
     def save(self, name: str, root=None, overwrite: bool = True):
         """Save a checkpoint of the current step (see ganlib.checkpoints)."""
         from ganlib.checkpoints import save_checkpoint
         from ganlib.images import image_grid
+        from ganlib.models import build_discriminator, build_generator
 
-        def _save():
-            snap = self.snapshot(watch=False)
-            preview = image_grid(snap.samples) if snap.samples is not None else None
-            metrics = {k: v for k, v in self._history.last().items() if k not in ("step", "time")}
-            if snap.evaluations:
-                metrics.update({k: float(v[-1]) for k, v in snap.evaluations.items()
-                                if k not in ("step", "time") and len(v)})
-            info = save_checkpoint(
-                name, generator=self.model.generator, critic=self.model.discriminator,
-                config=self.config, step=snap.step, history=snap.history, preview=preview,
-                elapsed_s=snap.elapsed_s, metrics=metrics,
-                optimizer_state=self._optimizer_state(), dataset_notice=self.dataset.notice,
-                root=root, overwrite=overwrite)
-            with self._cond:
-                self._saved_as = info.name
-            return info
-        return self._with_models(_save)
+        weights, snap = self._weights(with_critic=True)
+        generator, critic = build_generator(self.config), build_discriminator(self.config)
+        generator.set_weights(weights.generator)
+        critic.set_weights(weights.critic)
+        preview = image_grid(snap.samples) if snap.samples is not None else None
+        metrics = {k: float(v[-1]) for k, v in snap.history.items()
+                   if k not in ("step", "time") and len(v)}
+        if snap.evaluations:
+            metrics.update({k: float(v[-1]) for k, v in snap.evaluations.items()
+                            if k not in ("step", "time") and len(v)})
+        info = save_checkpoint(
+            name, generator=generator, critic=critic, config=self.config, step=snap.step,
+            history=snap.history, preview=preview, elapsed_s=snap.elapsed_s, metrics=metrics,
+            optimizer_state=weights.optimizer_state, dataset_notice=snap.dataset_notice,
+            root=root, overwrite=overwrite, owner=self.owner_id)
+        with self._cond:
+            self._saved_as = info.name
+        return info
 
     # --- the training thread ---------------------------------------------------------------
 
@@ -310,13 +334,33 @@ class TrainingRun:
                 "the server log.")
             traceback.print_exc()
             self._end("failed", f"Training failed: {detail}")
+        finally:
+            self._retire()
+
+    def _retire(self) -> None:
+        """Keep the final weights, and give the networks and the data tensor back.
+
+        A server keeps its ended runs for their snapshots and a later Save; holding their
+        networks and a device copy of their data (31 MB for the bundled digits) cost about
+        15 MB a run. The model goes back to `MODEL_POOL` for the next run of the same settings.
+        """
+        from ganlib.gans import MODEL_POOL
+
+        with self._model_lock:
+            model, self.model = self.model, None
+            if model is not None:
+                self._final = _Weights.of(model, with_critic=True)
+            self._data = self._noise = None
+            self._resume = None
+        if model is not None:
+            MODEL_POOL.release(model)
 
     def _build(self) -> None:
         import tensorflow as tf
 
-        from ganlib.gans import build_gan
+        from ganlib.gans import MODEL_POOL
 
-        self.model = build_gan(self.config)
+        self.model = MODEL_POOL.acquire(self.config)
         self._data = tf.constant(self.dataset.images)
         self._noise = tf.constant(self.fixed_noise)
         self.model.trace(self._data)
@@ -389,6 +433,12 @@ class TrainingRun:
             self._cond.wait(0.05)
         return not self._stop
 
+    @property
+    def unwatched_s(self) -> float:
+        """Seconds since anyone watched the run (the registry's sweeper stops abandoned runs)."""
+        with self._cond:
+            return time.monotonic() - self._last_watched
+
     def _unwatched(self) -> bool:
         return (self.pause_when_unwatched_s is not None and not self._paused
                 and time.monotonic() - self._last_watched > self.pause_when_unwatched_s)
@@ -437,22 +487,25 @@ class TrainingRun:
         (t0, s0), (t1, s1) = self._rate[0], self._rate[-1]
         return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
 
-    def _with_models(self, fn):
-        if self.model is None:
-            raise GanlibError("The run has not built its models yet; try again in a moment.")
+    def _weights(self, with_critic: bool) -> tuple[_Weights, RunSnapshot]:
+        """The networks' weights between two steps (or as the run ended), and the snapshot
+        of that same step. Waiting here goes before the next step: at most one step."""
         with self._cond:
             self._model_requests += 1
         try:
             with self._model_lock:
-                return fn()
+                if self.model is not None:
+                    weights = _Weights.of(self.model, with_critic)
+                elif self._final is not None:
+                    weights = self._final
+                else:
+                    raise GanlibError("The run has not built its models yet; try again in a "
+                                      "moment.")
+                return weights, self.snapshot(watch=False)
         finally:
             with self._cond:
                 self._model_requests -= 1
                 self._cond.notify_all()
-
-    def _optimizer_state(self) -> dict[str, list[np.ndarray]]:
-        return {"d_optimizer": [v.numpy() for v in self.model.d_optimizer.variables],
-                "g_optimizer": [v.numpy() for v in self.model.g_optimizer.variables]}
 
     def _load_optimizer_state(self, state: Mapping[str, list[np.ndarray]]) -> None:
         for key in ("d_optimizer", "g_optimizer"):

@@ -8,12 +8,16 @@ the page only reads snapshots.
 
 import streamlit as st
 
+from ganlib.classroom import Action, may
 from ganlib.compare import LINEUPS, Comparison, lineup, loss_quality_correlation
 from ganlib.algorithms import ALGORITHM_LABELS
 from ganlib.data import data_sources
 from ganlib.errors import GanlibError
 from ganlib.images import image_grid
-from ui import charts, state
+from ui import charts, roles, state
+from ui.pages import require_entry_point
+
+require_entry_point()
 
 COMPARISON = "compare_id"
 LINEUP_LABELS = {
@@ -34,6 +38,9 @@ st.markdown(
 
 def setup() -> None:
     """The line-up, data, budget and mode, and the Start button."""
+    if refusal := state.start_refusal():
+        st.info(refusal, icon=":material/lock:")
+        return
     with st.container(border=True):
         left, right = st.columns(2)
         name = left.radio("Line-up", list(LINEUPS), format_func=LINEUP_LABELS.get,
@@ -52,7 +59,8 @@ def setup() -> None:
                 configs = lineup(name, dataset=source, digits=tuple(digits))
                 comparison, _ = state.registry().start(
                     lambda: Comparison(configs, budget_s=budget, mode=mode,
-                                       pause_when_unwatched_s=state.UNWATCHED_PAUSE_S))
+                                       pause_when_unwatched_s=state.UNWATCHED_PAUSE_S),
+                    owner=roles.current_owner())
             except GanlibError as exc:
                 st.error(str(exc))
             else:
@@ -140,7 +148,9 @@ if comparison is None:
     setup()
 else:
     active = comparison.snapshot().active
-    if active and st.button("Stop comparison", icon=":material/stop:"):
+    owner = state.registry().owner(comparison.run_id)
+    may_stop = may(roles.current_owner(), Action.CONTROL, owner.id if owner else None)
+    if active and may_stop and st.button("Stop comparison", icon=":material/stop:"):
         comparison.stop()
         st.rerun()
     if not active and st.button("New comparison", icon=":material/restart_alt:", type="primary"):

@@ -19,6 +19,9 @@ from ganlib.images import image_grid
 from ganlib.latent import latent_vectors, neighbours, principal_directions
 from ganlib.sampling import Sampler
 from ui.generator_picker import pick_generator
+from ui.pages import require_entry_point
+
+require_entry_point()
 
 # {"seed", "z": (latent_dim,) float32, "shift": (DIRECTIONS,), "first": group, "radius"}
 STATE = "explorer"

@@ -13,6 +13,9 @@ from ganlib.errors import ConfigError
 from ganlib.images import gif_bytes, image_grid, png_bytes
 from ganlib.latent import interpolation_path, latent_vectors, parse_seeds
 from ui.generator_picker import pick_generator
+from ui.pages import require_entry_point
+
+require_entry_point()
 
 MAX_ENDPOINTS = 8
 SAMPLE_SEEDS = range(16)      # the grid to pick endpoints from

@@ -13,13 +13,18 @@ import streamlit as st
 
 from ganlib.checkpoints import (MAX_UPLOAD_BYTES, CheckpointInfo, checkpoint_root,
                                 delete_checkpoint, export_zip, import_zip, list_checkpoints,
-                                load_checkpoint, rename_checkpoint, resume_budget)
+                                load_checkpoint, read_info, rename_checkpoint, resume_budget)
+from ganlib.classroom import Action, may, require
 from ganlib.algorithms import ALGORITHM_LABELS
 from ganlib.errors import GanlibError
 from ganlib.runner import ResumeState
 from ganlib.units import format_size
-from ui import state
+from ui import roles, state
+from ui.pages import PAGES, require_entry_point
+from ui.text import plain
 from ui.widgets import format_duration
+
+require_entry_point()
 
 MESSAGE = "models-message"          # (where, kind, text): where is a model's name, or a section
 CONFIRM = "models-confirm-delete"   # the model whose deletion waits for "Yes, delete"
@@ -42,7 +47,7 @@ def details(info: CheckpointInfo) -> str:
     digits = ", ".join(map(str, config.digits)) if config.digits else "all"
     return "  \n".join((
         f"**{ALGORITHM_LABELS[config.algorithm]}**, preset *{config.preset}*",
-        f"Data: {config.dataset}, classes {digits}",
+        f"Data: {plain(config.dataset)}, classes {digits}",      # config.json may be anyone's
         f"Trained: {info.step:,} steps in {format_duration(info.elapsed_s)}",
         f"Saved: {saved_at(info.created)}",
         f"Size: {format_size(info.size_bytes)} · latent size {config.latent_dim}",
@@ -63,9 +68,16 @@ def show_message(where: str) -> None:
 
 # --- actions: callbacks, run before the page redraws ----------------------------------------
 
+def check_may_manage(name: str) -> None:
+    """Refuse (NotAllowed) unless this user may change model `name`: checked again in every
+    callback, since a hidden button is no protection against a crafted request."""
+    require(roles.current_owner(), Action.MANAGE_MODEL, read_info(name).owner)
+
+
 def rename(name: str) -> None:
     new_name = st.session_state[f"models-name-{name}"].strip()
     try:
+        check_may_manage(name)
         rename_checkpoint(name, new_name)
     except GanlibError as exc:
         say(name, "error", str(exc))
@@ -83,6 +95,7 @@ def ask_delete(name: str | None) -> None:
 def delete(name: str) -> None:
     ask_delete(None)
     try:
+        check_may_manage(name)
         delete_checkpoint(name)
     except GanlibError as exc:
         say(name, "error", str(exc))
@@ -95,7 +108,7 @@ def upload(key: str) -> None:
     if file is None:
         return
     try:
-        info = import_zip(file.getvalue())
+        info = import_zip(file.getvalue(), owner=roles.current_owner().stored_owner)
     except GanlibError as exc:
         say("upload", "error", str(exc))
     else:
@@ -122,13 +135,13 @@ def model_card(info: CheckpointInfo) -> None:
             st.subheader(name, anchor=False)
             st.markdown(details(info))
             if info.dataset_notice:
-                st.caption(info.dataset_notice)
+                st.caption(plain(info.dataset_notice))
         with actions:
             explore, download = st.columns(2)
             if explore.button("Open in explorer", key=f"models-open-{name}", type="primary",
                               icon=":material/tune:", width="stretch"):
                 st.session_state[state.MODEL] = name
-                st.switch_page("pages/explorer.py")
+                st.switch_page(PAGES.explorer.page())
             download.download_button("Download .zip", partial(export_zip, name), f"{name}.zip",
                                      "application/zip", key=f"models-download-{name}",
                                      on_click="ignore", icon=":material/download:",
@@ -143,7 +156,11 @@ def model_card(info: CheckpointInfo) -> None:
                 except GanlibError as exc:          # TooManyRuns, DataError, CheckpointError
                     st.error(str(exc))
                 else:
-                    st.switch_page("pages/train.py")
+                    st.switch_page(PAGES.train.page())
+            if not may(roles.current_owner(), Action.MANAGE_MODEL, info.owner):
+                st.caption("Only the teacher can rename or delete this model.")
+                show_message(name)
+                return
             new_name, rename_button = st.columns(2, vertical_alignment="bottom")
             new_name.text_input("New name", value=name, key=f"models-name-{name}")
             rename_button.button("Rename", key=f"models-rename-{name}", on_click=rename,
@@ -174,7 +191,7 @@ if problems:
                f"used as a model**, so {'they are' if len(problems) > 1 else 'it is'} not "
                f"listed. Fix or delete {'them' if len(problems) > 1 else 'it'} by hand, or "
                f"upload the model again:\n\n"
-               + "\n".join(f"- {problem}" for problem in problems))
+               + "\n".join(f"- {plain(problem)}" for problem in problems))
 if not infos:
     st.info("No saved models yet. Train one on the **Train** page and press **Save**, or "
             "upload a model's zip below.", icon=":material/info:")

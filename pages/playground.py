@@ -22,6 +22,9 @@ from ganlib.algorithms import ALGORITHM_INFO, ALGORITHM_LABELS, ALGORITHMS
 from ganlib.config import G_LOSSES
 from ganlib.errors import GanlibError
 from ui import charts
+from ui.pages import require_entry_point
+
+require_entry_point()
 
 MODEL = "pg-model"            # session_state: (identity, Playground)
 PLAYING = "pg-playing"        # session_state: True while Play runs

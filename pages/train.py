@@ -14,7 +14,11 @@ from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.errors import ConfigError, GanlibError
 from ganlib.images import gif_bytes, image_grid
 from ganlib.runner import RunSnapshot, TrainingRun
-from ui import charts, state, widgets
+from ui import charts, roles, state, widgets
+from ui.pages import require_entry_point
+from ui.text import plain
+
+require_entry_point()
 
 # How each status looks: badge text, colour and icon.
 BADGES = {
@@ -33,6 +37,9 @@ GRID_SCALE = 3          # each 28 x 28 digit drawn 84 x 84 pixels: crisp on a pr
 
 def new_run_form() -> None:
     """The settings form and the Start button, with what is wrong beside it."""
+    if refusal := state.start_refusal():
+        st.info(refusal, icon=":material/lock:")
+        return
     try:
         config, problem = widgets.config_form("train"), None
     except ConfigError as exc:
@@ -52,22 +59,38 @@ def new_run_form() -> None:
 
 # --- control callbacks: they run before the page redraws ------------------------------------
 
+def allowed(run: TrainingRun) -> bool:
+    """Whether this browser may control `run`; a refusal is shown (a crafted request)."""
+    try:
+        state.check_control(run)
+    except GanlibError as exc:
+        st.toast(str(exc), icon=":material/lock:")
+        return False
+    return True
+
+
 def pause(run: TrainingRun) -> None:
+    if not allowed(run):
+        return
     run.pause()
     run.wait_for(lambda s: s.status != "running", timeout=2.0)   # at most one step
 
 
 def resume(run: TrainingRun) -> None:
+    if not allowed(run):
+        return
     run.resume()
     run.wait_for(lambda s: s.status != "paused", timeout=2.0)
 
 
 def stop(run: TrainingRun) -> None:
-    run.stop(timeout=10.0)
+    if allowed(run):
+        run.stop(timeout=10.0)
 
 
 def step(run: TrainingRun) -> None:
-    run.step(int(st.session_state["train-step-n"]))
+    if allowed(run):
+        run.step(int(st.session_state["train-step-n"]))
 
 
 def controls(run: TrainingRun, snap: RunSnapshot) -> None:
@@ -93,6 +116,7 @@ def controls(run: TrainingRun, snap: RunSnapshot) -> None:
                                   "preset and current step.")
     if row[5].button("Save", key="train-save", icon=":material/save:", width="stretch"):
         try:
+            state.check_control(run)
             # Never replace another model silently: a taken name is an error saying so.
             info = run.save(name.strip() or default_name, overwrite=False)
         except GanlibError as exc:
@@ -111,6 +135,10 @@ def share(run: TrainingRun) -> None:
             st.code(state.watch_link(run), language=None)
             st.caption("Add this to the app's address.")
         st.caption("Whoever opens it watches this run live, read-only: no pause, stop or save.")
+        if not roles.classroom().solo:
+            st.code((st.context.url or "") + state.follow_link(), language=None)
+            st.caption("The follow link shows the run the teacher presents now, and switches "
+                       "to the next one by itself.")
 
 
 # --- the live part ----------------------------------------------------------------------------
@@ -127,7 +155,7 @@ def status_line(snap: RunSnapshot) -> None:
     elif snap.message:
         st.info(snap.message)
     if snap.dataset_notice:
-        st.info(snap.dataset_notice)
+        st.info(plain(snap.dataset_notice))          # may name a file a user chose
 
 
 def numbers(snap: RunSnapshot) -> None:
@@ -135,7 +163,7 @@ def numbers(snap: RunSnapshot) -> None:
     cells = st.columns([1.6, 1, 1, 1, 1])      # "1,234 / 3,000" must fit
     cells[0].metric("Step", f"{snap.step:,}{total}")
     cells[1].metric("Epoch", f"{snap.epoch:.2f}", help=f"Passes over the {snap.num_images:,} "
-                    f"training images of {snap.dataset_name}.")
+                    f"training images of {plain(snap.dataset_name)}.")
     cells[2].metric("Steps / s", f"{snap.steps_per_s:.1f}")
     cells[3].metric("Elapsed", widgets.format_duration(snap.elapsed_s),
                     help="Training time, pauses excluded.")
@@ -242,9 +270,18 @@ def curves(snap: RunSnapshot) -> None:
                        f"{last['inception']:.2f}. See the Theory page on mode collapse.")
 
 
+def wait_for_teacher() -> None:
+    """A follower before the teacher's first run: switch to it as soon as it starts."""
+    if state.follow_teacher():
+        st.rerun()
+    st.caption("Following the teacher: their run appears here when it starts.")
+
+
 def live(run: TrainingRun, drawn_status: str) -> None:
     """Everything that changes while the run trains; `drawn_status` is what the rest of the
     page was drawn for: when the run moves on (paused, ended), the whole page reruns."""
+    if state.follow_teacher():      # the teacher presents another run: show that one
+        st.rerun()
     snap = run.snapshot()
     if snap.status != drawn_status:
         st.rerun()
@@ -260,8 +297,11 @@ def live(run: TrainingRun, drawn_status: str) -> None:
 # --- the page ---------------------------------------------------------------------------------
 
 st.title("Train")
+state.follow_teacher()
 run = state.current_run()
 if run is None:
+    if state.following_teacher():
+        st.fragment(wait_for_teacher, run_every=1.0)()
     st.caption("Choose a training rule and a preset; every field starts at the preset's value.")
     new_run_form()
     st.stop()
@@ -274,10 +314,14 @@ head, link = st.columns([4, 1], vertical_alignment="center")
 head.subheader(snap.config.label)
 with link:
     share(run)
+if notice := state.registry().notice(run.run_id):
+    st.warning(notice, icon=":material/save:")
 if state.can_control(run):
     controls(run, snap)
 else:
-    st.info("You are watching this run (read-only). Only the browser that started it can "
-            "pause, stop or save it.", icon=":material/visibility:")
+    st.info("You are watching this run (read-only). Only the browser that started it "
+            f"{'' if roles.classroom().solo else 'or the teacher '}can pause, stop or save it.",
+            icon=":material/visibility:")
 
-st.fragment(live, run_every=1.0 if snap.active else None)(run, snap.status)
+st.fragment(live, run_every=1.0 if snap.active or state.following_teacher() else None)(
+    run, snap.status)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # keep TensorFlow's start-up chatter out
 
 import numpy as np
 import pytest
+from streamlit.testing.v1 import AppTest
 # Import TensorFlow now, in the main thread, not first inside a run's thread: its import goes
 # through pytest's assertion rewriter (tensorflow/python/platform/test.py matches test*.py),
 # and CPython 3.11's parser fails with "AST constructor recursion depth mismatch" when it
@@ -16,6 +18,9 @@ import tensorflow  # noqa: F401
 
 from ganlib.config import make_config
 from ganlib.data import Dataset, load_dataset
+from ui.pages import AppPage
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +57,25 @@ def fresh_registry():
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()          # on_release stops every run
+
+
+@pytest.fixture(scope="session")
+def open_app():
+    """A factory: the app as a browser opens it, through AppTest, on `page` (else Home).
+
+    `query` are the URL's parameters and `session` values already in the session when app.py
+    first runs; the page is then reached as its menu link reaches it.
+    """
+    def open_(page: AppPage | None = None, *, query: dict[str, str] | None = None,
+              session: dict[str, object] | None = None, timeout: float = 60) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+        for name, value in (query or {}).items():
+            at.query_params[name] = value
+        for key, value in (session or {}).items():
+            at.session_state[key] = value
+        at.run()
+        if page is not None:
+            at.switch_page(page.path).run()
+        assert not at.exception
+        return at
+    return open_

@@ -1,32 +1,18 @@
 """The Compare page, driven through AppTest with a tiny real comparison."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ganlib.compare import Comparison
 from ganlib.config import make_config
 from ui import state
-
-ROOT = Path(__file__).resolve().parent.parent
-
+from ui.pages import PAGES
 
 pytestmark = pytest.mark.usefixtures("fresh_registry")
 
 
-def compare_page(**session) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for key, value in session.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page("pages/compare.py").run()
-    assert not at.exception
-    return at
-
-
-def test_the_setup_offers_lineups_modes_and_a_budget_and_start_registers_a_comparison():
-    at = compare_page()
+def test_the_setup_offers_lineups_modes_and_a_budget_and_start_registers_a_comparison(
+        open_app):
+    at = open_app(PAGES.compare)
     assert at.radio(key="compare-lineup").value == "quick"
     assert len(at.radio(key="compare-lineup").options) == 2
     assert at.radio(key="compare-mode").value == "sequential"
@@ -39,12 +25,12 @@ def test_the_setup_offers_lineups_modes_and_a_budget_and_start_registers_a_compa
     assert any(b.label == "Stop comparison" for b in at.button)
 
 
-def test_a_finished_comparison_shows_charts_grids_and_the_table_of_final_numbers():
+def test_a_finished_comparison_shows_charts_grids_and_the_table_of_final_numbers(open_app):
     configs = [make_config(a, "quick", batch_size=8) for a in ("gan", "wgan")]
     comparison, _ = state.registry().start(
         lambda: Comparison(configs, budget_s=1.0, mode="concurrent", n_eval_samples=50))
     assert comparison.wait(120)
-    at = compare_page(compare_id=comparison.run_id)
+    at = open_app(PAGES.compare, session={"compare_id": comparison.run_id})
     table = at.dataframe[0].value
     assert list(table["model"].str.split(" ").str[0]) == ["GAN", "WGAN"]
     assert (table["steps"] > 0).all() and table["Fréchet distance"].notna().all()

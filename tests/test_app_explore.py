@@ -22,8 +22,8 @@ from ganlib.runner import TrainingRun
 from ganlib.sampling import Sampler
 from ui import state
 from ui.generator_picker import LIVE_RUN
+from ui.pages import PAGES
 
-ROOT = Path(__file__).resolve().parent.parent
 NAME = "tiny-gan"
 LATENT_DIM = 16            # two groups of 8 latent sliders
 
@@ -76,14 +76,6 @@ def shown(monkeypatch) -> list[tuple[np.ndarray, str | None]]:
     return calls
 
 
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception
-    return at
-
-
 def picture(shown: list, caption: str) -> np.ndarray:
     """The last picture drawn whose caption starts with `caption`."""
     found = [image for image, text in shown if text and text.startswith(caption)]
@@ -119,8 +111,8 @@ def close(a: np.ndarray, b: np.ndarray) -> bool:
 
 # --- Latent explorer -----------------------------------------------------------------------
 
-def test_the_explorer_shows_the_seeds_digit_its_vector_and_every_control(shown, digit):
-    at = open_page("pages/explorer.py")
+def test_the_explorer_shows_the_seeds_digit_its_vector_and_every_control(shown, digit, open_app):
+    at = open_app(PAGES.explorer)
     assert at.selectbox(key="explorer-generator").value == NAME
     np.testing.assert_array_equal(bars(at), latent_vectors(0, 1, LATENT_DIM)[0])
     assert close(picture(shown, "Seed 0"), digit(0, scale=12))
@@ -137,8 +129,8 @@ def test_the_explorer_shows_the_seeds_digit_its_vector_and_every_control(shown, 
     assert {f"explorer-z{i}" for i in range(8, 16)} <= keys and "explorer-z0" not in keys
 
 
-def test_sliders_move_z_and_the_digit_and_reset_restores_the_seeds_vector(shown):
-    at = open_page("pages/explorer.py")
+def test_sliders_move_z_and_the_digit_and_reset_restores_the_seeds_vector(shown, open_app):
+    at = open_app(PAGES.explorer)
     seed_z, seed_digit = bars(at).copy(), picture(shown, "Seed 0")
 
     at.slider(key="explorer-z3").set_value(2.5).run()
@@ -151,8 +143,8 @@ def test_sliders_move_z_and_the_digit_and_reset_restores_the_seeds_vector(shown)
     assert np.linalg.norm(bars(at) - z) == pytest.approx(1.5, rel=1e-4)
     assert not np.array_equal(picture(shown, "Seed 0, moved"), moved)
 
-    at.switch_page("pages/models.py").run()                         # z outlives a page visit
-    at.switch_page("pages/explorer.py").run()
+    at.switch_page(PAGES.models.path).run()                         # z outlives a page visit
+    at.switch_page(PAGES.explorer.path).run()
     assert at.slider(key="explorer-z3").value == 2.5
     assert at.slider(key="explorer-direction0").value == 1.5
 
@@ -163,8 +155,8 @@ def test_sliders_move_z_and_the_digit_and_reset_restores_the_seeds_vector(shown)
     assert at.slider(key="explorer-z3").value == pytest.approx(float(np.clip(seed_z[3], -3, 3)))
 
 
-def test_a_seed_or_the_random_button_shows_that_seeds_vector(shown, digit):
-    at = open_page("pages/explorer.py")
+def test_a_seed_or_the_random_button_shows_that_seeds_vector(shown, digit, open_app):
+    at = open_app(PAGES.explorer)
     at.number_input(key="explorer-seed").set_value(42).run()
     np.testing.assert_array_equal(bars(at), latent_vectors(42, 1, LATENT_DIM)[0])
     assert close(picture(shown, "Seed 42"), digit(42, scale=12))
@@ -175,15 +167,12 @@ def test_a_seed_or_the_random_button_shows_that_seeds_vector(shown, digit):
     assert picture(shown, "Seed").shape == (336, 336)
 
 
-def test_the_run_this_tab_follows_can_be_explored_live(tiny_dataset, tiny_config, shown):
+def test_the_run_this_tab_follows_can_be_explored_live(tiny_dataset, tiny_config, shown, open_app):
     run, key = state.registry().start(
         lambda: TrainingRun(tiny_config(latent_dim=LATENT_DIM, steps=None), dataset=tiny_dataset),
         paused=True)
     assert run.wait_for(lambda snap: snap.status == "paused", timeout=60)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["run"], at.query_params["key"] = run.run_id, key
-    at.run()
-    at.switch_page("pages/explorer.py").run()
+    at = open_app(PAGES.explorer, query={"run": run.run_id, "key": key})
     assert at.selectbox(key="explorer-generator").value == LIVE_RUN     # the followed run first
     assert "trained 0 steps" in at.caption[0].value
     paused_generator = run.model.generator                               # safe: nothing trains
@@ -196,8 +185,8 @@ def test_the_run_this_tab_follows_can_be_explored_live(tiny_dataset, tiny_config
 
 # --- Interpolation -------------------------------------------------------------------------
 
-def test_both_paths_start_end_and_stop_at_the_typed_seeds_digits(shown, digit):
-    at = open_page("pages/interpolation.py")
+def test_both_paths_start_end_and_stop_at_the_typed_seeds_digits(shown, digit, open_app):
+    at = open_app(PAGES.interpolation)
     at.text_input(key="interpolation-seeds").set_value("5, 11 , 2").run()
     at.slider(key="interpolation-steps").set_value(6).run()
     assert not at.error
@@ -215,8 +204,8 @@ def test_both_paths_start_end_and_stop_at_the_typed_seeds_digits(shown, digit):
     assert typical["name"].startswith("√d = 4.0") and typical["line"]["dash"] == "dash"
 
 
-def test_seeds_can_be_picked_from_a_grid_of_samples(shown, digit):
-    at = open_page("pages/interpolation.py")
+def test_seeds_can_be_picked_from_a_grid_of_samples(shown, digit, open_app):
+    at = open_app(PAGES.interpolation)
     at.radio(key="interpolation-by").set_value("Pick from samples").run()
     grid = [image for image in at.get("image") if len(image.proto.imgs) == 16]
     assert [img.caption for img in grid[0].proto.imgs] == [f"seed {i}" for i in range(16)]
@@ -228,8 +217,8 @@ def test_seeds_can_be_picked_from_a_grid_of_samples(shown, digit):
     assert "at least two" in at.info[0].value
 
 
-def test_bad_seed_text_says_what_to_type(shown):
-    at = open_page("pages/interpolation.py")
+def test_bad_seed_text_says_what_to_type(shown, open_app):
+    at = open_app(PAGES.interpolation)
     shown.clear()
     for text, words in (("3, x, 42", "'x' is not a seed"), ("3, -4", "'-4' is not a seed"),
                         ("7", "at least 2 seeds")):
@@ -240,9 +229,9 @@ def test_bad_seed_text_says_what_to_type(shown):
 
 # --- Models --------------------------------------------------------------------------------
 
-def test_the_list_shows_each_model_and_opens_it_in_the_explorer(checkpoint):
+def test_the_list_shows_each_model_and_opens_it_in_the_explorer(checkpoint, open_app):
     (checkpoint.parent / "broken").mkdir()
-    at = open_page("pages/models.py")
+    at = open_app(PAGES.models)
     assert [h.value for h in at.subheader][:1] == [NAME]
     about = " ".join(m.value for m in at.markdown)
     assert "GAN (binary cross-entropy)" in about and "2 steps" in about and "classes all" in about
@@ -253,8 +242,8 @@ def test_the_list_shows_each_model_and_opens_it_in_the_explorer(checkpoint):
     assert at.title[0].value == "Latent explorer"
 
 
-def test_rename_checks_the_name_and_renames(checkpoint):
-    at = open_page("pages/models.py")
+def test_rename_checks_the_name_and_renames(checkpoint, open_app):
+    at = open_app(PAGES.models)
     at.text_input(key=f"models-name-{NAME}").set_value("../elsewhere")
     at.button(key=f"models-rename-{NAME}").click().run()
     assert "not a valid checkpoint name" in at.error[0].value
@@ -267,8 +256,8 @@ def test_rename_checks_the_name_and_renames(checkpoint):
     assert at.subheader[0].value == "my-first-gan"
 
 
-def test_delete_asks_for_confirmation_first(checkpoint):
-    at = open_page("pages/models.py")
+def test_delete_asks_for_confirmation_first(checkpoint, open_app):
+    at = open_app(PAGES.models)
     at.button(key=f"models-delete-{NAME}").click().run()
     assert checkpoint.is_dir() and f"Delete '{NAME}'" in at.warning[0].value
     at.button(key=f"models-cancel-{NAME}").click().run()
@@ -280,8 +269,8 @@ def test_delete_asks_for_confirmation_first(checkpoint):
     assert "No saved models yet" in at.info[0].value
 
 
-def test_an_upload_is_checked_before_it_is_added(checkpoint):
-    at = open_page("pages/models.py")
+def test_an_upload_is_checked_before_it_is_added(checkpoint, open_app):
+    at = open_app(PAGES.models)
     at.file_uploader[0].upload("model.zip", b"these bytes are not a zip", "application/zip")
     at.run()
     assert "not a zip file" in at.error[0].value
@@ -293,7 +282,7 @@ def test_an_upload_is_checked_before_it_is_added(checkpoint):
     assert {NAME, f"{NAME}-2"} <= {h.value for h in at.subheader}
 
 
-def test_resume_training_starts_a_run_where_the_model_left_off(monkeypatch, checkpoint):
+def test_resume_training_starts_a_run_where_the_model_left_off(monkeypatch, checkpoint, open_app):
     started: list[TrainingRun] = []
 
     class UnstartedRun(TrainingRun):
@@ -304,7 +293,7 @@ def test_resume_training_starts_a_run_where_the_model_left_off(monkeypatch, chec
             return self
 
     monkeypatch.setattr(state, "TrainingRun", UnstartedRun)
-    at = open_page("pages/models.py")
+    at = open_app(PAGES.models)
     at.number_input(key=f"models-extra-{NAME}").set_value(300)
     at.button(key=f"models-resume-{NAME}").click().run()
     assert at.title[0].value == "Train"

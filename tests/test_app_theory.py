@@ -12,6 +12,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from ui.pages import PAGES
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # The page's sections, in reading order.
@@ -28,13 +30,10 @@ HEADINGS = (
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[AppTest]:
+def page(open_app) -> Iterator[AppTest]:
     """The Theory page, rendered once for every test here (it is static)."""
     st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/theory.py").run()
-    yield at
+    yield open_app(PAGES.theory)
     st.cache_resource.clear()          # the app's registry, should anything have started
 
 

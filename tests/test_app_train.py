@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,22 +13,10 @@ from streamlit.testing.v1 import AppTest
 from ganlib.config import make_config
 from ganlib.runner import TrainingRun
 from ui import state
-
-ROOT = Path(__file__).resolve().parent.parent
+from ui.pages import PAGES
 
 
 pytestmark = pytest.mark.usefixtures("fresh_registry")
-
-
-def open_page(page: str | None = None, **query: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception
-    return at
 
 
 def badge(at: AppTest) -> str:
@@ -76,8 +63,8 @@ def start_from_form(at: AppTest, **fields) -> None:
 
 # --- Home ------------------------------------------------------------------------------------
 
-def test_home_explains_and_offers_both_demos():
-    at = open_page()
+def test_home_explains_and_offers_both_demos(open_app):
+    at = open_app()
     labels = [b.label for b in at.button]
     assert "Train the GAN article's model (quick preset)" in labels
     assert "Train the WGAN article's model (quick preset)" in labels
@@ -89,16 +76,16 @@ def test_home_explains_and_offers_both_demos():
     assert any("CC BY-SA 3.0" in c.value and "LeCun" in c.value for c in at.caption)
 
 
-def test_a_demo_button_starts_its_run_and_opens_the_train_page(monkeypatch):
+def test_a_demo_button_starts_its_run_and_opens_the_train_page(monkeypatch, open_app):
     monkeypatch.setattr(state, "MAX_RUNS", 1)
-    at = open_page()
+    at = open_app()
     at.button(key="demo-gan").click().run()
     assert at.title[0].value == "Train"
     runs = state.registry().runs()
     assert len(runs) == 1 and runs[0].snapshot(watch=False).active
     assert runs[0].config == make_config("gan", "quick")
     # The server trains one run at most here: a second demo is refused with what to do.
-    home = open_page()
+    home = open_app()
     home.button(key="demo-wgan").click().run()
     assert "Stop a run" in home.error[0].value
     assert len(state.registry().runs()) == 1
@@ -106,8 +93,8 @@ def test_a_demo_button_starts_its_run_and_opens_the_train_page(monkeypatch):
 
 # --- Train: the form -------------------------------------------------------------------------
 
-def test_the_form_shows_the_fields_of_each_algorithm_and_says_what_is_wrong():
-    at = open_page("pages/train.py")
+def test_the_form_shows_the_fields_of_each_algorithm_and_says_what_is_wrong(open_app):
+    at = open_app(PAGES.train)
     keys = {n.key for n in at.number_input}
     assert {"train-d_lr", "train-g_lr", "train-batch_size", "train-latent_dim", "train-steps",
             "train-seed", "train-beta_1", "train-beta_2", "train-real_label",
@@ -136,8 +123,8 @@ def test_the_form_shows_the_fields_of_each_algorithm_and_says_what_is_wrong():
 
 # --- Train: a live run -----------------------------------------------------------------------
 
-def test_a_short_run_draws_its_curves_and_samples_then_finishes():
-    at = open_page("pages/train.py")
+def test_a_short_run_draws_its_curves_and_samples_then_finishes(open_app):
+    at = open_app(PAGES.train)
     start_from_form(at, batch_size=8, steps=3)
     poll(at, lambda at: badge(at) == "finished")
     assert step(at) == 3
@@ -146,8 +133,8 @@ def test_a_short_run_draws_its_curves_and_samples_then_finishes():
     assert at.button(key="train-pause").disabled and at.button(key="train-stop").disabled
 
 
-def test_pause_freezes_the_run_step_advances_it_and_stop_ends_it():
-    at = open_page("pages/train.py")
+def test_pause_freezes_the_run_step_advances_it_and_stop_ends_it(open_app):
+    at = open_app(PAGES.train)
     start_from_form(at, batch_size=8, steps=None)
     poll(at, lambda at: badge(at) == "running" and at.get("plotly_chart")
          and points(at)[0] >= 2)
@@ -183,13 +170,13 @@ def test_pause_freezes_the_run_step_advances_it_and_stop_ends_it():
     assert not state.registry().runs()[0].snapshot(watch=False).active
 
 
-def test_a_watch_link_shows_the_run_without_controls(tiny_dataset, tiny_config):
+def test_a_watch_link_shows_the_run_without_controls(tiny_dataset, tiny_config, open_app):
     run, key = state.registry().start(
         lambda: TrainingRun(tiny_config("wgan", steps=None), dataset=tiny_dataset), paused=True)
-    watcher = open_page("pages/train.py", run=run.run_id)
+    watcher = open_app(PAGES.train, query={"run": run.run_id})
     assert any("watching this run (read-only)" in i.value for i in watcher.info)
     assert not [b for b in watcher.button if b.key in ("train-pause", "train-resume",
                                                          "train-stop", "train-save")]
-    owner = open_page("pages/train.py", run=run.run_id, key=key)
+    owner = open_app(PAGES.train, query={"run": run.run_id, "key": key})
     assert owner.button(key="train-stop")
     assert not [i for i in owner.info if "read-only" in i.value]

@@ -17,7 +17,7 @@ import pytest
 
 from benchmarks.article_loops import (GANArticleLoop, WGANArticleLoop, compare_article_loops,
                                       forward_macs, iteration_flops)
-from benchmarks.memory import memory_probe, rss_mb
+from benchmarks.memory import memory_probe, rss_mb, runs_probe
 from benchmarks.report import PLOTS, write_report
 from benchmarks.run import QUICK, SECTIONS, run_benchmarks
 from benchmarks.throughput import preset_throughput
@@ -50,6 +50,11 @@ def quality() -> dict:
 @pytest.fixture(scope="module")
 def memory() -> dict:
     return memory_probe(steps=20, every=5, warmup_steps=10, batch_size=8)
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict:
+    return runs_probe(cycles=3, steps=2, every=1)
 
 
 @pytest.fixture(scope="module")
@@ -234,8 +239,15 @@ def _results(sections: dict) -> dict:
             "duration_s": 60.0}
 
 
+def test_runs_probe_reads_memory_after_the_first_and_every_few_runs(runs):
+    assert [r["cycle"] for r in runs["readings"]] == [1, 2, 3]
+    assert runs["growth_mb"] == pytest.approx(
+        runs["readings"][-1]["rss_mb"] - runs["readings"][0]["rss_mb"])
+    assert runs["met"] == (runs["growth_mb"] < runs["target_growth_mb"])
+
+
 def test_report_has_every_section_plot_and_number(tmp_path, articles, presets, quality,
-                                                  memory, watching):
+                                                  memory, watching, runs):
     # A browser arm as a run with Chromium would report it, to draw its table and plot too.
     browser = {"runs": [{"steps_per_s": 27.0, "run_steps_per_s": "28.1"}],
                "steps_per_s": {"median": 27.0, "min": 27.0, "max": 27.0, "n": 1,
@@ -247,7 +259,7 @@ def test_report_has_every_section_plot_and_number(tmp_path, articles, presets, q
                     "share": {"median": 0.9, "min": 0.9, "max": 0.9, "n": 1, "values": [0.9]},
                     "target_share": 0.9, "met": True}
     results = _results({"articles": articles, "presets": presets, "quality": quality,
-                        "watching": with_browser, "memory": memory})
+                        "watching": with_browser, "memory": memory, "runs": runs})
     readme = write_report(results, tmp_path)
 
     text = readme.read_text()
@@ -256,7 +268,8 @@ def test_report_has_every_section_plot_and_number(tmp_path, articles, presets, q
     for heading in ("## Machine", "## Summary", "## 1. Against the articles' loops",
                     "### Where the time goes", "### ganlib's Quick presets",
                     "## 2. Time to quality", "## 3. Cost of watching",
-                    "### Latent explorer: one slider move", "## 4. Memory", "## 5. Device"):
+                    "### Latent explorer: one slider move", "## 4. Memory",
+                    "### Memory across runs", "## 5. Device"):
         assert heading in text
     assert "`--quick` smoke run" in text
     assert f"{articles['gan']['ratio']['median']:.2f}x" in text
@@ -286,7 +299,7 @@ def test_a_gpu_machine_is_named_in_the_report(tmp_path, monkeypatch):
 def test_report_says_what_was_skipped_and_not_measured(tmp_path, watching):
     text = write_report(_results({"watching": watching}), tmp_path).read_text()
     assert "**Skipped**: The browser part was not asked for" in text
-    assert text.count("Not measured in this run.") == 4
+    assert text.count("Not measured in this run.") == 5
     assert not (tmp_path / PLOTS["watching"]).exists()
 
 

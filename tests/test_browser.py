@@ -1,9 +1,10 @@
 """End to end, in a real headless Chromium: the app as a student meets it.
 
 Starts `streamlit run app.py` on a free local port, opens it in Debian's Chromium driven by
-Playwright, starts a short training from the Home page's demo button, sees the chart and
-the sample grid change, moves a latent slider and sees the image change, and saves a
-screenshot of every page under test-artifacts/screenshots/ (look at them).
+Playwright, follows a bookmark to a page as the server's first visitor, starts a short
+training from the Home page's demo button, sees the chart and the sample grid change, moves
+a latent slider and sees the image change, and saves a screenshot of every page under
+test-artifacts/screenshots/ (look at them).
 
 Needs Debian's `chromium` (`apt-get install chromium`; .ci/run installs it). Playwright's own
 browser download is never used. Without Chromium the test skips and says so.
@@ -22,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from ui.pages import PAGES, AppPage
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -29,10 +32,8 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
-# Each page's sidebar link and the title it shows.
-PAGES = {"theory": "Theory", "compare": "Compare GAN vs WGAN", "playground": "2D playground",
-         "explorer": "Latent explorer", "interpolation": "Interpolation", "models": "Models"}
-HEADINGS = {**PAGES, "theory": "Theory: from GAN to WGAN-GP"}
+# The heading a page shows is its menu title, except for these.
+HEADINGS = {PAGES.theory: "Theory: from GAN to WGAN-GP"}
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
@@ -103,11 +104,11 @@ def image_source(page, index: int = 0) -> str:
     return page.locator("[data-testid='stImage'] img").nth(index).get_attribute("src")
 
 
-def open_page(page, name: str) -> None:
+def open_page(page, app_page: AppPage) -> None:
     """Click the page's link in the sidebar (the session, and its run, stay) and wait for it."""
-    page.locator("[data-testid='stSidebarNav'] a", has_text=PAGES[name]).first.click()
-    page.wait_for_url(f"**/{name}**")
-    page.wait_for_selector(f"h1:has-text('{HEADINGS[name]}')")
+    page.locator("[data-testid='stSidebarNav'] a", has_text=app_page.title).first.click()
+    page.wait_for_url(f"**/{app_page.url_path}**")
+    page.wait_for_selector(f"h1:has-text('{HEADINGS.get(app_page, app_page.title)}')")
     settled(page)
 
 
@@ -121,6 +122,16 @@ def wait_until(condition, timeout: float = 90.0, what: str = "") -> None:
 def chart_drawing(page) -> str:
     """The first live chart as drawn (its SVG): it changes when the data does."""
     return page.locator("[data-testid='stPlotlyChart']").first.inner_html()
+
+
+def test_a_link_opened_first_on_a_fresh_server_shows_the_apps_menu(page, server):
+    """The server's first visitor (this test comes first) follows a bookmark to /train: the
+    page runs through app.py, so the menu shows the pages' titles, not their file names."""
+    page.goto(f"{server}/{PAGES.train.url_path}")
+    page.wait_for_selector(f"h1:has-text('{PAGES.train.title}')")
+    settled(page)
+    links = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
+    assert [text.splitlines()[-1] for text in links] == [app_page.title for app_page in PAGES]
 
 
 def test_a_student_trains_watches_and_explores(page, server):
@@ -139,7 +150,7 @@ def test_a_student_trains_watches_and_explores(page, server):
     screenshot(page, "train")
 
     # The explorer: moving a latent slider redraws the digit.
-    open_page(page, "explorer")
+    open_page(page, PAGES.explorer)
     page.wait_for_selector("[data-testid='stSlider']")
     before = image_source(page)
     slider = page.locator("[data-testid='stSlider']").first.get_by_role("slider")
@@ -150,7 +161,9 @@ def test_a_student_trains_watches_and_explores(page, server):
     wait_until(lambda: image_source(page) != before, timeout=30, what="the digit to change")
     screenshot(page, "explorer")
 
-    for name in ("interpolation", "models", "compare", "playground", "theory"):
-        open_page(page, name)
-        assert not page.locator("[data-testid='stException']").count(), f"error on {name}"
-        screenshot(page, name)
+    for app_page in (PAGES.interpolation, PAGES.models, PAGES.compare, PAGES.playground,
+                     PAGES.theory):
+        open_page(page, app_page)
+        errors = page.locator("[data-testid='stException']").count()
+        assert not errors, f"error on {app_page.title}"
+        screenshot(page, app_page.url_path)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import stat
+import struct
+import time
 import tomllib
 import warnings
 import zipfile
+import zlib
 from datetime import timezone
 from pathlib import Path
 
@@ -503,3 +507,187 @@ def test_resume_budgets_count_from_where_the_checkpoint_stopped(save, root):
 def test_resume_budgets_must_be_positive(save, root, more):
     with pytest.raises(ConfigError, match="must be"):
         resume_budget(save("resumable", step=5), **more)
+
+
+# --- hardening: hostile uploads, quota, leftovers (issue 13) -------------------------------
+
+def png_with_size(width: int, height: int) -> bytes:
+    """A tiny PNG file whose header claims width x height: what a decompression bomb sends."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)        # 8-bit grey
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\0" * (width + 1))) + chunk(b"IEND", b""))
+
+
+def valid_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(PREVIEW).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("preview, expected", [
+    (b"<html><body>not a picture</body></html>", "preview.png is not a PNG picture"),
+    (png_with_size(5000, 3000), "preview.png is 5000x3000 pixels, more than the 2048x2048"),
+    (png_with_size(40_000, 40_000), "preview.png is far more than the 2048x2048 pixels"),
+    (b"GIF89a" + bytes(100), "preview.png is not a PNG picture"),
+], ids=["html", "5000x3000", "40000x40000", "gif"])
+def test_an_upload_whose_preview_is_not_a_sane_png_is_refused(save, root, tmp_path, preview,
+                                                              expected):
+    save("shared")
+    upload = rezip(export_zip("shared", root), replace={"preview.png": preview})
+    target = tmp_path / "uploads"
+    with pytest.raises(CheckpointError, match=expected):
+        import_zip(upload, target)
+    assert not target.exists() or entries(target) == []
+
+
+def uncompressed_zeros(size: int) -> bytes:
+    """A valid .npz of `size` bytes of zeros, stored: the upload's deflate shrinks it."""
+    buffer = io.BytesIO()
+    np.savez(buffer, step=np.zeros(size // 8))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("file, content, expected", [
+    ("optimizers.npz", uncompressed_zeros(30 * 2**20), "would unpack to 30"),
+    ("preview.png", valid_png() + bytes(30 * 2**20), "its preview.png is 30 MB, more than"),
+], ids=["optimizers-zeros", "preview-plus-zeros"])
+def test_an_upload_that_unpacks_to_many_times_its_size_is_refused_before_writing(
+        save, root, tmp_path, monkeypatch, file, content, expected):
+    """The issue's disk amplification: a zip of under 1 MB that would write 30 MB."""
+    save("shared")
+    upload = rezip(export_zip("shared", root), replace={file: content})
+    assert len(upload) < 2**20
+
+    def no_scratch(*args, **kwargs):
+        raise AssertionError("a scratch folder was made: the upload was unpacked")
+    monkeypatch.setattr(checkpoints.tempfile, "mkdtemp", no_scratch)
+    with pytest.raises(CheckpointError, match=expected):
+        import_zip(upload, tmp_path / "uploads")
+
+
+def test_a_preview_with_trailing_bytes_is_stored_as_its_pixels_only(save, root, tmp_path):
+    save("shared")
+    upload = rezip(export_zip("shared", root),
+                   replace={"preview.png": valid_png() + b"<script>" * 1000})
+    info = import_zip(upload, tmp_path / "uploads")
+    stored = info.preview_png.read_bytes()
+    assert b"<script>" not in stored
+    with Image.open(io.BytesIO(stored)) as picture:
+        np.testing.assert_array_equal(np.asarray(picture), PREVIEW)
+
+
+def test_small_files_that_are_large_are_refused_from_the_zip_directory(save, root, tmp_path):
+    """A valid config.json padded with 2 MB of spaces: JSON files are a few KB."""
+    save("shared")
+    padded = json.dumps(CONFIG.to_dict()).encode() + b" " * (2 * 2**20)
+    with pytest.raises(CheckpointError, match="its config.json is 2 MB, more than the 256 KB"):
+        import_zip(rezip(export_zip("shared", root), replace={"config.json": padded}),
+                   tmp_path / "uploads")
+    assert not (tmp_path / "uploads").exists()
+
+
+def test_an_entry_is_copied_no_further_than_its_declared_size(tmp_path):
+    with pytest.raises(checkpoints._Damaged, match="more bytes than its zip entry declares"):
+        checkpoints._copy_capped(io.BytesIO(bytes(3 * 2**20)), io.BytesIO(), 2**20, "x.npz")
+
+
+def test_a_broken_preview_already_on_disk_is_a_listed_problem_not_a_crash(save, root):
+    save("good")
+    save("html")
+    (root / "html" / "preview.png").write_bytes(b"<html>hello</html>")
+    save("huge")
+    (root / "huge" / "preview.png").write_bytes(png_with_size(30_000, 30_000))
+    infos, problems = list_checkpoints(root)
+    assert [info.name for info in infos] == ["good"]
+    assert len(problems) == 2 and all("preview.png" in p for p in problems)
+    assert "Delete it or save it again" in problems[0]
+
+
+def test_the_checkpoint_folder_has_a_quota(save, root, tmp_path, monkeypatch):
+    save("shared")
+    upload = export_zip("shared", root)
+    size = sum(f.stat().st_size for f in (root / "shared").iterdir())
+    monkeypatch.setenv("GAN_CLASSROOM_CHECKPOINT_QUOTA_MB", str(3.5 * size / 2**20))
+    target = tmp_path / "uploads"
+    accepted = 0
+    for _ in range(8):
+        try:
+            import_zip(upload, target)
+            accepted += 1
+        except CheckpointError as exc:
+            assert "quota" in str(exc) and "Delete" in str(exc)
+    assert accepted == 3
+    used = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
+    assert used <= 3.5 * size
+    assert [p.name for p in target.iterdir() if p.name.startswith(".")] == []
+    with pytest.raises(CheckpointError, match="quota"):
+        save("one-more", root=target)
+    assert not (target / "one-more").exists()
+    save("shared-2", root=target)                   # replacing a model frees its own space
+
+
+def test_a_bad_quota_setting_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("GAN_CLASSROOM_CHECKPOINT_QUOTA_MB", "lots")
+    with pytest.raises(CheckpointError, match="GAN_CLASSROOM_CHECKPOINT_QUOTA_MB"):
+        checkpoints.checkpoint_quota()
+
+
+def test_leftovers_of_killed_saves_are_swept_but_a_save_in_progress_is_not(save, root):
+    save("kept")
+    old = time.time() - 3600
+    for name in (".tmp-kept-1a2b3c", ".old-kept-4d5e6f", ".tmp-import-xyz"):
+        (root / name).mkdir()
+        (root / name / "generator.keras").write_bytes(b"half")
+        os.utime(root / name / "generator.keras", (old, old))
+        os.utime(root / name, (old, old))
+    (root / ".tmp-kept-0000").write_text("{}")      # rename's meta.json scratch file
+    os.utime(root / ".tmp-kept-0000", (old, old))
+    (root / ".tmp-busy-777").mkdir()                # another process is saving right now
+    (root / ".hidden-by-the-user").mkdir()
+    os.utime(root / ".hidden-by-the-user", (old, old))
+    checkpoints.sweep_leftovers(root)
+    assert entries(root) == [".hidden-by-the-user", ".tmp-busy-777", "kept"]
+
+
+def test_listing_sweeps_leftovers(save, root):
+    save("kept")
+    (root / ".old-kept-1").mkdir()
+    os.utime(root / ".old-kept-1", (0, 0))
+    list_checkpoints(root)
+    assert entries(root) == ["kept"]
+
+
+def test_a_folder_that_is_no_checkpoint_is_not_advised_to_be_deleted(tmp_path):
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "passwd").write_text("root:x:0:0")
+    with pytest.raises(CheckpointError) as err:
+        read_info(tmp_path / "etc")
+    assert "is not a checkpoint folder" in str(err.value)
+    assert "Delete" not in str(err.value)
+
+
+def test_random_bytes_as_history_do_not_quote_numpy(save, root):
+    save("noisy")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("step.npy", os.urandom(5000))
+    (root / "noisy" / "history.npz").write_bytes(buffer.getvalue())
+    with pytest.raises(CheckpointError) as err:
+        load_checkpoint("noisy", root)
+    assert "allow_pickle" not in str(err.value) and "history.npz" in str(err.value)
+
+
+def test_eight_uploads_of_the_amplification_zip_write_nothing(save, root, tmp_path):
+    """The issue's zip: a valid preview.png plus 150 MB of zeros, 3 MB sent; 8 uploads
+    wrote 1.2 GB in 4 s."""
+    save("shared")
+    upload = rezip(export_zip("shared", root),
+                   replace={"preview.png": valid_png() + bytes(150 * 2**20)})
+    target = tmp_path / "uploads"
+    for _ in range(8):
+        with pytest.raises(CheckpointError, match="its preview.png is 150 MB"):
+            import_zip(upload, target)
+    assert not target.exists() or sum(f.stat().st_size for f in target.rglob("*")) == 0

@@ -146,6 +146,8 @@ def test_list_reports_folders_that_are_not_checkpoints(tmp_path, capsys):
     (["interpolate", "tiny", "--seeds", "1", "--out", "x.gif"], 2, "at least 2 seeds"),
     (["interpolate", "tiny", "--seeds", "1,-2", "--out", "x.gif"], 2, "'-2' is not a seed"),
     (["interpolate", "tiny", "--out", "x.npy"], 2, "must end in .gif or .png"),
+    (["train", "--out", ""], 2, "--out is empty"),
+    (["sample", "/etc", "--out", "x.npy"], 1, "/etc is not a checkpoint folder"),
 ])
 def test_user_mistakes_print_one_line_and_exit(trained, tmp_path, capsys, argv, code,
                                                message):
@@ -191,6 +193,7 @@ def test_a_diverged_run_is_not_saved(tmp_path, capsys, monkeypatch):
         return model
 
     monkeypatch.setattr(gans, "build_gan", build_diverging)
+    monkeypatch.setattr(gans, "MODEL_POOL", gans.ModelPool())     # no model built earlier
     code, out, err = run(capsys, "train", *TINY, "--steps", 3, "--samples-every", 0,
                          "--root", tmp_path, "--out", "nan")
     assert code == 1 and out == ""
@@ -222,3 +225,53 @@ def test_evaluate_scores_a_checkpoint_against_the_real_baseline(tmp_path, capsys
     assert numbers["step"] == 2 and numbers["fd"] > numbers["fd_baseline"] > 0
     assert main(["evaluate", "missing", "--root", root]) == 1
     assert "Traceback" not in capsys.readouterr().err
+
+
+# --- hardening (issue 13) ------------------------------------------------------------------
+
+def test_sample_of_a_folder_that_is_no_checkpoint_does_not_advise_deleting_it(tmp_path, capsys):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("buy milk")
+    code, _, err = run(capsys, "sample", tmp_path / "notes", "--out", tmp_path / "x.npy")
+    assert code == 1 and "is not a checkpoint folder" in err and "Delete" not in err
+
+
+def test_an_unwritable_root_is_found_before_training(tmp_path, capsys, monkeypatch):
+    from ganlib import runner
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started")
+    monkeypatch.setattr(runner, "TrainingRun", no_training)
+    (tmp_path / "a-file").write_text("not a folder")
+    code, out, err = run(capsys, "train", *TINY, "--root", tmp_path / "a-file" / "ck")
+    assert code == 1 and out == ""
+    assert err.startswith("ganlib: error: Checkpoints cannot be written to ")
+
+
+def test_a_model_saved_meanwhile_by_another_program_is_not_overwritten(trained, tmp_path,
+                                                                      capsys, monkeypatch):
+    """`train --out race1` while another process saves race1: both models are kept."""
+    import os
+    import shutil
+    import time
+
+    root = tmp_path / "ck"
+    root.mkdir()
+    (root / ".tmp-race1-dead").mkdir()              # left by a save killed with kill -9
+    os.utime(root / ".tmp-race1-dead", (time.time() - 3600,) * 2)
+    real_show = cli._Progress.show
+
+    def show(self, snap):
+        if not (root / "race1").exists():           # the other program saves race1 now
+            shutil.copytree(trained[0] / "tiny", root / "race1")
+        real_show(self, snap)
+
+    monkeypatch.setattr(cli._Progress, "show", show)
+    code, out, err = run(capsys, "train", *TINY, "--steps", 2, "--samples-every", 0,
+                         "--root", root, "--out", "race1")
+    assert code == 0
+    assert "another program saved 'race1'" in err and "saved as 'race1-2'" in err
+    assert out.startswith("Saved race1-2 (")
+    assert read_info("race1", root).step == 3          # the other program's model, intact
+    assert read_info("race1-2", root).step == 2
+    assert sorted(p.name for p in root.iterdir()) == ["race1", "race1-2"]    # swept too

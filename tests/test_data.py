@@ -8,6 +8,7 @@ import os
 import pickle
 import re
 import struct
+import time
 import zipfile
 from pathlib import Path
 
@@ -359,3 +360,119 @@ def test_bad_class_filters_are_refused(tmp_path):
            [5])
     raises("Only 50 images", str(tmp_path / "two.npz"), [2])
     assert load_dataset(str(tmp_path / "two.npz"), [1]).num_images == 150
+
+
+# --- hardening: paths from the browser, messages, cost bounds (issue 13) -------------------
+
+def test_browser_paths_must_lie_inside_the_allowed_folders(tmp_path):
+    allowed = tmp_path / "allowed"
+    write_pngs(allowed / "mine", strokes(100))
+    (tmp_path / "secret").mkdir()
+    (allowed / "link").symlink_to(tmp_path / "secret")
+    roots = [allowed]
+    assert load_dataset(str(allowed / "mine"), allowed_roots=roots).num_images == 100
+    assert load_dataset("mnist-10k", allowed_roots=roots).name == "mnist-10k"
+    refusals = set()
+    for path in ("/", "/root", "/usr/share", "/etc/passwd", str(tmp_path / "secret"),
+                 str(tmp_path / "no-such-folder"), str(allowed / "link"),
+                 str(allowed / ".." / "secret"), f"idx:{tmp_path / 'secret'}", "~", "x\0y"):
+        with pytest.raises(DataError, match="Only files and folders inside") as err:
+            load_dataset(path, allowed_roots=roots)
+        refusals.add(str(err.value))
+    assert len(refusals) == 1                       # existing or not: the same words
+    with pytest.raises(DataError, match="takes no data files from the browser"):
+        load_dataset(str(allowed / "mine"), allowed_roots=[])
+
+
+def test_allowed_folders_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv(data.DATA_DIRS_ENV, raising=False)
+    assert data.allowed_data_roots() == (data.DEFAULT_DATA_DIR,)
+    monkeypatch.setenv(data.DATA_DIRS_ENV, f"{tmp_path / 'a'}{os.pathsep}{tmp_path / 'b'}")
+    assert data.allowed_data_roots() == (tmp_path / "a", tmp_path / "b")
+    monkeypatch.setenv(data.DATA_DIRS_ENV, "")
+    assert data.allowed_data_roots() == ()
+
+
+def test_a_huge_folder_is_refused_after_a_bounded_scan(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "MAX_SCANNED_FILES", 50)
+    for i in range(60):
+        (tmp_path / f"f{i}.txt").write_text("x")
+    raises("holds more than 50 files: it is not a dataset", str(tmp_path))
+
+
+def test_an_unreadable_folder_is_a_message(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root reads every folder")
+    write_pngs(tmp_path / "mine" / "locked", strokes(100))
+    os.chmod(tmp_path / "mine" / "locked", 0)
+    try:
+        raises("Cannot read", str(tmp_path / "mine"))
+    finally:
+        os.chmod(tmp_path / "mine" / "locked", 0o755)
+
+
+def test_random_bytes_npz_does_not_quote_numpys_pickle_advice(tmp_path):
+    (tmp_path / "noise.npz").write_bytes(np.random.default_rng(0).bytes(4000))
+    error = raises("Cannot read noise.npz as a .npz file", str(tmp_path / "noise.npz"))
+    assert "allow_pickle" not in str(error) and "pickled" not in str(error)
+    with zipfile.ZipFile(tmp_path / "members.npz", "w") as archive:
+        archive.writestr("x.npy", np.random.default_rng(1).bytes(4000))
+    raises(r"\(x is not a numpy array\)", str(tmp_path / "members.npz"))
+
+
+def test_a_zip_of_non_images_names_the_entry(tmp_path):
+    path = tmp_path / "texts.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for i in range(100):
+            archive.writestr(f"{i:03d}.png", b"hello, not a picture")
+    error = raises(r"texts.zip:000.png is not a readable image: it is not a PNG, JPEG",
+                   str(path))
+    assert "BytesIO" not in str(error) and "0x" not in str(error)
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A small PNG of zeros of width x height, as a decompression bomb sends it."""
+    import zlib
+    row = b"\0" * (width + 1)
+    body = zlib.compress(row * height, 9)
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return (struct.pack(">I", len(payload)) + kind + payload
+                + struct.pack(">I", zlib.crc32(kind + payload)))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height,
+                                                             8, 0, 0, 0, 0))
+            + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+
+
+def test_huge_pictures_are_refused_from_their_header_quickly(tmp_path):
+    """The issue's 100 PNGs of 9000x9000 in a 7.9 MB zip took 47 s of CPU to load."""
+    bomb = png_claiming(9000, 9000)
+    path = tmp_path / "bombs.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for i in range(100):
+            archive.writestr(f"{i:03d}.png", bomb)
+    start = time.process_time()
+    raises("000.png is not a readable image: it is 9000x9000 pixels, more than the "
+           "4096x4096 allowed", str(path))
+    assert time.process_time() - start < 1.0
+
+
+def test_the_pixels_of_all_pictures_are_bounded(tmp_path, monkeypatch):
+    write_pngs(tmp_path / "mine", strokes(100, size=(40, 40)))
+    monkeypatch.setattr(data, "MAX_TOTAL_PIXELS", 99 * 40 * 40)
+    raises("hold more than 158,400 pixels in all", str(tmp_path / "mine"))
+
+
+def test_a_large_entry_is_refused_from_its_declared_size_without_reading_it(tmp_path,
+                                                                             monkeypatch):
+    path = tmp_path / "big.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for i, picture in enumerate(strokes(100)):
+            archive.writestr(f"{i:03d}.png", png(picture))
+        archive.writestr("huge.png", bytes(20 * 2**20))
+    read = []
+    original = zipfile.ZipFile.open
+    monkeypatch.setattr(zipfile.ZipFile, "open",
+                        lambda self, name, *a, **k: read.append(name) or original(
+                            self, name, *a, **k))
+    raises("huge.png is 20 MB, more than the 16 MB one picture may have", str(path))
+    assert read == []                               # refused before reading any entry

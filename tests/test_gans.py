@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from ganlib.algorithms import ALGORITHM_INFO, ALGORITHMS
 from ganlib.config import PRESETS, make_config
-from ganlib.gans import GAN, WGANGP, build_gan
+from ganlib.gans import GAN, WGANGP, ModelPool, build_gan
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +120,28 @@ def test_minimax_generator_loss_is_the_saturating_log_one_minus_d(data):
     metrics = model.train_iteration(data)
     # log(1 - D(G(z))) is negative, and near log(1 - 0.5) at the start.
     assert -1.0 < float(metrics["g_loss"]) < 0.0
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_a_pooled_model_starts_exactly_as_a_newly_built_one(algorithm, data):
+    """Reusing a finished run's model (to reuse its traced graph) must not change the run."""
+    def losses(model):
+        return [[float(v) for v in model.train_iteration(data).values()] for _ in range(3)]
+
+    config = make_config(algorithm, "quick", batch_size=8, seed=3)
+    pool = ModelPool()
+    used = pool.acquire(make_config(algorithm, "quick", batch_size=8, seed=9, steps=7))
+    losses(used)                                          # trains: weights, slots, noise move
+    pool.release(used)
+    reused = pool.acquire(config)
+    assert reused is used and reused.config == config
+    assert losses(reused) == losses(build_gan(config))
+
+
+def test_the_pool_lends_a_model_only_for_the_same_settings(data):
+    pool = ModelPool(max_configs=1)
+    gan = pool.acquire(make_config("gan", "quick", batch_size=8))
+    pool.release(gan)
+    assert pool.acquire(make_config("gan", "quick", batch_size=16)) is not gan
+    pool.release(pool.acquire(make_config("wgan", "quick", batch_size=8)))
+    assert pool.idle_count() == 1                         # the GAN's configuration was dropped

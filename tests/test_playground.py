@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from ganlib import playground as pg
 from ganlib.errors import ConfigError, DataError
-
-ROOT = Path(__file__).resolve().parent.parent
+from ui.pages import PAGES
 
 
 # --- real data --------------------------------------------------------------------------------
@@ -239,13 +237,9 @@ def test_mode_coverage_counts_the_generated_points(gan):
 # --- the page -----------------------------------------------------------------------------------
 
 @pytest.fixture
-def page():
+def page(open_app):
     st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.run()
-    at.switch_page("pages/playground.py").run()
-    assert not at.exception
-    yield at
+    yield open_app(PAGES.playground, timeout=90)
     st.cache_resource.clear()
 
 

@@ -1,5 +1,10 @@
+import time
+
 import pytest
 
+from ganlib.autosave import autosave
+from ganlib.checkpoints import read_info
+from ganlib.classroom import Classroom, NotAllowed, Role, owner_for
 from ganlib.registry import RunRegistry, TooManyRuns
 from ganlib.runner import TrainingRun
 
@@ -28,3 +33,67 @@ def test_only_the_owner_key_controls_a_run(tiny_dataset, tiny_config):
     assert not registry.can_control("run-unknown", key)
     run.wait(60)
     registry.stop_all()
+
+
+# --- a class: owners, the teacher's preemption, the sweeper ---------------------------------
+
+TEACHER = owner_for("t" * 64, Role.TEACHER)
+STUDENT = owner_for("5" * 64, Role.STUDENT)
+
+
+def class_registry(tmp_path, max_active=1):
+    return RunRegistry(max_active=max_active, classroom=Classroom(passcode="secret"),
+                       save_job=lambda job: autosave(job, tmp_path))
+
+
+def endless(tiny_dataset, tiny_config, owner=None):
+    return lambda: TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset,
+                               owner_id=owner.stored_owner if owner else None)
+
+
+def test_students_start_only_while_allowed_and_within_their_limit(
+        tmp_path, tiny_dataset, tiny_config):
+    registry = class_registry(tmp_path, max_active=3)
+    with pytest.raises(NotAllowed, match="ask the teacher"):
+        registry.start(endless(tiny_dataset, tiny_config, STUDENT), owner=STUDENT)
+    registry.classroom.set_student_runs(TEACHER, True)
+    run, _ = registry.start(endless(tiny_dataset, tiny_config, STUDENT), owner=STUDENT)
+    assert registry.owner(run.run_id) == STUDENT and registry.started_at(run.run_id)
+    with pytest.raises(NotAllowed, match="limit"):
+        registry.start(endless(tiny_dataset, tiny_config, STUDENT), owner=STUDENT)
+    registry.stop_all()
+
+
+def test_the_teachers_start_saves_and_stops_the_newest_student_run(
+        tmp_path, tiny_dataset, tiny_config):
+    registry = class_registry(tmp_path)
+    registry.classroom.set_student_runs(TEACHER, True)
+    student_run, _ = registry.start(endless(tiny_dataset, tiny_config, STUDENT), owner=STUDENT)
+    student_run.wait_for(lambda s: s.samples is not None, timeout=60)
+    other = owner_for("6" * 64, Role.STUDENT)
+    with pytest.raises(TooManyRuns):          # a student never preempts
+        registry.start(endless(tiny_dataset, tiny_config, other), owner=other)
+    demo, _ = registry.start(endless(tiny_dataset, tiny_config, TEACHER), owner=TEACHER)
+    assert not student_run.alive and demo.snapshot(watch=False).active
+    assert registry.presenting == demo.run_id
+    saved = read_info(f"autosave-{student_run.run_id}", tmp_path)
+    assert saved.owner == STUDENT.id                 # still the student's model
+    assert saved.name in registry.notice(student_run.run_id)
+    assert "teacher's demo" in registry.notice(student_run.run_id)
+    registry.stop_all()
+
+
+def test_the_sweeper_saves_and_stops_a_paused_run_nobody_watches(
+        tmp_path, tiny_dataset, tiny_config):
+    registry = class_registry(tmp_path)
+    run, _ = registry.start(lambda: TrainingRun(
+        tiny_config("gan", steps=None), dataset=tiny_dataset, pause_when_unwatched_s=0.2))
+    run.wait_for(lambda s: s.status == "paused", timeout=60)
+    assert registry.sweep(stop_after_s=60) == []     # not abandoned long enough yet
+    registry.start_sweeper(stop_after_s=0.3, every_s=0.1)
+    deadline = time.monotonic() + 20
+    while registry.notice(run.run_id) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert registry.active() == []
+    assert read_info(f"autosave-{run.run_id}", tmp_path).owner is None
+    assert "nobody watched" in registry.notice(run.run_id)

@@ -103,7 +103,7 @@ def test_generator_weights_are_copies_from_one_step(tiny_dataset, tiny_config):
     assert [w.shape for w in weights] == [w.shape for w in run.model.generator.get_weights()]
     weights[0][...] = 123.0                       # a copy: the run is unaffected
     run.stop()
-    assert not np.any(run.model.generator.get_weights()[0] == 123.0)
+    assert not np.any(run.generator_weights()[1][0] == 123.0)
 
 
 def test_an_unwatched_run_pauses_itself(tiny_dataset, tiny_config):
@@ -143,5 +143,45 @@ def test_save_then_resume_continues_from_the_saved_step(tiny_dataset, tiny_confi
     assert (snap.status, snap.step) == ("finished", 5)
     assert list(snap.history["step"]) == [1, 2, 3, 4, 5]
     # The optimisers went on from their saved state rather than from scratch.
-    assert int(resumed.model.d_optimizer.iterations.numpy()) > int(
+    resumed.save("resumed-again")
+    again = load_checkpoint("resumed-again", with_critic=True)
+    assert int(again.optimizer_state["d_optimizer"][0]) > int(
         checkpoint.optimizer_state["d_optimizer"][0])
+
+
+def test_an_ended_run_gives_back_its_networks_and_can_still_be_saved(tiny_dataset, tiny_config):
+    from ganlib.checkpoints import load_checkpoint
+    from ganlib.gans import MODEL_POOL
+
+    run = started(TrainingRun(tiny_config("wgan", steps=3), dataset=tiny_dataset))
+    assert run.wait(60)
+    assert run.model is None and run._data is None          # nothing heavy is kept
+    step, weights = run.generator_weights()
+    info = run.save("ended")
+    loaded = load_checkpoint("ended", with_critic=True)
+    assert step == info.step == 3
+    assert all(np.array_equal(a, b) for a, b in zip(weights, loaded.generator.get_weights()))
+    # The next run of the same settings reuses the model, and trains from its own seed.
+    before = MODEL_POOL.idle_count()
+    again = started(TrainingRun(tiny_config("wgan", steps=3, seed=5), dataset=tiny_dataset))
+    assert MODEL_POOL.idle_count() == before - 1
+    assert again.wait(60) and again.snapshot().status == "finished"
+
+
+def test_runs_of_one_setting_leave_no_networks_behind(tiny_dataset, tiny_config):
+    """A server starts runs all day: after the first, each reuses the pooled model, so the
+    number of live Keras models stays where it was (issue 13: memory grew with every run)."""
+    import gc
+
+    import keras
+
+    def live_models() -> int:
+        gc.collect()
+        return sum(isinstance(o, keras.Model) for o in gc.get_objects())
+
+    assert started(TrainingRun(tiny_config("gan", steps=2), dataset=tiny_dataset)).wait(60)
+    baseline = live_models()
+    for seed in range(3):
+        run = started(TrainingRun(tiny_config("gan", steps=2, seed=seed), dataset=tiny_dataset))
+        assert run.wait(60) and run.model is None
+    assert baseline > 0 and live_models() == baseline

@@ -14,6 +14,8 @@ from ganlib.checkpoints import list_checkpoints
 from ganlib.errors import GanlibError
 from ganlib.sampling import Sampler
 from ui import state
+from ui.pages import PAGES
+from ui.text import plain
 
 # Stands for "the run this tab follows" in st.session_state[state.MODEL]. A checkpoint name
 # cannot start with ':', so this never names a saved model.
@@ -39,7 +41,7 @@ def pick_generator(key: str) -> Sampler | None:
         st.info("There is no generator to explore yet. Train one on the **Train** page (and "
                 "save it there), or upload a saved model on the **Models** page.",
                 icon=":material/info:")
-        st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
+        st.page_link(PAGES.train.page(), label="Train a model")
         return None
 
     if st.session_state.get(state.MODEL) not in labels:
@@ -55,7 +57,7 @@ def pick_generator(key: str) -> Sampler | None:
     except GanlibError as exc:              # a broken checkpoint; a run still building
         st.error(str(exc))
         return None
-    st.caption(f"{sampler.config.label} · trained {sampler.step:,} steps · "
+    st.caption(f"{plain(sampler.config.label)} · trained {sampler.step:,} steps · "
                f"z has {sampler.latent_dim} numbers")
     return sampler
 

@@ -5,26 +5,35 @@
 - The run a tab follows is in `st.session_state` and mirrored into the URL
   (`?run=<id>&key=<owner key>`), so a refresh reconnects to the same run with the same rights.
   A watch link carries only `?run=<id>`: the class can follow, not control.
+- In a class (a teacher passcode is set, ui.roles) no key goes into the URL: control follows
+  the browser's role and the job's owner (ganlib.classroom), so a link read off the projector
+  carries no rights.
 - Networks the pages sample from are cached per checkpoint / per run, never built in a page body.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from pathlib import Path
 
 import streamlit as st
 
+from ganlib.autosave import autosave, find_autosave, stop_and_autosave
+from ganlib.classroom import Action, NotAllowed, may, require
 from ganlib.checkpoints import read_info
 from ganlib.config import TrainConfig
-from ganlib.data import load_dataset
+from ganlib.data import allowed_data_roots, data_sources, load_dataset
 from ganlib.metrics import classifier_for, evaluator_for
 from ganlib.registry import RunRegistry
 from ganlib.runner import ResumeState, RunSnapshot, TrainingRun
+from ui import roles
 
 RUN = "run_id"
 KEY = "run_key"
 MODEL = "model_name"      # the saved model picked for the explorer / interpolation
+FOLLOW = "follow_teacher" # this tab shows whatever run the teacher presents (`?follow=teacher`)
 
 
 def _env_number(name: str, default: float) -> float:
@@ -38,16 +47,39 @@ MAX_RUNS = int(_env_number("GAN_CLASSROOM_MAX_RUNS", 0)) or None
 # A run nobody has looked at for this long pauses itself (closing every tab never leaves a
 # thread spinning forever).
 UNWATCHED_PAUSE_S = _env_number("GAN_CLASSROOM_IDLE_PAUSE_S", 300.0)
+# ... and a paused run nobody has looked at for this long more is saved and stopped, which
+# frees its slot (its owner finds it on the Models page as autosave-<run id>).
+UNWATCHED_STOP_S = _env_number("GAN_CLASSROOM_IDLE_STOP_S", 900.0)
 
 
 @st.cache_resource(on_release=lambda registry: registry.stop_all())
 def registry() -> RunRegistry:
-    return RunRegistry(max_active=MAX_RUNS)
+    runs = RunRegistry(max_active=MAX_RUNS, classroom=roles.classroom(), save_job=autosave)
+    runs.start_sweeper(stop_after_s=UNWATCHED_PAUSE_S + UNWATCHED_STOP_S)
+    threading.Thread(target=_autosave_at_exit, args=(weakref.ref(runs),),
+                     name="autosave-at-exit", daemon=False).start()
+    return runs
+
+
+def _autosave_at_exit(runs: weakref.ref[RunRegistry]) -> None:
+    """When the server stops, autosave its active runs instead of losing them.
+
+    Streamlit returns from the main thread on SIGTERM and Ctrl-C, while the (daemon) training
+    threads still run. Python waits for this non-daemon thread (said explicitly: a thread
+    started from Streamlit's daemon script thread would be a daemon) before its exit handlers: an
+    `atexit` handler would run after those of h5py and optree, which leave Keras unable to
+    build or save a model. A weak reference: a registry released earlier stopped its runs.
+    """
+    threading.main_thread().join()
+    if (alive := runs()) is not None:
+        stop_and_autosave(alive)
 
 
 def sync_url() -> None:
     """Adopt a run from the URL (refresh, watch link) and keep the URL naming the run."""
     params = st.query_params
+    if params.get("follow") == "teacher":
+        st.session_state[FOLLOW] = True
     if params.get("run") and params.get("run") != st.session_state.get(RUN):
         st.session_state[RUN] = params.get("run")
         st.session_state[KEY] = params.get("key")
@@ -55,14 +87,28 @@ def sync_url() -> None:
     if run_id and current_run() is None:
         st.session_state.pop(RUN, None)      # the server restarted: that run is gone
         st.session_state.pop(KEY, None)
+        if registry().get(run_id) is None:   # (not a comparison, which has its own page)
+            st.info(_gone_message(run_id), icon=":material/restart_alt:")
         run_id = None
     if run_id:
         params["run"] = run_id
-        if st.session_state.get(KEY):
+        if st.session_state.get(KEY) and roles.classroom().solo:
             params["key"] = st.session_state[KEY]
+        else:
+            params.pop("key", None)       # in a class a key means nothing: keep it off screen
     else:
         params.pop("run", None)
         params.pop("key", None)
+
+
+def _gone_message(run_id: str) -> str:
+    """What a tab whose link names a run this server does not have is told, instead of a
+    silently empty Train form."""
+    saved = find_autosave(run_id)
+    if saved is None:
+        return "This run is no longer on the server (the server restarted)."
+    return (f"This run ended when the server stopped. It was saved as `{saved.name}`: "
+            "open it on the Models page.")
 
 
 def current_run() -> TrainingRun | None:
@@ -72,7 +118,48 @@ def current_run() -> TrainingRun | None:
 
 
 def can_control(run: TrainingRun | None) -> bool:
-    return run is not None and registry().can_control(run.run_id, st.session_state.get(KEY))
+    """Whether this browser may pause, step, stop and save `run`: in a class by its role and
+    the run's owner; alone, by the owner key of the tab that started it (as before classes)."""
+    if run is None:
+        return False
+    if not roles.classroom().solo:
+        owner = registry().owner(run.run_id)
+        return may(roles.current_owner(), Action.CONTROL, owner.id if owner else None)
+    return registry().can_control(run.run_id, st.session_state.get(KEY))
+
+
+def following_teacher() -> bool:
+    """Whether this tab follows the teacher: by the follow link, or as a student who has not
+    picked a run (a student who opens the app sees the teacher's demo)."""
+    if roles.classroom().solo or roles.current_owner().manages_everything:
+        return False
+    return bool(st.session_state.get(FOLLOW)) or not st.session_state.get(RUN)
+
+
+def follow_teacher() -> bool:
+    """Switch this tab to the run the teacher presents now, if it follows the teacher and
+    that changed; True when it switched (the page must redraw)."""
+    if not following_teacher():
+        return False
+    presented = registry().get(registry().presenting)
+    if not isinstance(presented, TrainingRun) or presented.run_id == st.session_state.get(RUN):
+        return False
+    st.session_state[FOLLOW] = True
+    follow(presented, None)
+    return True
+
+
+def follow_link() -> str:
+    """A relative link that shows whatever run the teacher presents, switching with it."""
+    return "?follow=teacher"
+
+
+def check_control(run: TrainingRun) -> None:
+    """Refuse (NotAllowed) a control this browser may not use: every control callback calls
+    it, since a hidden button is no protection against a crafted request."""
+    if not can_control(run):
+        raise NotAllowed("Only the teacher, or the student who started it, can control "
+                         "this run.")
 
 
 def follow(run: TrainingRun, key: str | None) -> None:
@@ -80,7 +167,7 @@ def follow(run: TrainingRun, key: str | None) -> None:
     st.session_state[RUN] = run.run_id
     st.session_state[KEY] = key
     st.query_params["run"] = run.run_id
-    if key:
+    if key and roles.classroom().solo:
         st.query_params["key"] = key
     else:
         st.query_params.pop("key", None)
@@ -93,12 +180,32 @@ def start_run(config: TrainConfig, resume: ResumeState | None = None) -> Trainin
     Raises TooManyRuns when the server trains its limit already, and DataError when the
     dataset cannot be loaded: both GanlibErrors whose message says what to do.
     """
-    dataset = load_dataset(config.dataset, config.digits)
+    me = roles.current_owner()
+    if config.dataset not in {source.source for source in data_sources()}:
+        require(me, Action.SERVER_PATHS)            # a student never names a server path
+    # A browser user may name only paths inside the admin's data folders (docs/decisions.md).
+    dataset = load_dataset(config.dataset, config.digits, allowed_roots=allowed_data_roots())
     run, key = registry().start(
         lambda: TrainingRun(config, dataset=dataset, evaluator=evaluator_for(dataset),
-                            pause_when_unwatched_s=UNWATCHED_PAUSE_S, resume=resume))
+                            pause_when_unwatched_s=UNWATCHED_PAUSE_S, resume=resume,
+                            owner_id=me.stored_owner),
+        owner=me)
+    st.session_state.pop(FOLLOW, None)      # a student's own run: stop following the teacher
     follow(run, key)
     return run
+
+
+def start_refusal() -> str | None:
+    """Why this browser may not start a run now (a student while student runs are off, or
+    at their limit), or None: the start form is not drawn for whom it would refuse."""
+    me = roles.current_owner()
+    own = sum(1 for job in registry().active()
+              if (owner := registry().owner(job.run_id)) is not None and owner.id == me.id)
+    try:
+        roles.classroom().check_student_start(me, own)
+    except NotAllowed as exc:
+        return str(exc)
+    return None
 
 
 def has_metrics(snap: RunSnapshot) -> bool:

@@ -13,10 +13,12 @@ from typing import Any
 import streamlit as st
 
 from ganlib.algorithms import ALGORITHM_INFO, ALGORITHM_LABELS, ALGORITHMS
+from ganlib.classroom import Action, may
 from ganlib.config import (G_LOSSES, OPTIMIZERS, TrainConfig, field_help, make_config,
                            presets_for)
-from ganlib.data import DIGIT_NAMES, FASHION_NAMES, data_sources
+from ganlib.data import DIGIT_NAMES, FASHION_NAMES, allowed_data_roots, data_sources
 from ganlib.errors import ConfigError
+from ui import roles
 
 OTHER_SOURCE = "other"     # the data menu's entry for a file or folder typed by hand
 
@@ -136,13 +138,17 @@ def _load_preset(prefix: str, reset_preset: bool) -> None:
 def _dataset_field(key) -> str:
     """The data menu, plus a path field for a file or folder on the server."""
     labels = {s.source: s.label for s in data_sources()}
-    labels[OTHER_SOURCE] = "A file or folder on the server (.npz, .zip, images, IDX)…"
+    if may(roles.current_owner(), Action.SERVER_PATHS):     # students: the menu only
+        labels[OTHER_SOURCE] = "A file or folder on the server (.npz, .zip, images, IDX)…"
     source = st.selectbox("Dataset", list(labels), format_func=labels.get, key=key("dataset"),
                           help=field_help("dataset"))
     if source != OTHER_SOURCE:
         return source
+    folders = ", ".join(f"`{folder}`" for folder in allowed_data_roots()) or "none"
     return st.text_input("Path on the server", key=key("dataset_path"),
-                         placeholder="/data/my_digits.npz").strip()
+                         placeholder="/data/my_digits.npz",
+                         help=f"Only files and folders inside the data folders this server "
+                              f"allows can be used: {folders} (GANLIB_DATA_DIRS).").strip()
 
 
 def _number(column, key, name: str, label: str | None = None, disabled: bool = False):

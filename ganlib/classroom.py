@@ -1,0 +1,248 @@
+"""Who may do what on a server shared by a teacher and a class (issue 11).
+
+Without a teacher passcode the server is in single-user ("solo") mode: its one user may do
+everything, as before. With a passcode, whoever enters it becomes the teacher and everybody
+else is a student. Rights are decided here, on the server, from the browser's id: a hidden
+button is a convenience, the `require` check is the protection (a crafted request must fail).
+
+The teacher's rights are kept per browser id in the `Classroom` (one per server process), never
+in a key in the address bar: a student who reads the URL off the projector gets nothing, and
+the teacher keeps the rights across a refresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ganlib.errors import GanlibError
+
+PASSCODE_ENV = "GAN_CLASSROOM_TEACHER_PASSCODE"
+STUDENT_RUNS_ENV = "GAN_CLASSROOM_STUDENT_RUNS"
+
+# Wrong passcode guesses: this many are free, then each one doubles the lock, up to the cap.
+FREE_GUESSES = 3
+MAX_LOCK_S = 60.0
+
+
+class NotAllowed(GanlibError):
+    """The user's role may not do this; the message says who may."""
+
+
+class Role(str, Enum):
+    SOLO = "solo"         # no passcode configured: the one user may do everything
+    TEACHER = "teacher"
+    STUDENT = "student"
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who started a job or saved a model: a browser id, its role and a label to show."""
+
+    id: str
+    role: Role
+    label: str
+
+    @property
+    def manages_everything(self) -> bool:
+        """The teacher and the solo user may manage every run and model."""
+        return self.role is not Role.STUDENT
+
+    @property
+    def stored_owner(self) -> str | None:
+        """The owner written into what this user saves: a student's id; None for the teacher
+        and the solo user (a missing owner means "the teacher's", so old models stay theirs)."""
+        return None if self.manages_everything else self.id
+
+
+def owner_for(browser_id: str, role: Role) -> Owner:
+    """The owner a browser acts as; students are told apart by the first 4 hex of their id."""
+    labels = {Role.SOLO: "You", Role.TEACHER: "Teacher",
+              Role.STUDENT: f"Student {browser_id[:4]}"}
+    return Owner(id=browser_id, role=role, label=labels[role])
+
+
+def browser_id_from_cookie(cookie: str) -> str:
+    """A stable id for a browser from Streamlit's XSRF cookie (hashed: the token is a secret
+    of the XSRF protection and must not be shown or stored).
+
+    The server re-masks the same token with a fresh random mask on every page load
+    ("2|mask|masked token|timestamp", tornado's format), so the id is taken from the unmasked
+    token; any other value is hashed as it is.
+    """
+    value = cookie.strip("\"'")
+    parts = value.split("|")
+    if len(parts) == 4 and parts[0] == "2":
+        try:
+            mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+        except ValueError:
+            pass
+        else:
+            value = bytes(m ^ mask[i % len(mask)] for i, m in enumerate(masked)).hex() \
+                if mask else value
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def configured_passcode(secrets: Mapping[str, object] | None = None,
+                        environ: Mapping[str, str] | None = None) -> str | None:
+    """The teacher passcode: the environment variable wins over the `teacher_passcode`
+    secret; None (an empty value too) means single-user mode."""
+    environ = os.environ if environ is None else environ
+    value = environ.get(PASSCODE_ENV) or (secrets or {}).get("teacher_passcode")
+    return str(value) if value else None
+
+
+def passcode_matches(guess: str, passcode: str) -> bool:
+    """Constant-time comparison: digests of equal length, so neither the content nor the
+    length of the passcode leaks through the time a wrong guess takes."""
+    return hmac.compare_digest(hashlib.sha256(guess.encode()).digest(),
+                               hashlib.sha256(passcode.encode()).digest())
+
+
+def lock_seconds(failures: int) -> float:
+    """How long guessing is locked after `failures` wrong guesses in a row."""
+    if failures < FREE_GUESSES:
+        return 0.0
+    return min(MAX_LOCK_S, 2.0 ** (failures - FREE_GUESSES))
+
+
+@dataclass
+class _Failures:
+    count: int = 0
+    locked_until: float = 0.0
+
+    def record(self, now: float) -> None:
+        self.count += 1
+        self.locked_until = now + lock_seconds(self.count)
+
+
+class Action(str, Enum):
+    WATCH = "watch"
+    CONTROL = "control"          # pause, resume, step, stop, save a run
+    START = "start"              # start a run or a comparison
+    MANAGE_MODEL = "manage"      # delete, rename, overwrite a saved model
+    SERVER_PATHS = "paths"       # use a file path on the server as a dataset
+
+
+def _student_may(action: Action, actor: Owner, owner_id: str | None) -> bool:
+    if action is Action.WATCH:
+        return True
+    if action in (Action.CONTROL, Action.MANAGE_MODEL):
+        return owner_id is not None and owner_id == actor.id
+    return False      # START is decided by the classroom (flag, limit); SERVER_PATHS never
+
+
+WHO_MAY = {
+    Action.CONTROL: "Only the teacher, or the student who started it, can control this run.",
+    Action.START: "Student runs are off: ask the teacher to allow them.",
+    Action.MANAGE_MODEL: ("Only the teacher, or the student who saved it, can change or delete "
+                          "this model. Save your own copy instead."),
+    Action.SERVER_PATHS: "Only the teacher can use files on the server as a dataset.",
+}
+
+
+def may(actor: Owner, action: Action, owner_id: str | None = None) -> bool:
+    """The rights table: may `actor` do `action` to a thing owned by `owner_id` (None: the
+    teacher's or a shipped one)? Starting runs as a student also needs
+    `Classroom.check_student_start`."""
+    if actor.manages_everything:
+        return True
+    return _student_may(action, actor, owner_id)
+
+
+def require(actor: Owner, action: Action, owner_id: str | None = None) -> None:
+    """Raise NotAllowed, saying who may, unless `actor` may do `action`."""
+    if not may(actor, action, owner_id):
+        raise NotAllowed(WHO_MAY[action])
+
+
+@dataclass
+class Classroom:
+    """The teacher set, passcode back-off and the class switches of one server process."""
+
+    passcode: str | None
+    student_runs: int = 1
+    clock: Callable[[], float] = time.monotonic
+    allow_student_runs: bool = False
+    _teachers: set[str] = field(default_factory=set)
+    _failures: dict[str, _Failures] = field(default_factory=dict)
+    _all_failures: _Failures = field(default_factory=_Failures)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def from_settings(cls, secrets: Mapping[str, object] | None = None) -> Classroom:
+        try:
+            limit = int(os.environ.get(STUDENT_RUNS_ENV, "1"))
+        except ValueError:
+            limit = 1
+        return cls(passcode=configured_passcode(secrets), student_runs=max(0, limit))
+
+    @property
+    def solo(self) -> bool:
+        return self.passcode is None
+
+    def role(self, browser_id: str) -> Role:
+        if self.solo:
+            return Role.SOLO
+        with self._lock:
+            return Role.TEACHER if browser_id in self._teachers else Role.STUDENT
+
+    def owner(self, browser_id: str) -> Owner:
+        return owner_for(browser_id, self.role(browser_id))
+
+    def wait_seconds(self, browser_id: str) -> float:
+        """Seconds until this browser may guess again (0: now). The global lock slows a
+        guesser who changes browsers; it is shorter, so one class clown delays the teacher
+        only briefly."""
+        now = self.clock()
+        with self._lock:
+            mine = self._failures.get(browser_id, _Failures()).locked_until
+            everyone = self._all_failures.locked_until
+        return max(0.0, mine - now, everyone - now)
+
+    def sign_in(self, browser_id: str, guess: str) -> bool:
+        """Make the browser the teacher if `guess` is the passcode. Raises NotAllowed while
+        wrong guesses lock the form, with the seconds to wait."""
+        if self.solo:
+            return True
+        wait = self.wait_seconds(browser_id)
+        if wait > 0:
+            raise NotAllowed(f"Too many wrong passcodes: try again in {int(wait) + 1} s.")
+        if passcode_matches(guess, self.passcode or ""):
+            with self._lock:
+                self._teachers.add(browser_id)
+                self._failures.pop(browser_id, None)
+            return True
+        now = self.clock()
+        with self._lock:
+            self._failures.setdefault(browser_id, _Failures()).record(now)
+            self._all_failures.count += 1
+            # Everyone's guesses together: ten times as many free before the global lock.
+            self._all_failures.locked_until = now + lock_seconds(
+                self._all_failures.count // 10)
+        return False
+
+    def sign_out(self, browser_id: str) -> None:
+        with self._lock:
+            self._teachers.discard(browser_id)
+
+    def set_student_runs(self, actor: Owner, allowed: bool) -> None:
+        if not actor.manages_everything:
+            raise NotAllowed("Only the teacher can allow or stop student runs.")
+        self.allow_student_runs = allowed
+
+    def check_student_start(self, actor: Owner, active_own: int) -> None:
+        """Raise NotAllowed unless `actor` (with `active_own` active jobs) may start one."""
+        if actor.manages_everything:
+            return
+        if not self.allow_student_runs:
+            raise NotAllowed(WHO_MAY[Action.START])
+        if active_own >= self.student_runs:
+            raise NotAllowed(f"You already have {active_own} run(s) going, the limit for a "
+                             "student: stop one on the Train page first.")

@@ -1,0 +1,129 @@
+"""Runs: every run and comparison on this server, who started it, and what can be done.
+
+Everyone sees the list (watching is free); the buttons are drawn only where this browser may
+use them (the teacher: every job; a student: their own), and every callback checks again
+(ganlib.classroom), since a hidden button is no protection against a crafted request.
+"""
+
+import time
+
+import streamlit as st
+
+from ganlib.autosave import autosave
+from ganlib.classroom import Action, may, require
+from ganlib.compare import Comparison
+from ganlib.errors import GanlibError
+from ganlib.registry import Job
+from ganlib.runner import TrainingRun
+from ui import roles, state
+from ui.pages import PAGES, require_entry_point
+from ui.widgets import format_duration
+
+require_entry_point()
+
+MESSAGE = "runs-message"
+
+
+def checked(job: Job) -> None:
+    """Refuse (NotAllowed) unless this browser may control `job`."""
+    owner = state.registry().owner(job.run_id)
+    require(roles.current_owner(), Action.CONTROL, owner.id if owner else None)
+
+
+def act(job: Job, what: str) -> None:
+    """Pause, resume, stop or save `job`, after checking the right to; the outcome is shown."""
+    try:
+        checked(job)
+        if what == "save":
+            names = ", ".join(info.name for info in autosave(job)) or "nothing (no step yet)"
+            st.session_state[MESSAGE] = ("success", f"Saved {job.run_id} as {names}.")
+        elif what == "stop":
+            job.stop(timeout=10.0)
+        elif isinstance(job, TrainingRun):
+            job.pause() if what == "pause" else job.resume()
+    except GanlibError as exc:
+        st.session_state[MESSAGE] = ("error", str(exc))
+
+
+def show_to_class(job: TrainingRun) -> None:
+    me = roles.current_owner()
+    if me.manages_everything:
+        state.registry().presenting = job.run_id
+
+
+def allow_student_runs() -> None:
+    try:
+        roles.classroom().set_student_runs(roles.current_owner(),
+                                           st.session_state["runs-allow-students"])
+    except GanlibError as exc:
+        st.session_state[MESSAGE] = ("error", str(exc))
+
+
+def describe(job: Job) -> tuple[str, str, int]:
+    """What the job trains, its status and its step (a comparison: its furthest run)."""
+    snap = job.snapshot(watch=False)
+    if isinstance(job, Comparison):
+        return (f"Comparison of {len(snap.runs)} models", snap.status,
+                max((run.step for run in snap.runs), default=0))
+    return snap.config.label, snap.status, snap.step
+
+
+def job_row(job: Job) -> None:
+    registry = state.registry()
+    owner = registry.owner(job.run_id)
+    me = roles.current_owner()
+    label, status, step = describe(job)
+    started = registry.started_at(job.run_id)
+    active = job.snapshot(watch=False).active
+    with st.container(border=True):
+        about, actions = st.columns([3, 2], vertical_alignment="center")
+        about.markdown(f"**{label}** · `{job.run_id}`  \n"
+                       f"{owner.label if owner else 'You'} · {status} · step {step:,} · "
+                       f"started {format_duration(time.time() - started if started else None)} "
+                       f"ago · last viewed {format_duration(job.unwatched_s)} ago")
+        if notice := registry.notice(job.run_id):
+            about.caption(notice)
+        buttons = actions.columns(4)
+        if isinstance(job, TrainingRun):
+            buttons[0].link_button("Watch", f"{PAGES.train.url_path}{state.watch_link(job)}",
+                                   width="stretch")
+        if not (active and may(me, Action.CONTROL, owner.id if owner else None)):
+            return
+        if isinstance(job, TrainingRun):
+            paused = status == "paused"
+            buttons[1].button("Resume" if paused else "Pause", key=f"runs-pause-{job.run_id}",
+                              on_click=act, args=(job, "resume" if paused else "pause"),
+                              width="stretch")
+        buttons[2].button("Stop", key=f"runs-stop-{job.run_id}", on_click=act,
+                          args=(job, "stop"), width="stretch")
+        buttons[3].button("Save", key=f"runs-save-{job.run_id}", on_click=act,
+                          args=(job, "save"), width="stretch")
+        if me.manages_everything and isinstance(job, TrainingRun) and not roles.classroom().solo:
+            shown = registry.presenting == job.run_id
+            actions.button("Shown to the class" if shown else "Show this run to the class",
+                           key=f"runs-present-{job.run_id}", disabled=shown,
+                           on_click=show_to_class, args=(job,), icon=":material/cast:")
+
+
+@st.fragment(run_every=2.0)
+def job_list() -> None:
+    jobs = state.registry().runs()
+    if not jobs:
+        st.info("No runs on this server yet. Start one on the Train or Compare page.",
+                icon=":material/info:")
+    for job in jobs:
+        job_row(job)
+
+
+st.title("Runs on this server")
+st.caption("Every run and comparison on this server, newest first. A run nobody watches "
+           "pauses, then is saved (as autosave-<run id>, on the Models page) and stopped.")
+if message := st.session_state.pop(MESSAGE, None):
+    {"success": st.success, "error": st.error}[message[0]](message[1])
+if roles.current_owner().manages_everything and not roles.classroom().solo:
+    st.toggle("Allow student runs", value=roles.classroom().allow_student_runs,
+              key="runs-allow-students", on_change=allow_student_runs,
+              help=f"Each student may then train up to {roles.classroom().student_runs} run(s) "
+                   "at once, in a free slot. Your own start always gets a slot: the newest "
+                   "student run is saved and stopped to make room.")
+job_list()

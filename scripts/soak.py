@@ -1,0 +1,342 @@
+"""Soak test: a classroom day, accelerated, against a real server; a JSON summary on stdout.
+
+Starts `streamlit run app.py` on 127.0.0.1 (a free port, checkpoints in a temporary folder,
+runs that pause themselves after a few idle seconds) and drives it from Debian's Chromium
+through Playwright for `--minutes`: students start the demo runs, watch them through watch
+links, reload, pause, save under a name, abandon them (close the tab: the run pauses itself
+and is later stopped by its owner link), open the Models page, and upload good and bad model
+zips (through `ganlib.checkpoints.import_zip`, what the Models page's uploader calls).
+At the end the server gets SIGTERM, then the checks: no traceback or exception in the server
+log, the server's RSS after the traffic under `--max-rss-mb`, no hidden `.tmp-`/`.old-`
+folders left, every saved model (and every autosave of the shutdown) loads. Exit code 1 if a
+check failed.
+
+Not part of the test run (it takes minutes): `python -m scripts.soak --minutes 8`.
+Needs `chromium` (apt-get install chromium) and playwright (requirements-dev.txt).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# The flags Chromium needs as root in a container with no network to talk to.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+# What a log line of a failure looks like: Python's traceback header and Streamlit's
+# "Uncaught exception" logging both contain one of these.
+FAILURE_MARKERS = ("Traceback", "Exception", "Error:")
+LEFTOVER_PREFIXES = (".tmp-", ".old-")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of process `pid` in MB (10^6 bytes), from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024 / 1e6
+    raise RuntimeError(f"/proc/{pid}/status has no VmRSS line")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """`streamlit run app.py` on 127.0.0.1 with its checkpoints in `checkpoints`; its output
+    goes to `log`. Used as a context manager; `terminate()` sends SIGTERM as a service
+    manager (or Ctrl-C) would, and waits for the process to exit."""
+
+    def __init__(self, checkpoints: Path, log: Path, env: dict[str, str] | None = None):
+        self.checkpoints = checkpoints
+        self.log = log
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "GANLIB_CHECKPOINTS": str(checkpoints),
+                    "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> AppServer:
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                 "--server.port", str(self.port), "--server.address", "127.0.0.1",
+                 "--browser.gatherUsageStats", "false"],
+                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while not self._healthy():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"The app did not start; its log:\n{self.log.read_text()}")
+            time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.kill()
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as answer:
+                return answer.status == 200
+        except OSError:
+            return False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def terminate(self, timeout: float = 120) -> int:
+        """SIGTERM, then wait for the exit (the active runs are autosaved first); its code."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+# --- the browser side ----------------------------------------------------------------------
+
+def settled(page) -> None:
+    """Connected, and the script run (not the fragments' timers) has finished."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
+    page.wait_for_selector("[data-test-script-state='notRunning']", state="attached")
+
+
+def start_demo(page, url: str, algorithm: str) -> str | None:
+    """Press Home's demo button; the Train page's URL (with the owner key), or None when the
+    server refused another run (its cap)."""
+    page.goto(url)
+    settled(page)
+    page.locator(f".st-key-demo-{algorithm} button").click()
+    try:
+        page.wait_for_url("**/train?**run=*", timeout=30_000)
+    except Exception:  # noqa: BLE001 - Playwright's TimeoutError: the cap's message stays
+        return None
+    page.wait_for_selector("[data-testid='stImage'] img")
+    return page.url
+
+
+def click(page, key: str) -> None:
+    page.locator(f".st-key-{key} button").click()
+    settled(page)
+
+
+def shows_exception(page) -> bool:
+    return page.locator("[data-testid='stException']").count() > 0
+
+
+# --- uploads -------------------------------------------------------------------------------
+
+def upload_cases(good: bytes) -> dict[str, bytes]:
+    """A good model zip, and the bad ones a careless or hostile user sends."""
+    def rewritten(replace: dict[str, bytes]) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(good)) as source, zipfile.ZipFile(out, "w") as target:
+            for item in source.infolist():
+                name = item.filename.rsplit("/", 1)[-1]
+                target.writestr(item, replace.get(name, source.read(item)))
+        return out.getvalue()
+
+    return {"good": good,
+            "random-bytes": random.randbytes(20_000),
+            "preview-html": rewritten({"preview.png": b"<html>not an image</html>"}),
+            "broken-meta": rewritten({"meta.json": b"{not json"}),
+            "truncated": good[: len(good) // 2]}
+
+
+def upload(checkpoints: Path, data: bytes) -> bool:
+    """Whether the upload was accepted."""
+    from ganlib.errors import GanlibError
+    from ganlib.checkpoints import import_zip
+    try:
+        import_zip(data, checkpoints)
+    except GanlibError:
+        return False
+    return True
+
+
+# --- the day -------------------------------------------------------------------------------
+
+def classroom(server: AppServer, minutes: float, seed: int) -> Counter:
+    """Random classroom actions until the time is up; how many of each were done."""
+    from playwright.sync_api import sync_playwright
+
+    from ganlib.checkpoints import export_zip, list_checkpoints
+
+    rng = random.Random(seed)
+    done: Counter = Counter()
+    owned: list[str] = []          # owner URLs of runs started (some abandoned)
+    deadline = time.monotonic() + 60 * minutes
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1300, "height": 900})
+        context.set_default_timeout(60_000)
+        teacher = context.new_page()
+        while time.monotonic() < deadline:
+            action = rng.choice(["start", "start", "watch", "reload", "pause", "save",
+                                 "abandon", "models", "upload"])
+            if action == "start":
+                link = start_demo(teacher, server.url, rng.choice(["gan", "wgan"]))
+                if link is None:                    # the cap: stop the oldest run first
+                    done["start_refused"] += 1
+                    if owned:
+                        teacher.goto(owned.pop(0))
+                        settled(teacher)
+                        stop = teacher.locator(".st-key-train-stop button")
+                        if stop.count() and stop.is_enabled():      # not drawn once ended
+                            click(teacher, "train-stop")
+                            done["stop"] += 1
+                    continue
+                owned.append(link)
+            elif action == "watch" and owned:
+                watcher = context.new_page()
+                watcher.goto(owned[-1].split("&key=")[0])
+                settled(watcher)
+                time.sleep(rng.uniform(1, 4))
+                watcher.close()
+            elif action == "reload" and owned:
+                teacher.goto(owned[-1])
+                settled(teacher)
+                teacher.reload()
+                settled(teacher)
+            elif action in ("pause", "save") and owned:
+                teacher.goto(owned[-1])
+                settled(teacher)
+                if action == "pause" and teacher.locator(".st-key-train-pause button").count():
+                    click(teacher, "train-pause")
+                elif action == "save" and teacher.locator(".st-key-train-save").count():
+                    teacher.locator(".st-key-train-save-name input").fill(
+                        f"soak-{done['save']}")
+                    click(teacher, "train-save")
+            elif action == "abandon":
+                # A tab opened on the run and closed: nobody watches, the run pauses itself.
+                tab = context.new_page()
+                link = start_demo(tab, server.url, "gan")
+                if link is not None:
+                    owned.append(link)
+                tab.close()
+            elif action == "models":
+                teacher.goto(f"{server.url}/models")
+                settled(teacher)
+            elif action == "upload":
+                saved = [i for i in list_checkpoints(server.checkpoints)[0]
+                         if not i.name.startswith("upload-")]
+                if not saved:
+                    continue
+                cases = upload_cases(export_zip(saved[0].name, server.checkpoints))
+                kind = rng.choice(sorted(cases))
+                accepted = upload(server.checkpoints, cases[kind])
+                done[f"upload_{kind}_{'accepted' if accepted else 'refused'}"] += 1
+            else:
+                continue
+            done[action] += 1
+            if shows_exception(teacher):
+                done["pages_with_exception"] += 1
+        context.close()
+        browser.close()
+    return done
+
+
+def leftovers(checkpoints: Path) -> list[str]:
+    return sorted(p.name for p in checkpoints.iterdir() if p.name.startswith(LEFTOVER_PREFIXES))
+
+
+def unloadable(checkpoints: Path) -> tuple[int, list[str]]:
+    """(models that load, problems): every checkpoint folder must load whole."""
+    from ganlib.checkpoints import list_checkpoints, load_checkpoint
+
+    infos, problems = list_checkpoints(checkpoints)
+    loaded = 0
+    for info in infos:
+        try:
+            load_checkpoint(info.name, checkpoints)
+            loaded += 1
+        except Exception as exc:  # noqa: BLE001 - every failure is a finding to report
+            problems.append(f"{info.name}: {exc}")
+    return loaded, problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=10.0,
+                        help="how long the classroom traffic lasts [default: %(default)g]")
+    parser.add_argument("--idle-pause-s", type=float, default=15.0,
+                        help="seconds after which an unwatched run pauses itself "
+                             "(300 on a real server) [default: %(default)g]")
+    parser.add_argument("--max-runs", type=int, default=2,
+                        help="runs the server trains at once [default: %(default)d]")
+    parser.add_argument("--max-rss-mb", type=float, default=3000.0,
+                        help="the server's resident memory allowed after the traffic "
+                             "[default: %(default)g]")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the checkpoints and the server log in this folder")
+    args = parser.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        return _fail("Debian's chromium is not installed: apt-get install chromium")
+
+    work = Path(tempfile.mkdtemp(prefix="soak-"))
+    checkpoints, log = work / "checkpoints", work / "server.log"
+    checkpoints.mkdir()
+    env = {"GAN_CLASSROOM_IDLE_PAUSE_S": str(args.idle_pause_s),
+           "GAN_CLASSROOM_MAX_RUNS": str(args.max_runs)}
+    started = time.monotonic()
+    with AppServer(checkpoints, log, env) as server:
+        rss_start = rss_mb(server.pid)
+        done = classroom(server, args.minutes, args.seed)
+        rss_end = rss_mb(server.pid)
+        exit_code = server.terminate()
+    text = log.read_text()
+    loaded, problems = unloadable(checkpoints)
+    summary = {
+        "minutes": round((time.monotonic() - started) / 60, 2),
+        "actions": dict(sorted(done.items())),
+        "server_exit_code": exit_code,
+        "rss_mb": {"start": round(rss_start), "end": round(rss_end), "max": args.max_rss_mb},
+        "log_failures": [line for line in text.splitlines()
+                         if any(m in line for m in FAILURE_MARKERS)][:20],
+        "leftovers": leftovers(checkpoints),
+        "models_loaded": loaded,
+        "autosaves": sorted(p.name for p in checkpoints.glob("autosave-*")),
+        "model_problems": problems,
+        "bad_uploads_accepted": sum(n for k, n in done.items()
+                                    if k.endswith("_accepted") and "good" not in k),
+    }
+    summary["ok"] = bool(
+        exit_code == 0 and not summary["log_failures"] and rss_end <= args.max_rss_mb
+        and not summary["leftovers"] and not problems and not summary["bad_uploads_accepted"]
+        and not done["pages_with_exception"])
+    print(json.dumps(summary, indent=2))
+    if args.keep:
+        shutil.copytree(work, args.keep, dirs_exist_ok=True)
+    shutil.rmtree(work, ignore_errors=True)
+    return 0 if summary["ok"] else 1
+
+
+def _fail(message: str) -> int:
+    print(f"soak: error: {message}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""Classroom mode in the app (AppTest): the teacher's sign-in, and what students may not do,
+refused on the server even when a request is crafted (URL key, session state)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from ganlib.checkpoints import checkpoint_root, list_checkpoints, save_checkpoint
+from ganlib.classroom import PASSCODE_ENV, Role, owner_for
+from ganlib.config import make_config
+from ganlib.gans import build_gan
+from ganlib.runner import TrainingRun
+from ui import roles, state
+from ui.pages import PAGES
+
+PASSCODE = "correct horse"
+NAME = "teachers-gan"
+TEACHER = owner_for("t" * 64, Role.TEACHER)
+
+
+@pytest.fixture(autouse=True)
+def classroom(monkeypatch):
+    """A server started with a teacher passcode; caches empty around each test."""
+    monkeypatch.setenv(PASSCODE_ENV, PASSCODE)
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()          # stops every run a test started
+
+
+def save_model(name: str, owner: str | None = None) -> None:
+    config = make_config("gan", "quick", batch_size=8, steps=1)
+    model = build_gan(config)
+    save_checkpoint(name, generator=model.generator, critic=model.discriminator, config=config,
+                    step=1, history={"step": np.array([1.0])}, owner=owner)
+
+
+def sign_in_form() -> None:
+    """The sidebar alone: AppTest reruns only the page after its first run, not app.py."""
+    from ui import roles
+
+    roles.sidebar()
+
+
+def sign_in(at, passcode: str):
+    at.text_input(key="teacher-passcode").input(passcode)
+    at.button[[b.label for b in at.button].index("Sign in")].click().run()
+    return at
+
+
+def test_wrong_passcodes_are_refused_then_slowed_and_the_right_one_makes_a_teacher():
+    at = AppTest.from_function(sign_in_form)
+    at.run()
+    assert any("You are Student" in c.value for c in at.caption)
+    for _ in range(3):
+        sign_in(at, "guess")
+    assert "not the teacher passcode" in at.error[0].value
+    sign_in(at, PASSCODE)                       # locked for a second after three misses
+    assert "try again in" in at.error[0].value
+    assert roles.classroom().role(at.session_state[roles.BROWSER]) is Role.STUDENT
+    roles.classroom()._failures.clear()         # (the lock has run out)
+    roles.classroom()._all_failures.locked_until = 0
+    sign_in(at, PASSCODE)
+    assert any("Signed in as the teacher" in c.value for c in at.caption)
+    assert PASSCODE not in str(dict(at.query_params))
+
+
+def test_a_student_cannot_rename_or_delete_the_teachers_model_even_by_session_state(open_app):
+    save_model(NAME)
+    at = open_app(PAGES.models)
+    assert not [b for b in at.button if b.key in (f"models-delete-{NAME}",
+                                                   f"models-rename-{NAME}")]
+    assert any("Only the teacher" in c.value for c in at.caption)
+    at.session_state["models-confirm-delete"] = NAME      # a crafted "confirm delete"
+    at.run()
+    assert not [b for b in at.button if b.key == f"models-confirm-{NAME}"]
+    assert (checkpoint_root() / NAME).is_dir()
+
+
+def test_a_student_manages_their_own_models_and_the_teacher_everything(open_app):
+    student = open_app(PAGES.models)
+    mine = "students-gan"
+    save_model(mine, owner=student.session_state[roles.BROWSER])
+    save_model(NAME)
+    student.run()
+    assert student.button(key=f"models-delete-{mine}")
+    assert not [b for b in student.button if b.key == f"models-delete-{NAME}"]
+    student.button(key=f"models-delete-{mine}").click().run()
+    student.button(key=f"models-confirm-{mine}").click().run()
+    assert [info.name for info in list_checkpoints()[0]] == [NAME]
+
+    teacher = open_app(session={roles.BROWSER: TEACHER.id})
+    roles.classroom().sign_in(TEACHER.id, PASSCODE)
+    teacher.switch_page(PAGES.models.path).run()
+    assert teacher.button(key=f"models-delete-{NAME}")
+
+
+def test_a_student_cannot_control_the_teachers_run_even_with_its_key(
+        tiny_dataset, tiny_config, open_app):
+    run, key = state.registry().start(
+        lambda: TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset),
+        paused=True, owner=TEACHER)
+    student = open_app(PAGES.train, query={"run": run.run_id, "key": key})
+    assert any("read-only" in i.value for i in student.info)
+    assert not [b for b in student.button if b.key in ("train-pause", "train-resume",
+                                                         "train-stop", "train-save")]
+    assert "key" not in student.query_params
+    assert run.snapshot(watch=False).status in ("created", "paused")     # untouched
+
+
+def test_students_get_no_start_form_while_student_runs_are_off(open_app):
+    at = open_app(PAGES.train)
+    assert any("Student runs are off" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key == "train-start"]
+    roles.classroom().allow_student_runs = True
+    at.run()
+    assert at.button(key="train-start")
+
+
+def test_the_runs_panel_gives_the_teacher_every_control_and_a_student_only_their_own(
+        tiny_dataset, tiny_config, open_app):
+    student = open_app(PAGES.runs)
+    pupil = roles.classroom().owner(student.session_state[roles.BROWSER])
+    roles.classroom().allow_student_runs = True
+    state.registry().max_active = 2
+    make = lambda: TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset)  # noqa: E731
+    theirs, _ = state.registry().start(make, paused=True, owner=TEACHER)
+    mine, _ = state.registry().start(make, paused=True, owner=pupil)
+    student.run()
+    keys = {b.key for b in student.button}
+    assert f"runs-stop-{mine.run_id}" in keys and f"runs-stop-{theirs.run_id}" not in keys
+    assert not [t for t in student.toggle if t.key == "runs-allow-students"]
+
+    teacher = open_app(session={roles.BROWSER: TEACHER.id})
+    roles.classroom().sign_in(TEACHER.id, PASSCODE)
+    teacher.switch_page(PAGES.runs.path).run()
+    teacher.toggle(key="runs-allow-students").set_value(False).run()
+    assert not roles.classroom().allow_student_runs
+    teacher.button(key=f"runs-stop-{mine.run_id}").click().run()
+    assert not mine.snapshot(watch=False).active
+    assert theirs.snapshot(watch=False).active
+
+
+def test_a_follower_switches_to_the_teachers_next_run_without_reloading(
+        tiny_dataset, tiny_config, open_app):
+    state.registry().max_active = 2
+    make = lambda: TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset)  # noqa: E731
+    first, _ = state.registry().start(make, paused=True, owner=TEACHER)
+    student = open_app(PAGES.train, query={"follow": "teacher"})
+    assert student.session_state[state.RUN] == first.run_id
+    second, _ = state.registry().start(make, paused=True, owner=TEACHER)
+    assert state.registry().presenting == second.run_id
+    student.run()                      # what the live fragment's next tick does
+    assert student.session_state[state.RUN] == second.run_id
+    assert student.query_params["run"] == second.run_id
+
+
+def test_students_cannot_name_a_file_on_the_server_as_data(open_app, monkeypatch):
+    at = open_app(PAGES.train)
+    roles.classroom().allow_student_runs = True
+    at.run()
+    assert "other" not in at.selectbox(key="train-dataset").options
+    from ganlib.classroom import NotAllowed
+    monkeypatch.setattr(roles, "current_owner", lambda: owner_for("5" * 64, Role.STUDENT))
+    with pytest.raises(NotAllowed, match="Only the teacher"):
+        state.start_run(make_config("gan", "quick", dataset="/usr/share"))

@@ -1,0 +1,158 @@
+"""Classroom mode in a real headless Chromium: a teacher and a student, each in their own
+browser context (their own cookies), on one server started with a teacher passcode.
+
+Same launch pattern as tests/test_browser.py (Debian's chromium, skipped without it).
+Screenshots go to test-artifacts/screenshots/classroom-*.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENSHOTS, free_port
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                reason="Debian's chromium is not installed")
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="playwright is not installed (requirements-dev.txt)")
+
+PASSCODE = "correct horse battery"
+DEMO = "gan-quick-demo"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("checkpoints")
+    for demo in (ROOT / "checkpoints").glob("*-demo"):
+        shutil.copytree(demo, root / demo.name)
+    port = free_port()
+    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
+    env = {**os.environ, "GANLIB_CHECKPOINTS": str(root), "TF_CPP_MIN_LOG_LEVEL": "3",
+           "GAN_CLASSROOM_TEACHER_PASSCODE": PASSCODE, "GAN_CLASSROOM_MAX_RUNS": "1",
+           "GAN_CLASSROOM_IDLE_PAUSE_S": "4", "GAN_CLASSROOM_IDLE_STOP_S": "2"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, "the app did not start"
+        time.sleep(0.5)
+    yield url, root
+    process.terminate()
+    process.wait(30)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def new_page(browser):
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.set_default_timeout(90_000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def teacher(browser, server):
+    page = new_page(browser)
+    page.goto(server[0])
+    page.get_by_text("Teacher sign-in").click()
+    page.get_by_label("Teacher passcode").fill(PASSCODE)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in as the teacher").wait_for()
+    assert PASSCODE not in page.url
+    return page
+
+
+@pytest.fixture(scope="module")
+def student(browser, server):
+    page = new_page(browser)
+    page.goto(server[0])
+    page.get_by_text(re.compile("You are Student")).wait_for()
+    return page
+
+
+def test_a_student_cannot_manage_the_shipped_models_the_teacher_can(teacher, student, server):
+    teacher.goto(f"{server[0]}/models")
+    teacher.get_by_role("heading", name=DEMO, exact=True).wait_for()
+    teacher.get_by_role("button", name="Delete").first.wait_for(timeout=10_000)
+    assert teacher.get_by_role("button", name="Delete").count() >= 1
+    student.goto(f"{server[0]}/models")
+    student.get_by_role("heading", name=DEMO, exact=True).wait_for()
+    student.get_by_text("Only the teacher can rename or delete this model.").first.wait_for()
+    assert student.get_by_role("button", name="Delete").count() == 0
+    assert student.get_by_role("button", name="Rename").count() == 0
+    assert (server[1] / DEMO).is_dir()
+
+
+def test_a_follower_sees_the_teachers_run_without_controls_even_with_a_crafted_key(
+        teacher, student, server):
+    student.goto(f"{server[0]}/train?follow=teacher")
+    student.get_by_text("Following the teacher").wait_for()
+    teacher.goto(server[0])
+    teacher.get_by_role("button", name=re.compile("Train the GAN article")).click()
+    teacher.get_by_role("button", name="Stop").wait_for()
+    assert "key=" not in teacher.url
+    run_id = re.search(r"run=(run-[0-9a-f]+)", teacher.url).group(1)
+    # The follower switches without reloading.
+    student.get_by_text("You are watching this run (read-only)").wait_for()
+    assert run_id in student.url
+    assert student.get_by_role("button", name="Stop").count() == 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    student.screenshot(path=str(SCREENSHOTS / "classroom-student-train.png"))
+    student.goto(f"{server[0]}/train?run={run_id}&key=guessed")      # a crafted URL
+    student.get_by_text("You are watching this run (read-only)").wait_for()
+    assert student.get_by_role("button", name="Stop").count() == 0
+    # The student is not allowed to start while student runs are off.
+    assert student.get_by_text("Student runs are off").count() >= 1
+    teacher.goto(f"{server[0]}/runs")
+    teacher.get_by_role("button", name="Stop").first.wait_for()
+    teacher.screenshot(path=str(SCREENSHOTS / "classroom-teacher-runs.png"))
+    student.goto(f"{server[0]}/runs")
+    student.get_by_text(run_id).first.wait_for()
+    assert student.get_by_role("button", name="Stop").count() == 0
+    teacher.get_by_role("button", name="Stop").first.click()
+
+
+def test_the_teachers_start_saves_and_stops_a_students_run_then_an_abandoned_run_is_saved(
+        teacher, student, server):
+    teacher.goto(f"{server[0]}/runs")
+    teacher.get_by_text("Allow student runs").click()
+    student.goto(server[0])
+    student.get_by_role("button", name=re.compile("Train the WGAN article")).click()
+    student.get_by_role("button", name="Stop").wait_for()       # their own run: controls
+    student_run = re.search(r"run=(run-[0-9a-f]+)", student.url).group(1)
+    time.sleep(2)                                                 # let it build its networks
+    teacher.goto(server[0])
+    teacher.get_by_role("button", name=re.compile("Train the GAN article")).click()
+    teacher.get_by_role("button", name="Stop").wait_for()
+    student.get_by_text(re.compile("Your run was saved as autosave-")).wait_for()
+    assert (server[1] / f"autosave-{student_run}").is_dir()
+    # The teacher leaves the run: it pauses, then is saved and stopped (short test times).
+    teacher_run = re.search(r"run=(run-[0-9a-f]+)", teacher.url).group(1)
+    teacher.goto(f"{server[0]}/models")
+    deadline = time.monotonic() + 60
+    while not (server[1] / f"autosave-{teacher_run}").is_dir():
+        assert time.monotonic() < deadline, "the abandoned run was not autosaved"
+        time.sleep(0.5)

@@ -1,0 +1,121 @@
+"""The classroom rights table, passcode check and back-off (ganlib/classroom.py)."""
+
+from unittest import mock
+
+import pytest
+
+from ganlib import classroom
+from ganlib.classroom import (Action, Classroom, NotAllowed, Role, browser_id_from_cookie,
+                              configured_passcode,
+                              lock_seconds, may, owner_for, require)
+
+TEACHER = owner_for("t" * 64, Role.TEACHER)
+SOLO = owner_for("s" * 64, Role.SOLO)
+ALICE = owner_for("a1b2" + "0" * 60, Role.STUDENT)
+BOB = owner_for("b" * 64, Role.STUDENT)
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_student_labels_show_the_first_four_hex_of_the_id():
+    assert ALICE.label == "Student a1b2"
+    assert TEACHER.label == "Teacher"
+
+
+@pytest.mark.parametrize("actor", [TEACHER, SOLO])
+@pytest.mark.parametrize("action", list(Action))
+def test_teacher_and_solo_may_do_everything_to_anything(actor, action):
+    assert may(actor, action, BOB.id)
+    assert may(actor, action, None)
+
+
+def test_students_watch_anything_but_control_and_manage_only_their_own():
+    assert may(ALICE, Action.WATCH, TEACHER.id)
+    assert may(ALICE, Action.CONTROL, ALICE.id)
+    assert not may(ALICE, Action.CONTROL, BOB.id)
+    assert not may(ALICE, Action.CONTROL, None)
+    assert may(ALICE, Action.MANAGE_MODEL, ALICE.id)
+    assert not may(ALICE, Action.MANAGE_MODEL, None)      # shipped / teacher's models
+    assert not may(ALICE, Action.SERVER_PATHS, ALICE.id)
+
+
+def test_require_says_who_may():
+    with pytest.raises(NotAllowed, match="teacher"):
+        require(ALICE, Action.MANAGE_MODEL, TEACHER.id)
+    require(ALICE, Action.CONTROL, ALICE.id)
+
+
+def test_environment_passcode_wins_over_the_secret_and_empty_means_solo():
+    secrets = {"teacher_passcode": "from-secrets"}
+    assert configured_passcode(secrets, {classroom.PASSCODE_ENV: "env"}) == "env"
+    assert configured_passcode(secrets, {}) == "from-secrets"
+    assert configured_passcode(None, {classroom.PASSCODE_ENV: ""}) is None
+    assert Classroom(passcode=None).role("x") is Role.SOLO
+
+
+def test_the_passcode_is_compared_in_constant_time():
+    room = Classroom(passcode="open sesame")
+    with mock.patch.object(classroom.hmac, "compare_digest",
+                           wraps=classroom.hmac.compare_digest) as compare:
+        assert room.sign_in("t", "open sesame")
+    compare.assert_called_once()
+    assert room.role("t") is Role.TEACHER
+    assert room.role("other") is Role.STUDENT
+    room.sign_out("t")
+    assert room.role("t") is Role.STUDENT
+
+
+def test_lock_doubles_after_three_wrong_guesses_up_to_a_minute():
+    assert [lock_seconds(n) for n in range(6)] == [0, 0, 0, 1, 2, 4]
+    assert lock_seconds(50) == 60
+
+
+def test_wrong_guesses_lock_the_browser_then_unlock():
+    clock = Clock()
+    room = Classroom(passcode="secret", clock=clock)
+    for _ in range(3):
+        assert not room.sign_in("guesser", "nope")
+    assert room.wait_seconds("guesser") == 1
+    with pytest.raises(NotAllowed, match="try again in"):
+        room.sign_in("guesser", "secret")
+    assert room.wait_seconds("teacher") == 0      # another browser is not locked
+    clock.now += 1.5
+    assert room.sign_in("guesser", "secret")
+
+
+def test_many_wrong_guesses_from_many_browsers_lock_everyone_briefly():
+    clock = Clock()
+    room = Classroom(passcode="secret", clock=clock)
+    for n in range(30):
+        room.sign_in(f"browser-{n}", "nope")
+    assert 0 < room.wait_seconds("teacher") <= 1
+
+
+def test_student_starts_need_the_switch_and_stay_within_the_limit():
+    room = Classroom(passcode="secret", student_runs=1)
+    room.check_student_start(TEACHER, active_own=5)
+    with pytest.raises(NotAllowed, match="ask the teacher"):
+        room.check_student_start(ALICE, active_own=0)
+    with pytest.raises(NotAllowed):
+        room.set_student_runs(ALICE, True)
+    room.set_student_runs(TEACHER, True)
+    room.check_student_start(ALICE, active_own=0)
+    with pytest.raises(NotAllowed, match="limit"):
+        room.check_student_start(ALICE, active_own=1)
+
+
+def test_the_browser_id_survives_streamlits_fresh_xsrf_mask_on_every_page_load():
+    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+
+    token = bytes(range(16))
+    first, second = (generate_xsrf_token_string(token, 1234) for _ in range(2))
+    assert first != second                      # a new mask each time
+    assert browser_id_from_cookie(first) == browser_id_from_cookie(second)
+    other = generate_xsrf_token_string(bytes(16), 1234)
+    assert browser_id_from_cookie(other) != browser_id_from_cookie(first)

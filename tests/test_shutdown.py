@@ -1,0 +1,160 @@
+"""A stopped server or command loses no training: runs are saved, and tabs are told where.
+
+`python -m ganlib train` saves on SIGTERM and SIGHUP as on Ctrl-C; the app server autosaves
+every active run when it gets SIGTERM; a tab whose link names a run that is gone says so and
+names the autosave. Each was lost silently before (issue 13, item 6).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ganlib.autosave import autosave, autosave_name, find_autosave, stop_and_autosave
+from ganlib.checkpoints import list_checkpoints, load_checkpoint, read_info
+from ganlib.compare import Comparison
+from ganlib.config import make_config
+from ganlib.registry import RunRegistry
+from ganlib.runner import TrainingRun
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_autosave_saves_a_built_run_under_its_own_name_only(tiny_dataset, tiny_config, tmp_path):
+    run = TrainingRun(tiny_config(steps=None), dataset=tiny_dataset).start()
+    assert run.wait_for(lambda s: s.step >= 2)
+    first = autosave(run, tmp_path)
+    assert [i.name for i in first] == [autosave_name(run.run_id)] == [f"autosave-{run.run_id}"]
+    assert first[0].step >= 2
+    run.stop()
+    again = autosave(run, tmp_path)            # the same name again: replaced, not "-2"
+    assert [i.name for i in again] == [f"autosave-{run.run_id}"]
+    assert read_info(again[0].name, tmp_path).step == run.snapshot().step >= first[0].step
+    assert load_checkpoint(again[0].name, tmp_path).generator is not None
+    assert find_autosave(run.run_id, tmp_path).name == again[0].name
+    assert find_autosave("run-gone", tmp_path) is None
+    assert find_autosave("../../etc", tmp_path) is None       # a link's id is never a path
+
+
+def test_autosave_skips_unbuilt_runs_and_logs_a_failing_one(tiny_dataset, tiny_config,
+                                                            tmp_path, caplog, monkeypatch):
+    never_started = TrainingRun(tiny_config(), dataset=tiny_dataset)
+    assert autosave(never_started, tmp_path) == []
+    broken = TrainingRun(tiny_config(), dataset=tiny_dataset).start()
+    assert broken.wait(60)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(broken, "save", full_disk)
+    with caplog.at_level(logging.ERROR, logger="ganlib.autosave"):
+        assert autosave(broken, tmp_path) == []            # logged, not raised
+    assert f"Could not autosave run {broken.run_id}" in caplog.text
+    assert "No space left" in caplog.text
+
+
+def test_autosave_saves_each_started_run_of_a_comparison(tmp_path):
+    tiny = [make_config(a, "quick", batch_size=8, digits=(1, 7)) for a in ("gan", "wgan")]
+    comparison = Comparison(tiny, budget_s=60, mode="sequential", n_eval_samples=50).start()
+    assert comparison.runs[0].wait_for(lambda s: s.step >= 1)
+    comparison.stop()                          # the second run never started: nothing to save
+    saved = autosave(comparison, tmp_path)
+    assert [i.name for i in saved] == [f"autosave-{comparison.runs[0].run_id}"]
+
+
+def test_stop_and_autosave_saves_the_active_runs_only(tiny_dataset, tiny_config, tmp_path):
+    registry = RunRegistry(max_active=3)
+    ended, _ = registry.start(lambda: TrainingRun(tiny_config(steps=2), dataset=tiny_dataset))
+    assert ended.wait(60)
+    running, _ = registry.start(
+        lambda: TrainingRun(tiny_config(steps=None), dataset=tiny_dataset))
+    paused, _ = registry.start(
+        lambda: TrainingRun(tiny_config(steps=None), dataset=tiny_dataset), paused=True)
+    assert running.wait_for(lambda s: s.step >= 1)
+    assert paused.wait_for(lambda s: s.status == "paused")
+    saved = stop_and_autosave(registry, tmp_path)
+    assert sorted(i.name for i in saved) == sorted(
+        f"autosave-{r.run_id}" for r in (running, paused))
+    assert not registry.active()
+    assert stop_and_autosave(registry, tmp_path) == []        # nothing active any more
+
+
+# --- the command line --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_the_cli_saves_its_training_on_sigterm_and_sighup(signum, tmp_path):
+    samples = tmp_path / "samples"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ganlib", "train", "--batch-size", "8", "--steps", "1000000",
+         "--quiet", "--samples-every", "0.5", "--samples-dir", str(samples),
+         "--root", str(tmp_path / "checkpoints"), "--out", "killed"],
+        cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        # A grid after step 0 is written once training has made progress.
+        while not [p for p in samples.glob("step-*.png") if p.name != "step-000000.png"]:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no training progress within 120 s"
+            time.sleep(0.2)
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert out.startswith("Interrupted at step ") and "saved as killed" in out
+    assert "Traceback" not in err
+    checkpoint = load_checkpoint("killed", tmp_path / "checkpoints")
+    assert checkpoint.info.step >= 1
+
+
+# --- the app ---------------------------------------------------------------------------------
+
+@pytest.mark.usefixtures("fresh_registry")
+def test_a_link_to_a_gone_run_says_so_and_names_its_autosave(open_app, tiny_dataset, tiny_config):
+    gone = open_app(query={"run": "run-gone", "key": "old-key"})
+    assert [i.value for i in gone.info if "server" in i.value] == [
+        "This run is no longer on the server (the server restarted)."]
+    assert "run" not in gone.query_params
+
+    run = TrainingRun(tiny_config(), dataset=tiny_dataset).start()
+    assert run.wait(60)
+    run.save(autosave_name(run.run_id))        # what the stopped server left behind
+    saved = open_app(query={"run": run.run_id})
+    assert [i.value for i in saved.info if "server" in i.value] == [
+        f"This run ended when the server stopped. It was saved as `autosave-{run.run_id}`: "
+        "open it on the Models page."]
+    saved.run()                                # said once: the tab has left the run
+    assert not [i for i in saved.info if "server" in i.value]
+
+
+def test_the_app_server_autosaves_its_active_run_on_sigterm(tmp_path):
+    soak = pytest.importorskip("scripts.soak")
+    if not Path(soak.CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    checkpoints = tmp_path / "checkpoints"
+    with soak.AppServer(checkpoints, tmp_path / "server.log") as server:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=soak.CHROMIUM,
+                                                 args=soak.CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.set_default_timeout(90_000)
+            link = soak.start_demo(page, server.url, "gan")
+            browser.close()
+        assert link is not None
+        run_id = link.split("run=")[1].split("&")[0]
+        assert server.terminate() == 0
+    log = (tmp_path / "server.log").read_text()
+    assert "Traceback" not in log
+    infos, problems = list_checkpoints(checkpoints)
+    assert [i.name for i in infos] == [f"autosave-{run_id}"] and not problems
+    assert load_checkpoint(f"autosave-{run_id}", checkpoints).info.step >= 0
