@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,15 +51,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app on a free port, saving into a temporary folder seeded with the demo models."""
+@contextmanager
+def app_server(tmp_path_factory, **env: str) -> Iterator[tuple[str, Path]]:
+    """A fresh `streamlit run app.py` on a free local port, with the demo models in a
+    checkpoint folder of its own and `env` added; (its URL, that folder)."""
     root = tmp_path_factory.mktemp("checkpoints")
     for demo in (ROOT / "checkpoints").glob("*-demo"):
         shutil.copytree(demo, root / demo.name)
     port = free_port()
     log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
-    env = {**os.environ, "GANLIB_CHECKPOINTS": str(root), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**os.environ, "GANLIB_CHECKPOINTS": str(root), "TF_CPP_MIN_LOG_LEVEL": "3", **env}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1"],
@@ -73,10 +76,18 @@ def server(tmp_path_factory):
             pass
         assert process.poll() is None and time.monotonic() < deadline, "the app did not start"
         time.sleep(0.5)
-    yield url
-    process.terminate()
-    process.wait(30)
-    log.close()
+    try:
+        yield url, root
+    finally:
+        process.terminate()
+        process.wait(30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with app_server(tmp_path_factory) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENSHOTS, free_port
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, app_server
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                 reason="Debian's chromium is not installed")
@@ -30,33 +26,10 @@ DEMO = "gan-quick-demo"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("checkpoints")
-    for demo in (ROOT / "checkpoints").glob("*-demo"):
-        shutil.copytree(demo, root / demo.name)
-    port = free_port()
-    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
-    env = {**os.environ, "GANLIB_CHECKPOINTS": str(root), "TF_CPP_MIN_LOG_LEVEL": "3",
-           "GAN_CLASSROOM_TEACHER_PASSCODE": PASSCODE, "GAN_CLASSROOM_MAX_RUNS": "1",
-           "GAN_CLASSROOM_IDLE_PAUSE_S": "4", "GAN_CLASSROOM_IDLE_STOP_S": "2"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.5)
-    yield url, root
-    process.terminate()
-    process.wait(30)
-    log.close()
+    with app_server(tmp_path_factory, GAN_CLASSROOM_TEACHER_PASSCODE=PASSCODE,
+                    GAN_CLASSROOM_MAX_RUNS="1", GAN_CLASSROOM_IDLE_PAUSE_S="4",
+                    GAN_CLASSROOM_IDLE_STOP_S="2") as (url, root):
+        yield url, root
 
 
 @pytest.fixture(scope="module")
