@@ -149,6 +149,9 @@ def test_the_app_server_autosaves_its_active_run_on_sigterm(tmp_path):
             page = browser.new_page()
             page.set_default_timeout(90_000)
             link = soak.start_demo(page, server.url, "gan")
+            # The sample grid is drawn once the run has built its networks: only then is
+            # there something to save (a run stopped before that has nothing to keep).
+            page.wait_for_selector("[data-testid='stImage']")
             browser.close()
         assert link is not None
         run_id = link.split("run=")[1].split("&")[0]
