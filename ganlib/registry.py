@@ -79,6 +79,7 @@ class RunRegistry:
         self.keep_ended = keep_ended
         self.classroom = classroom
         self.save_job = save_job
+        self._closed = threading.Event()          # set by stop_all: the sweeper ends
         self._lock = threading.Lock()
         self._runs: dict[str, Job] = {}
         self._keys: dict[str, str] = {}
@@ -166,10 +167,10 @@ class RunRegistry:
         return [job.run_id for job in stale]
 
     def start_sweeper(self, stop_after_s: float, every_s: float = 2.0) -> threading.Thread:
-        """A daemon thread that calls `sweep` every `every_s` seconds, for good."""
+        """A daemon thread that calls `sweep` every `every_s` seconds until `stop_all`
+        (a released registry must not be kept alive, and swept, by its own sweeper)."""
         def loop() -> None:
-            while True:
-                time.sleep(every_s)
+            while not self._closed.wait(every_s):
                 try:
                     self.sweep(stop_after_s)
                 except Exception:  # noqa: BLE001 - the sweeper must outlive one bad job
@@ -207,6 +208,7 @@ class RunRegistry:
 
     def stop_all(self) -> None:
         """Stop every run and wait for their threads (the server is shutting down)."""
+        self._closed.set()
         for run in self.runs():
             run.stop()
 
