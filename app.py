@@ -9,9 +9,13 @@ import streamlit as st
 
 st.set_page_config(page_title="GAN Classroom", page_icon=":material/draw:", layout="wide")
 
-from ui import pages, roles, state, streamlit_fixes  # noqa: E402  (set_page_config must come first)
+from ui import i18n, pages, presenter, roles, state, streamlit_fixes  # noqa: E402  (set_page_config must come first)
 
+i18n.choose_language()
 streamlit_fixes.keep_keras_session()
 state.sync_url()
+presenter.choose()
 roles.sidebar()
+i18n.language_switch()
+presenter.switch()
 pages.run_app()

@@ -14,7 +14,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # keep TensorFlow's start-up chatter out
 
-from benchmarks.run import DEFAULT_OUT, FULL, QUICK, SECTIONS, run_benchmarks  # noqa: E402
+from benchmarks.run import (DEFAULT_OUT, FULL, OPTIONAL_SECTIONS, QUICK, SECTIONS,  # noqa: E402
+                            run_benchmarks)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,10 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help=f"folder for README.md, the plots and results.json "
                              f"(default: {DEFAULT_OUT})")
-    parser.add_argument("--only", nargs="+", choices=SECTIONS, metavar="SECTION",
-                        help=f"run only these sections: {', '.join(SECTIONS)}")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS + OPTIONAL_SECTIONS,
+                        metavar="SECTION",
+                        help=f"run only these sections: {', '.join(SECTIONS)}; or "
+                             f"{', '.join(OPTIONAL_SECTIONS)} (needs requirements-ray.txt)")
     parser.add_argument("--no-browser", action="store_true",
-                        help="skip the real-browser part of the watching section")
+                        help="skip the real-browser parts of the watching and watchers "
+                             "sections")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
     if args.no_browser:

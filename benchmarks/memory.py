@@ -97,7 +97,7 @@ def runs_probe(cycles: int = 100, steps: int = 20, every: int = 10) -> dict[str,
     for cycle in range(1, cycles + 1):
         run, _ = registry.start(lambda: TrainingRun(config, dataset=dataset, evaluator=evaluator))
         run.wait_for(lambda snap: snap.step >= steps, timeout=600)
-        run.stop()
+        run.stop(timeout=None)      # however busy the machine: the next start needs the slot
         if cycle == 1 or cycle % every == 0:
             readings.append((cycle, rss_mb()))
     growth = readings[-1][1] - readings[0][1]

@@ -206,7 +206,8 @@ def markdown(results: dict[str, Any]) -> str:
     sections = results["sections"]
     parts = [_header(results), _machine(results["machine"]), _summary(sections)]
     writers = (("articles", _articles), ("presets", _presets), ("quality", _quality),
-               ("watching", _watching), ("memory", _memory), ("runs", _runs))
+               ("watching", _watching), ("watchers", _watchers), ("memory", _memory),
+               ("runs", _runs))
     for name, write in writers:
         if _measured(sections, name):
             parts.append(write(sections[name]))
@@ -215,6 +216,9 @@ def markdown(results: dict[str, Any]) -> str:
         else:
             parts.append(f"{_TITLES[name]}\n\nNot measured in this run.\n")
     parts.append(_device(results["machine"]))
+    if "ray" in sections:                  # optional (requirements-ray.txt): only when asked
+        parts.append(_ray(sections["ray"]) if _measured(sections, "ray") else
+                     f"{_TITLES['ray']}\n\n**Failed**: {sections['ray']['error']}\n")
     return "\n".join(parts)
 
 
@@ -226,8 +230,10 @@ _TITLES = {"articles": "## 1. Against the articles' loops",
            "presets": "### ganlib's Quick presets",
            "quality": "## 2. Time to quality",
            "watching": "## 3. Cost of watching",
+           "watchers": "### Cost of a class of watchers",
            "memory": "## 4. Memory",
-           "runs": "### Memory across runs"}
+           "runs": "### Memory across runs",
+           "ray": "## 7. Runs on a Ray cluster"}
 
 
 def _header(results: dict[str, Any]) -> str:
@@ -244,8 +250,8 @@ def _header(results: dict[str, Any]) -> str:
             f"```bash\n.venv/bin/python -m benchmarks\n```\n\n"
             f"It writes this `README.md`, the PNG plots and every raw number "
             f"(`results.json`) into `docs/benchmarks/`. Options: `--quick` (a smoke run of a "
-            f"few minutes), `--out DIR`, `--only SECTION ...` (articles, presets, quality, "
-            f"watching, memory), `--no-browser`. This page came from "
+            f"few minutes), `--out DIR`, `--only SECTION ...` (articles, presets, "
+            f"quality, watching, watchers, memory, runs), `--no-browser`. This page came from "
             f"`{results['command']}` ({mode}) on {results['date']}, in "
             f"{results['duration_s'] / 60:.1f} minutes.\n\n"
             f"{note}\n")
@@ -294,6 +300,23 @@ def _summary(sections: dict[str, Any]) -> str:
             rows.append(("latent explorer: one slider move, server side",
                          f"< {slider['target_ms']:g} ms", f"{quick['median']:.1f} ms (median)",
                          _met(slider["met"])))
+    if _measured(sections, "watchers"):
+        w = sections["watchers"]
+        rows.append((f"{w['class_size']} watchers on the watch link: the server's core taken, "
+                     f"updates each watcher sees",
+                     f"< {w['target_core_share']:.0%} of a core, >= "
+                     f"{w['target_updates_per_s']:g} / s",
+                     "skipped" if w["skipped"] else
+                     f"{w['class_core_share']:.0%} of a core, slowest "
+                     f"{w['slowest_updates_per_s']:.2f} / s",
+                     "—" if w["skipped"] else _met(w["met"])))
+    if _measured(sections, "watchers"):
+        r = sections["watchers"]["renders"]
+        rows.append((f"{r['viewers']} viewers: the picture and chart of each refresh, shared",
+                     f"< {sections['watchers']['target_core_share']:.0%} of a core",
+                     f"{r['shared']['cores']:.0%} of a core (made per viewer: "
+                     f"{r['per viewer']['cores']:.0%})",
+                     _met(r["shared"]["cores"] < sections["watchers"]["target_core_share"])))
     if _measured(sections, "memory"):
         m = sections["memory"]
         rows.append((f"resident memory growth, steps {m['warmup_steps']:,}-{m['steps']:,}",
@@ -434,8 +457,8 @@ def _arithmetic_bound(r: dict[str, Any]) -> str:
             f"{gflop / ganlib_ms * 1e3 / peak:.0%} of the matrix-product speed); "
             f"{r['target']:g}x the article's {article_ms:.0f} ms means {needed_ms:.0f} ms")
     if needed_ms < floor_ms:
-        return text + (f", less than the arithmetic alone needs at peak speed: the target "
-                       f"cannot be met on this CPU in float32 with these networks.")
+        return text + (", less than the arithmetic alone needs at peak speed: the target "
+                       "cannot be met on this CPU in float32 with these networks.")
     return text + (f": {gflop / needed_ms * 1e3 / peak:.0%} of the matrix-product speed, "
                    f"where these convolutions reach "
                    f"{gflop / ganlib_ms * 1e3 / peak:.0%} in ganlib's graph.")
@@ -532,6 +555,91 @@ def _watching(watching: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _watchers(watchers: dict[str, Any]) -> str:
+    lines = [_TITLES["watchers"], "",
+             "What students on the watch link take from the teacher's run, with the "
+             "server and the browsers on separate cores as in a class (each student's browser "
+             f"on their own device): `streamlit run app.py` pinned to core "
+             f"{watchers['server_cpus']} and Chromium (Playwright; one browser, one context "
+             f"per watcher) to core {watchers['browser_cpus']}, with `taskset`. A teacher page "
+             "starts the GAN Quick preset on the Train page without a step limit and leaves; "
+             "then N pages open the watch link `train?run=<id>` and stay, each redrawing every "
+             f"second. After {watchers['warmup_s']:g} s, one {watchers['seconds']:g} s window "
+             "per N: training steps/s (the Step counter read on a short-lived extra page, the "
+             "moment it changes, before and after the window), the server process's CPU "
+             "(/proc utime + stime), how busy each core was (/proc/stat: anything else running "
+             "on the machine shows here), and in every watcher page the moments its Step "
+             "metric and its sample grid changed. What the watchers cost is the server's "
+             "CPU outside training: the process's CPU minus that of its training threads "
+             "(those that worked in the first window without watchers: the run's and "
+             "TensorFlow's), less the same without watchers (the mean of the first and last "
+             "windows). CPU time, unlike lost steps, does not depend on what other work on "
+             "the machine left the server; the training steps/s and the share of them lost "
+             "are beside it. The cost per watcher is the least-squares slope of that CPU over "
+             f"N; {watchers['class_size']} watchers cost {watchers['class_size']} times it.",
+             ""]
+    if watchers["skipped"]:
+        return "\n".join([*lines, f"**Skipped**: {watchers['skipped']}", "",
+                          _renders(watchers["renders"]), _players(watchers["players"])])
+    rows = []
+    for w in watchers["windows"]:
+        pages = w["updates_per_s"]
+        rows.append((str(w["watchers"]), f"{w['watchers_cpu']:+.3f}",
+                     f"{w['server_cpu']:.2f}", f"{w['steps_per_s']:.1f}",
+                     f"{w['training_lost']:+.0%}", f"{w['server_core_busy']:.0%}",
+                     f"{w['browser_core_busy']:.0%}",
+                     "—" if pages is None else f"{pages['median']:.2f} ({pages['min']:.2f})",
+                     "—" if pages is None else f"{w['longest_gap_s']['max']:.1f} s",
+                     "—" if pages is None else f"{w['grid_updates_per_s']['median']:.2f}"))
+    per = watchers["core_share_per_watcher"]
+    lines += [_table(("watchers", "watchers' CPU (cores)", "server CPU (cores)",
+                      "training steps/s", "steps lost", "core 0 busy",
+                      "core 1 (browsers) busy", "updates/s per page: median (slowest)",
+                      "longest gap", "grid updates/s"), rows), "",
+              f"Cost per watcher: {per:.2%} of a core; {watchers['class_size']} watchers: "
+              f"{watchers['class_core_share']:.0%} (target < "
+              f"{watchers['target_core_share']:.0%}); the slowest page saw "
+              f"{watchers['slowest_updates_per_s']:.2f} updates/s (target >= "
+              f"{watchers['target_updates_per_s']:g}): {_met(watchers['met'])}.", "",
+              _renders(watchers["renders"]), _players(watchers["players"])]
+    return "\n".join(lines)
+
+
+def _renders(renders: dict[str, Any]) -> str:
+    rows = [(way, f"{renders[way]['ms_per_viewer']:.1f}", f"{renders[way]['cores']:.2f}")
+            for way in ("per viewer", "shared")]
+    return "\n".join([
+        "#### The picture and the chart of each refresh", "",
+        f"Server CPU time (of the measuring thread: other work on the machine does not "
+        f"count) for what the Train page draws of a run each second, for "
+        f"{renders['viewers']} viewers of one run over {renders['refreshes']} run updates: "
+        f"the 8 x 8 sample grid as PNG and the loss chart of a {renders['history_rows']:,}-"
+        f"step history, serialised as `st.plotly_chart` does. **Per viewer**: every viewer "
+        f"encodes the grid and builds the figure (the page before `ui.live_view`). "
+        f"**Shared**: the first viewer of a run update makes them, the others get the same "
+        f"bytes and figure; each still serialises the figure.", "",
+        _table(("made", "ms per viewer and refresh",
+                f"cores for {renders['viewers']} viewers"), rows), ""])
+
+
+def _players(players: dict[str, Any]) -> str:
+    lines = ["#### Students playing the 2D playground", "",
+             "Training steps/s of the GAN Quick preset (a `TrainingRun` as the app starts it) "
+             f"while {players.get('players', 3)} threads play the 2D playground as its page "
+             "does (a frame of 50 steps, the samples, the map, the arrows and the mode count "
+             "every 0.3 s), all in one process pinned to core 0, as the server above. Windows "
+             "of nobody playing, playing without `ganlib.playground.COMPUTE_GATE` (as before "
+             "it), playing through it (one playground computes at a time, all together at "
+             f"most {players.get('share', 0):.0%} of the time), and nobody again.", ""]
+    if players["skipped"]:
+        return "\n".join([*lines, f"**Skipped**: {players['skipped']}", ""])
+    rows = [(w["arm"], f"{w['steps_per_s']:.1f}",
+             "—" if w["arm"] == "nobody" else f"{w['frames_per_s_each']:.2f}")
+            for w in players["windows"]]
+    return "\n".join([*lines, _table(("students", "training steps/s", "frames/s per student"),
+                                      rows), ""])
+
+
 def _memory(memory: dict[str, Any]) -> str:
     first, last = memory["samples"][0], memory["samples"][-1]
     return "\n".join([
@@ -574,6 +682,21 @@ def _runs(runs: dict[str, Any]) -> str:
             ("growth", f"{runs['growth_mb']:+.1f} MB (target < {runs['target_growth_mb']:g} "
                        f"MB: {_met(runs['met'])})"),
             ("time", f"{runs['seconds']:.0f} s")]), ""])
+
+
+def _ray(ray: dict[str, Any]) -> str:
+    thread, actor = ray["thread"], ray["ray"]
+    rows = [(name, f"{arm['steps_per_s']:.1f}", f"{arm['snapshot_ms']['median']:.1f} ms",
+             f"{arm['snapshot_ms']['p95']:.1f} ms")
+            for name, arm in (("thread (the default)", thread), ("Ray actor", actor))]
+    return "\n".join([
+        _TITLES["ray"], "",
+        f"The GAN Quick preset on the bundled digits, trained {ray['seconds']:g} s in a thread "
+        f"of this process, then in a Ray actor on a one-node local cluster (both with "
+        f"{ray['cores']} cores); then {ray['snapshots']} snapshots timed while it trains, as a "
+        f"page asks for them. Target: a snapshot through Ray in under "
+        f"{ray['target_ms']:g} ms: {_met(ray['met'])}.", "",
+        _table(("backend", "steps/s", "snapshot (median)", "snapshot (p95)"), rows), ""])
 
 
 def _device(machine: dict[str, Any]) -> str:

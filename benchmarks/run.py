@@ -19,7 +19,10 @@ from typing import Any
 
 from benchmarks.report import machine_info, write_report
 
-SECTIONS: tuple[str, ...] = ("articles", "presets", "quality", "watching", "memory", "runs")
+SECTIONS: tuple[str, ...] = ("articles", "presets", "quality", "watching", "watchers",
+                             "memory", "runs")
+# Sections that need an optional package run only when named with --only.
+OPTIONAL_SECTIONS: tuple[str, ...] = ("ray",)      # requirements-ray.txt
 DEFAULT_OUT = Path("docs/benchmarks")
 
 
@@ -55,6 +58,15 @@ class Settings:
     watch_seconds: float
     slider_calls: int
     browser: bool
+    # 3b. A class of watchers: how many watch-link pages in each window (0 first: the
+    # baseline), seconds before and of each window (needs the browser too); refreshes of the
+    # thirty viewers' pictures and charts timed; seconds of each window of the three
+    # students playing the 2D playground.
+    watcher_counts: tuple[int, ...]
+    watcher_warmup_s: float
+    watcher_seconds: float
+    render_refreshes: int
+    player_seconds: float
     # 4. Memory: steps of the GAN Quick run, steps between readings, warm-up steps, batch.
     memory_steps: int
     memory_every: int
@@ -64,6 +76,9 @@ class Settings:
     runs_cycles: int
     runs_steps: int
     runs_every: int
+    # 6. Ray (optional): seconds of training timed in each backend, snapshots timed.
+    ray_seconds: float
+    ray_snapshots: int
 
 
 FULL = Settings(
@@ -72,17 +87,20 @@ FULL = Settings(
     preset_steps=150, preset_repetitions=5,
     quality_seeds=3, quality_seconds=90.0, quality_every_s=3.0,
     watch_repetitions=5, watch_warmup_s=10.0, watch_seconds=20.0, slider_calls=200,
-    browser=True,
+    browser=True, watcher_counts=(0, 1, 5, 10), watcher_warmup_s=5.0, watcher_seconds=20.0,
+    render_refreshes=20, player_seconds=20.0,
     memory_steps=20_000, memory_every=1_000, memory_warmup_steps=2_000, memory_batch=8,
-    runs_cycles=100, runs_steps=20, runs_every=10)
+    runs_cycles=100, runs_steps=20, runs_every=10, ray_seconds=30.0, ray_snapshots=200)
 
 QUICK = dataclasses.replace(
     FULL, quick=True, gan_article_steps=2, wgan_article_steps=1, article_repetitions=2,
     article_warmup=1, article_profile_steps=1, preset_steps=30, preset_repetitions=2,
     quality_seeds=1, quality_seconds=15.0, quality_every_s=3.0,
     watch_repetitions=1, watch_warmup_s=3.0, watch_seconds=8.0, slider_calls=50,
+    watcher_counts=(0, 1), watcher_warmup_s=3.0, watcher_seconds=8.0, render_refreshes=3,
+    player_seconds=8.0,
     memory_steps=2_000, memory_every=200, memory_warmup_steps=400,
-    runs_cycles=10, runs_steps=5, runs_every=5)
+    runs_cycles=10, runs_steps=5, runs_every=5, ray_seconds=5.0, ray_snapshots=20)
 
 
 def run_section(name: str, settings: Settings) -> dict[str, Any]:
@@ -108,6 +126,13 @@ def run_section(name: str, settings: Settings) -> dict[str, Any]:
         return cost_of_watching(settings.watch_repetitions, settings.watch_warmup_s,
                                 settings.watch_seconds, settings.slider_calls,
                                 browser=settings.browser)
+    if name == "watchers":
+        from benchmarks.watchers import cost_of_watchers, playground_players, render_cost
+        return {**cost_of_watchers(settings.watcher_counts, settings.watcher_warmup_s,
+                                   settings.watcher_seconds, browser=settings.browser),
+                "renders": render_cost(refreshes=settings.render_refreshes),
+                "players": playground_players(3, settings.watcher_warmup_s,
+                                              settings.player_seconds)}
     if name == "memory":
         from benchmarks.memory import memory_probe
         return memory_probe(settings.memory_steps, settings.memory_every,
@@ -115,6 +140,9 @@ def run_section(name: str, settings: Settings) -> dict[str, Any]:
     if name == "runs":
         from benchmarks.memory import runs_probe
         return runs_probe(settings.runs_cycles, settings.runs_steps, settings.runs_every)
+    if name == "ray":
+        from benchmarks.ray_backend import ray_vs_thread
+        return ray_vs_thread(settings.ray_seconds, settings.ray_snapshots)
     raise ValueError(f"Unknown section {name!r}; choose from {', '.join(SECTIONS)}.")
 
 
@@ -126,7 +154,7 @@ def run_benchmarks(settings: Settings, out: Path, sections: Sequence[str] = SECT
     A section that raises is recorded as {"error": message} (its traceback printed) and the
     others still run: a failure at minute 20 should not cost the first 19.
     """
-    unknown = [name for name in sections if name not in SECTIONS]
+    unknown = [name for name in sections if name not in SECTIONS + OPTIONAL_SECTIONS]
     if unknown:
         raise ValueError(f"Unknown section(s) {', '.join(unknown)}; choose from "
                          f"{', '.join(SECTIONS)}.")

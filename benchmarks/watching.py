@@ -24,6 +24,7 @@ Also here: the latent explorer's server-side round trip for one slider move:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import json
@@ -34,7 +35,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 PORT = 8620
 CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu"]
 # The Home page's demo button (its text contains this) and the Train page's step metric.
 DEMO_BUTTON = re.compile(r"\bGAN article")   # not "WGAN article"
 STEP_LABEL = "Step"
@@ -77,19 +79,20 @@ def measure_counter(read_step: Callable[[], tuple[int, int | None]], warmup_s: f
             raise TimeoutError("Training did not start within 300 s.")
         time.sleep(poll_s)
     time.sleep(warmup_s)
-    t0, s0 = _next_change(read_step, poll_s)
+    t0, s0 = next_change(read_step, poll_s)
     while time.monotonic() - t0 < seconds:
         step, total = read_step()
         if total and step >= END_FRACTION * total:
             break
         time.sleep(min(1.0, max(0.0, seconds - (time.monotonic() - t0))))
-    t1, s1 = _next_change(read_step, poll_s)
+    t1, s1 = next_change(read_step, poll_s)
     return {"steps_per_s": (s1 - s0) / (t1 - t0), "window_s": t1 - t0, "steps": s1 - s0,
             "first_step": s0}
 
 
-def _next_change(read_step: Callable[[], tuple[int, int | None]],
-                 poll_s: float) -> tuple[float, int]:
+def next_change(read_step: Callable[[], tuple[int, int | None]],
+                poll_s: float) -> tuple[float, int]:
+    """(time, step) the moment the counter next changes: a reading at a redraw, not between."""
     before = read_step()[0]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -132,7 +135,7 @@ def headless_in_subprocess(warmup_s: float, seconds: float) -> dict[str, Any]:
     """`headless_throughput` in a fresh Python process, as the browser arm gets a fresh server."""
     code = ("import json; from benchmarks.watching import headless_throughput; "
             f"print(json.dumps(headless_throughput({warmup_s!r}, {seconds!r})))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_child_env(),
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=child_env(),
                           capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         raise RuntimeError(f"The headless run failed:\n{done.stderr[-2000:]}")
@@ -156,31 +159,42 @@ def browser_throughput(warmup_s: float, seconds: float, port: int = PORT) -> dic
     """Start the app, press the GAN article demo button, watch the Train page; its rate."""
     from playwright.sync_api import sync_playwright
 
+    with app_server(port) as (url, _), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            page.get_by_role("button", name=DEMO_BUTTON).click(timeout=120_000)
+            step = metric_value(page, STEP_LABEL)
+            step.wait_for(timeout=180_000)
+
+            def read_step() -> tuple[int, int | None]:
+                return parse_step(step.inner_text())
+            result = measure_counter(read_step, warmup_s, seconds, poll_s=0.02)
+            result["run_steps_per_s"] = metric_value(page, "Steps / s").inner_text()
+            return result
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def app_server(port: int = PORT, root: Path = ROOT, cpus: str | None = None,
+               env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A fresh `streamlit run app.py` of the app in `root`: (its URL, its process).
+
+    `cpus` ("0") pins it to those cores with `taskset`, so that a measurement can keep
+    other work (the browsers) off them. Stopped on exit.
+    """
     url = f"http://{HOST}:{port}/"
+    pin = ["taskset", "-c", cpus] if cpus is not None else []
     log = tempfile.NamedTemporaryFile("w+", prefix="benchmark-streamlit-", suffix=".log")
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [*pin, sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", HOST],
-        cwd=ROOT, env=_child_env(), stdout=log, stderr=subprocess.STDOUT)
+        cwd=root, env=env or child_env(), stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_for_server(url, server, log)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                 args=["--no-sandbox", "--disable-gpu"])
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.goto(url)
-                page.get_by_role("button", name=DEMO_BUTTON).click(timeout=120_000)
-                step = _metric(page, STEP_LABEL)
-                step.wait_for(timeout=180_000)
-
-                def read_step() -> tuple[int, int | None]:
-                    return parse_step(step.inner_text())
-                result = measure_counter(read_step, warmup_s, seconds, poll_s=0.02)
-                result["run_steps_per_s"] = _metric(page, "Steps / s").inner_text()
-                return result
-            finally:
-                browser.close()
+        yield url, server
     finally:
         server.terminate()
         try:
@@ -199,7 +213,7 @@ def parse_step(text: str) -> tuple[int, int | None]:
     return numbers[0], numbers[1] if len(numbers) > 1 else None
 
 
-def _metric(page, label: str):
+def metric_value(page, label: str):
     """The value element of the st.metric whose label is exactly `label`."""
     exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
     return (page.locator(METRIC)
@@ -223,7 +237,7 @@ def _wait_for_server(url: str, server: subprocess.Popen, log, timeout: float = 1
     raise TimeoutError(f"The Streamlit server did not answer on {url} within {timeout:g} s.")
 
 
-def _child_env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     # The demo never saves, but a child must never write into the repository's checkpoints.
     env.setdefault("GANLIB_CHECKPOINTS", str(Path(tempfile.gettempdir()) / "benchmark-checkpoints"))

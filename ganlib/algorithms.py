@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ganlib.messages import N_
+
 
 @dataclass(frozen=True)
 class AlgorithmInfo:
@@ -55,19 +57,22 @@ ALGORITHM_INFO: dict[str, AlgorithmInfo] = {
         critic_name="discriminator", critic_abbrev="D",
         metrics=_COMMON_METRICS, loss_signal="d_loss", outputs_probability=True,
         critic_batchnorm=True, settings=("real_label", "fake_label", "g_loss"),
-        divergence_advice="lower the learning rates (try half), or use label smoothing"),
+        divergence_advice=N_("lower the learning rates (try half), or use label smoothing")),
     "wgan": AlgorithmInfo(
         name="wgan", label="WGAN (weight clipping)", short_label="WGAN (clipping)",
         critic_name="critic", critic_abbrev="Critic",
         metrics=(*_COMMON_METRICS, "wasserstein"), loss_signal="wasserstein",
-        outputs_probability=False, critic_batchnorm=True, settings=("n_critic", "clip_value"),
-        divergence_advice="lower the learning rates or the clip value"),
+        outputs_probability=False, critic_batchnorm=True,
+        settings=("n_critic", "clip_value", "warmup_steps", "warmup_n_critic"),
+        divergence_advice=N_("lower the learning rates or the clip value")),
     "wgan-gp": AlgorithmInfo(
         name="wgan-gp", label="WGAN-GP (gradient penalty)", short_label="WGAN-GP",
         critic_name="critic", critic_abbrev="Critic",
         metrics=(*_COMMON_METRICS, "wasserstein", "gp"), loss_signal="wasserstein",
-        outputs_probability=False, critic_batchnorm=False, settings=("n_critic", "gp_weight"),
-        divergence_advice="lower the learning rates, or the gradient-penalty weight"),
+        outputs_probability=False, critic_batchnorm=False,
+        settings=("n_critic", "gp_weight", "gp_every", "gp_fraction", "warmup_steps",
+                  "warmup_n_critic"),
+        divergence_advice=N_("lower the learning rates, or the gradient-penalty weight")),
 }
 
 ALGORITHMS: tuple[str, ...] = tuple(ALGORITHM_INFO)

@@ -49,6 +49,7 @@ from ganlib.archives import ZIP_READ_ERRORS, unsafe_entry_reason
 from ganlib.config import TrainConfig
 from ganlib.errors import CheckpointError, ConfigError
 from ganlib.images import PictureError, open_picture, png_bytes
+from ganlib.messages import _
 from ganlib.units import format_size
 
 if TYPE_CHECKING:
@@ -165,9 +166,9 @@ def valid_name(name: str) -> str:
     are the save's scratch space): never a path, so a name cannot escape the root.
     """
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise CheckpointError(f"{name!r} is not a valid checkpoint name: use 1 to 64 letters, "
-                              f"digits, '-', '_' or '.', not starting with a dot "
-                              f"(e.g. wgan-quick-7).")
+        raise CheckpointError(_("{name!r} is not a valid checkpoint name: use 1 to 64 letters, "
+                                "digits, '-', '_' or '.', not starting with a dot "
+                                "(e.g. wgan-quick-7).").format(name=name))
     return name
 
 
@@ -459,7 +460,7 @@ def _read_optimizer_state(path: Path) -> dict[str, list[np.ndarray]]:
     """optimizers.npz holds one array per variable, named "<optimizer>/<index>"."""
     slots: dict[str, dict[int, np.ndarray]] = {}
     for key, value in _read_arrays(path).items():
-        group, _, index = key.rpartition("/")
+        group, _slash, index = key.rpartition("/")
         if not group or not (index.isascii() and index.isdigit()):
             raise _Damaged(f"optimizers.npz holds an unexpected array {key!r}")
         slots.setdefault(group, {})[int(index)] = value
@@ -494,8 +495,9 @@ def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
     target = folder / name
     existed = target.is_dir()
     if existed and not overwrite:
-        raise CheckpointError(f"A checkpoint named '{name}' already exists in {folder}. "
-                              f"Choose another name, or delete or rename the old one first.")
+        raise CheckpointError(_("A checkpoint named '{name}' already exists in {folder}. "
+                                "Choose another name, or delete or rename the old one "
+                                "first.").format(name=name, folder=folder))
     problem = _shape_problem(generator, critic, config.latent_dim)
     if problem:
         raise CheckpointError(f"Checkpoint '{name}' was not saved: {problem}.")
@@ -675,8 +677,9 @@ def rename_checkpoint(name_or_path: str | Path, new_name: str,
     with _reading(path):
         meta = _read_meta(path)
     if target.exists():
-        raise CheckpointError(f"A checkpoint named '{new_name}' already exists in "
-                              f"{path.parent}. Choose another name, or delete that one first.")
+        raise CheckpointError(_("A checkpoint named '{name}' already exists in {folder}. "
+                                "Choose another name, or delete that one first.").format(
+                                    name=new_name, folder=path.parent))
     try:
         os.rename(path, target)
         # The folder name is what counts; meta.json's copy is replaced in one rename, so a
@@ -724,13 +727,15 @@ def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None 
     if name is not None:
         valid_name(name)
     if len(data) > max_bytes:
-        raise CheckpointError(f"The upload is {format_size(len(data))}, more than the "
-                              f"{format_size(max_bytes)} a checkpoint may have here.")
+        raise CheckpointError(_("The upload is {size}, more than the {limit} a checkpoint may "
+                                "have here.").format(size=format_size(len(data)),
+                                                     limit=format_size(max_bytes)))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except ZIP_READ_ERRORS as exc:
-        raise CheckpointError(f"The upload is not a zip file ({exc}). Upload a checkpoint zip "
-                              f"downloaded from the Models page.") from None
+        raise CheckpointError(_("The upload is not a zip file ({problem}). Upload a checkpoint "
+                                "zip downloaded from the Models page.").format(
+                                    problem=exc)) from None
     limit = max(MAX_UNPACK_RATIO * len(data), MIN_UNPACK_BYTES)
     folder = checkpoint_root(root)
     scratch: Path | None = None
@@ -763,9 +768,9 @@ def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None 
             _write_json(scratch / "meta.json", meta)
             os.rename(scratch, folder / final)
         except (_Damaged, *ZIP_READ_ERRORS) as exc:
-            raise CheckpointError(f"The uploaded checkpoint cannot be used: {_one_line(exc)}. "
-                                  f"Upload a zip downloaded from the Models page of a working "
-                                  f"checkpoint.") from None
+            raise CheckpointError(_("The uploaded checkpoint cannot be used: {problem}. Upload "
+                                    "a zip downloaded from the Models page of a working "
+                                    "checkpoint.").format(problem=_one_line(exc))) from None
         finally:
             if scratch is not None and scratch.exists():
                 shutil.rmtree(scratch, ignore_errors=True)

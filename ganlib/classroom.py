@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from ganlib.errors import GanlibError
+from ganlib.messages import N_, _, ngettext
 
 PASSCODE_ENV = "GAN_CLASSROOM_TEACHER_PASSCODE"
 STUDENT_RUNS_ENV = "GAN_CLASSROOM_STUDENT_RUNS"
@@ -63,8 +64,8 @@ class Owner:
 
 def owner_for(browser_id: str, role: Role) -> Owner:
     """The owner a browser acts as; students are told apart by the first 4 hex of their id."""
-    labels = {Role.SOLO: "You", Role.TEACHER: "Teacher",
-              Role.STUDENT: f"Student {browser_id[:4]}"}
+    labels = {Role.SOLO: _("You"), Role.TEACHER: _("Teacher"),
+              Role.STUDENT: _("Student {id}").format(id=browser_id[:4])}
     return Owner(id=browser_id, role=role, label=labels[role])
 
 
@@ -139,11 +140,12 @@ def _student_may(action: Action, actor: Owner, owner_id: str | None) -> bool:
 
 
 WHO_MAY = {
-    Action.CONTROL: "Only the teacher, or the student who started it, can control this run.",
-    Action.START: "Student runs are off: ask the teacher to allow them.",
-    Action.MANAGE_MODEL: ("Only the teacher, or the student who saved it, can change or delete "
-                          "this model. Save your own copy instead."),
-    Action.SERVER_PATHS: "Only the teacher can use files on the server as a dataset.",
+    Action.CONTROL: N_("Only the teacher, or the student who started it, can control this "
+                       "run."),
+    Action.START: N_("Student runs are off: ask the teacher to allow them."),
+    Action.MANAGE_MODEL: N_("Only the teacher, or the student who saved it, can change or "
+                            "delete this model. Save your own copy instead."),
+    Action.SERVER_PATHS: N_("Only the teacher can use files on the server as a dataset."),
 }
 
 
@@ -159,7 +161,7 @@ def may(actor: Owner, action: Action, owner_id: str | None = None) -> bool:
 def require(actor: Owner, action: Action, owner_id: str | None = None) -> None:
     """Raise NotAllowed, saying who may, unless `actor` may do `action`."""
     if not may(actor, action, owner_id):
-        raise NotAllowed(WHO_MAY[action])
+        raise NotAllowed(_(WHO_MAY[action]))
 
 
 @dataclass
@@ -213,7 +215,8 @@ class Classroom:
             return True
         wait = self.wait_seconds(browser_id)
         if wait > 0:
-            raise NotAllowed(f"Too many wrong passcodes: try again in {int(wait) + 1} s.")
+            raise NotAllowed(_("Too many wrong passcodes: try again in {seconds} s.").format(
+                seconds=int(wait) + 1))
         if passcode_matches(guess, self.passcode or ""):
             with self._lock:
                 self._teachers.add(browser_id)
@@ -234,7 +237,7 @@ class Classroom:
 
     def set_student_runs(self, actor: Owner, allowed: bool) -> None:
         if not actor.manages_everything:
-            raise NotAllowed("Only the teacher can allow or stop student runs.")
+            raise NotAllowed(_("Only the teacher can allow or stop student runs."))
         self.allow_student_runs = allowed
 
     def check_student_start(self, actor: Owner, active_own: int) -> None:
@@ -242,7 +245,10 @@ class Classroom:
         if actor.manages_everything:
             return
         if not self.allow_student_runs:
-            raise NotAllowed(WHO_MAY[Action.START])
+            raise NotAllowed(_(WHO_MAY[Action.START]))
         if active_own >= self.student_runs:
-            raise NotAllowed(f"You already have {active_own} run(s) going, the limit for a "
-                             "student: stop one on the Train page first.")
+            raise NotAllowed(ngettext(
+                "You already have {count} run going, the limit for a student: stop it on the "
+                "Train page first.",
+                "You already have {count} runs going, the limit for a student: stop one on the "
+                "Train page first.", active_own).format(count=active_own))

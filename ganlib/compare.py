@@ -1,9 +1,16 @@
 """GAN vs WGAN vs WGAN-GP on the same data for the same time: the articles' claims, measured.
 
-A comparison is a handful of `TrainingRun`s that share one dataset, one time budget and one
-quality evaluator, trained either at the same time (each gets a share of the CPU) or one
-after another (each gets the whole CPU). It behaves like a run towards the registry (start,
+A comparison is a handful of runs (threads or Ray actors: ganlib.backends) that share one
+dataset, one time budget and one quality evaluator, trained either at the same time (each
+gets a share of the CPU) or one after another (each gets the whole CPU). It behaves like a run towards the registry (start,
 stop, snapshot), so it counts as one job against the server's cap.
+
+Both modes give each model about the same training and take about the same time: at the
+same time, the runs train for the budget times their number and take turns on the CPU
+(`TakeTurns`), so each gets a fair share of it. Left to themselves, threads whose
+TensorFlow steps all want every core shared it unevenly, and on the page thrashed (issue 12:
+the GAN made half its steps); with turns both modes make about as many steps
+(docs/wgan-quick-preset.md).
 
 The WGAN article's central claim is that the critic's Wasserstein estimate tracks sample
 quality while a GAN's losses do not. `loss_quality_correlation` puts a number on it: the
@@ -15,7 +22,9 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,8 +33,8 @@ from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.config import TrainConfig, make_config
 from ganlib.data import load_dataset
 from ganlib.errors import ConfigError
-from ganlib.metrics import evaluator_for
-from ganlib.runner import RunSnapshot, TrainingRun
+from ganlib.backends import THREADS, Backend, ThreadBackend
+from ganlib.runner import RunSnapshot
 
 MODES = ("sequential", "concurrent")
 
@@ -47,12 +56,91 @@ def lineup(name: str, **overrides) -> list[TrainConfig]:
             for algorithm, preset, changes in LINEUPS[name]]
 
 
+# Budgets of the Compare page, in seconds of training per model (docs/wgan-quick-preset.md:
+# the least and the usual time in which all three Quick presets draw digits).
+MIN_BUDGET_S, DEFAULT_BUDGET_S, MAX_BUDGET_S = 30, 60, 300
+# Beyond the training itself, per model: building and tracing the networks, and judging 500
+# samples every 5 s of training (measured in docs/wgan-quick-preset.md: 50 s for 3 x 15 s).
+START_S, EVALUATION_SHARE = 2.0, 0.05
+
+
+def run_seconds(mode: str, n_models: int, budget_s: float) -> float:
+    """The time limit of each run: the budget, or at the same time the budget times the
+    number of models, since there each run gets that share of the CPU."""
+    return budget_s * n_models if mode == "concurrent" else budget_s
+
+
+def duration_estimate_s(n_models: int, budget_s: float) -> float:
+    """How long a whole comparison takes, in either mode, on an otherwise idle machine."""
+    return n_models * (budget_s * (1 + EVALUATION_SHARE) + START_S)
+
+
+class TakeTurns:
+    """Runs that share the CPU make their training steps one at a time, each in turn getting
+    the same CPU time.
+
+    A TensorFlow step of the quick networks uses every core; two or three at once mostly
+    wait on one another. Here one step holds the CPU at a time. A run keeps its turn for
+    `slice_s` of steps (handing over after every step would wake a thread every few
+    milliseconds, slow on a busy machine); then the turn goes to the waiting run that has
+    had the least time so far, so a run whose steps cost twice as much makes half as many,
+    as it would alone in the same share of time. Callers are told apart by their thread:
+    each run trains in a thread of its own.
+    """
+
+    def __init__(self, slice_s: float = 0.05) -> None:
+        self.slice_s = slice_s
+        self._cond = threading.Condition()
+        self._used: dict[int, float] = {}          # seconds of turns, by thread
+        self._waiting: set[int] = set()
+        self._busy = False
+        self._holder: int | None = None            # whose slice it is, since when
+        self._slice_started = 0.0
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Wait for this thread's turn, then hold it for the block."""
+        me = threading.get_ident()
+        with self._cond:
+            # A newcomer starts level with the least served waiting run, not with a debt.
+            self._used.setdefault(me, min((self._used[t] for t in self._waiting), default=0.0))
+            self._waiting.add(me)
+            # The holder may be away between steps (sampling, judging) or gone for good
+            # (its run ended): then the others wait at most the rest of its slice.
+            while self._busy or self._next() != me:
+                self._cond.wait(self.slice_s)
+            self._waiting.discard(me)
+            self._busy = True
+            if self._holder != me:
+                self._holder, self._slice_started = me, time.perf_counter()
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._used[me] += time.perf_counter() - started
+                self._busy = False
+                self._cond.notify_all()
+
+    def _next(self) -> int:
+        """Whose turn it is: the holder's until its slice is over, then the least served."""
+        in_slice = time.perf_counter() - self._slice_started < self.slice_s
+        if in_slice and self._holder is not None:
+            return self._holder
+        return min(self._waiting, key=self._used.__getitem__)
+
+
 @dataclass(frozen=True)
 class ComparisonSnapshot:
     run_id: str
     mode: str
     budget_s: float
     runs: tuple[RunSnapshot, ...]
+
+    @property
+    def run_seconds(self) -> float:
+        """Each run's time limit (see `run_seconds`)."""
+        return run_seconds(self.mode, len(self.runs), self.budget_s)
 
     @property
     def active(self) -> bool:
@@ -70,7 +158,9 @@ class Comparison:
 
     def __init__(self, configs: Sequence[TrainConfig], budget_s: float,
                  mode: str = "sequential", evaluate_every_s: float = 5.0,
-                 n_eval_samples: int = 500, pause_when_unwatched_s: float | None = None):
+                 n_eval_samples: int = 500, pause_when_unwatched_s: float | None = None,
+                 backend: Backend = THREADS, priority: bool = False,
+                 owner_id: str | None = None):
         if mode not in MODES:
             raise ConfigError(f"mode must be one of {', '.join(MODES)} (got {mode!r}).")
         if not 2 <= len(configs) <= 4:
@@ -83,13 +173,22 @@ class Comparison:
                               "them the same dataset and digits.")
         source, digits = data.pop()
         dataset = load_dataset(source, digits)
-        evaluator = evaluator_for(dataset, n_samples=n_eval_samples)
         self.run_id = f"cmp-{secrets.token_hex(4)}"
         self.mode = mode
         self.budget_s = budget_s
-        self.runs = [TrainingRun(c.replace(steps=None), dataset=dataset, max_seconds=budget_s,
-                                 evaluator=evaluator, evaluate_every_s=evaluate_every_s,
-                                 n_samples=36, pause_when_unwatched_s=pause_when_unwatched_s)
+        # Each model trains where the backend puts it (ganlib.backends); `priority`: the
+        # teacher's comparison goes first in a cluster's queue. `owner_id` is written into
+        # each run's saves and autosaves, as for a run (a student's stay theirs).
+        # Threads of this process that train at the same time take turns; a cluster's runs
+        # each have their own CPUs.
+        shares_cpu = mode == "concurrent" and isinstance(backend, ThreadBackend)
+        turns = {"step_turn": TakeTurns().turn} if shares_cpu else {}
+        self.runs = [backend.make_run(c.replace(steps=None), dataset=dataset,
+                                      evaluation_samples=n_eval_samples, priority=priority,
+                                      max_seconds=run_seconds(mode, len(configs), budget_s),
+                                      evaluate_every_s=evaluate_every_s, n_samples=36,
+                                      pause_when_unwatched_s=pause_when_unwatched_s,
+                                      owner_id=owner_id, **turns)
                      for c in configs]
         self._stop = threading.Event()
         self._conductor: threading.Thread | None = None
@@ -168,10 +267,11 @@ def loss_quality_correlation(snap: RunSnapshot) -> float | None:
             kept_fd.append(float(distance))
     if len(averaged) < 4:
         return None
-    return _spearman(np.array(averaged), np.array(kept_fd))
+    return spearman(np.array(averaged), np.array(kept_fd))
 
 
-def _spearman(a: np.ndarray, b: np.ndarray) -> float | None:
+def spearman(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Spearman's rank correlation of two equally long series; None if either is constant."""
     ranks_a = np.argsort(np.argsort(a)).astype(float)
     ranks_b = np.argsort(np.argsort(b)).astype(float)
     if ranks_a.std() == 0 or ranks_b.std() == 0:

@@ -7,7 +7,9 @@ each checkpoint as JSON, so it holds only plain values.
 Presets:
 - "article": the model and training loop of each article, as written there (see
   docs/articles.md for every deviation Keras 3 forced on us, and why).
-- "quick": small networks for a 2-core laptop CPU: recognisable digits within about a minute.
+- "quick": small networks for a 2-core laptop CPU, tuned for digits per second of training
+  (docs/quick-preset.md, docs/wgan-quick-preset.md): digits of nearly every class within
+  about a minute on an idle 2-core CPU.
 - "standard" (WGAN-GP only): the WGAN article's networks with a gradient penalty in place of
   weight clipping, and no BatchNorm in the critic, as the WGAN-GP paper asks.
 - "mode-collapse" (GAN only): a setting in which the classic GAN tends to collapse onto a
@@ -23,6 +25,7 @@ from typing import Any
 
 from ganlib.algorithms import ALGORITHMS, algorithm_info
 from ganlib.errors import ConfigError
+from ganlib.messages import _
 
 ARCHITECTURES: tuple[str, ...] = ("gan-article", "wgan-article", "quick", "mlp-2d")
 OPTIMIZERS: tuple[str, ...] = ("adam", "rmsprop")
@@ -48,11 +51,11 @@ class TrainConfig:
         "critic, the Wasserstein loss and weight clipping) or wgan-gp (a critic and a "
         "gradient penalty).")
     preset: str = _setting(
-        "quick", "The starting settings: 'quick' trains in about a minute on a laptop, "
-        "'article' follows the article.")
+        "quick", "The starting settings: 'quick' draws digits of nearly every class within a "
+        "minute of training on an idle 2-core CPU, 'article' follows the article.")
     architecture: str = _setting(
         "quick", "Which networks: gan-article and wgan-article are the articles' layer "
-        "stacks, quick is a small DCGAN that trains in about a minute on a laptop CPU, and "
+        "stacks, quick is a small DCGAN that draws digits within a minute on a laptop CPU, and "
         "mlp-2d are the 2D playground's small networks for points in the plane.")
     dataset: str = _setting(
         "mnist-10k", "Where the images come from: mnist-10k (10,000 bundled digits, works "
@@ -86,6 +89,20 @@ class TrainConfig:
     gp_weight: float = _setting(
         0.0, "WGAN-GP only: weight of the gradient penalty (||grad c(x_hat)|| - 1)^2; 10 in "
         "the WGAN-GP paper. 0 for the other algorithms.")
+    gp_every: int = _setting(
+        1, "WGAN-GP only: apply the gradient penalty on every k-th critic update only, "
+        "weighted k times (StyleGAN2's lazy regularisation). The penalty's second "
+        "backpropagation is most of a critic update's cost; 1 applies it on every update.")
+    gp_fraction: float = _setting(
+        1.0, "WGAN-GP only: the share of each batch the gradient penalty is measured on "
+        "(1 is the whole batch, as in the paper); a smaller share is cheaper and noisier.")
+    warmup_steps: int = _setting(
+        0, "WGANs only: for the first warmup_steps generator updates the critic gets "
+        "warmup_n_critic updates instead of n_critic, so it is near optimal before the "
+        "generator follows it (the WGAN paper's 100 early critic updates). 0: no warm-up.")
+    warmup_n_critic: int = _setting(
+        1, "WGANs only: critic updates per generator update during the warm-up "
+        "(see warmup_steps).")
     real_label: float = _setting(
         1.0, "GAN only: the target for real images in the discriminator's binary "
         "cross-entropy; the GAN article's 0.9 is label smoothing.")
@@ -113,7 +130,8 @@ class TrainConfig:
     @property
     def label(self) -> str:
         """A short human name such as "GAN · quick · digits 7"."""
-        digits = "all digits" if not self.digits else "digits " + ",".join(map(str, self.digits))
+        digits = (_("all digits") if not self.digits
+                  else _("digits {digits}").format(digits=",".join(map(str, self.digits))))
         return f"{self.algorithm.upper()} · {self.preset} · {self.dataset} · {digits}"
 
     @property
@@ -153,7 +171,7 @@ def field_help(name: str) -> str:
     """What the setting `name` does, in a student's words: one or two plain sentences."""
     for f in dataclasses.fields(TrainConfig):
         if f.name == name:
-            return f.metadata["help"]
+            return _(f.metadata["help"])
     raise ConfigError(f"Unknown setting {name!r}. Known settings: {', '.join(field_names())}.")
 
 
@@ -191,17 +209,25 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
                         g_batch_size=64, optimizer="rmsprop", d_lr=5e-5, g_lr=5e-5,
                         n_critic=5, clip_value=0.01, split_d_update=True, digits=(7,),
                         steps=1000),
-        # The same rule on the small networks, with a larger learning rate so that digits
-        # appear within about a minute.
-        "quick": dict(architecture="quick", latent_dim=64, batch_size=64,
-                      optimizer="rmsprop", d_lr=2e-4, g_lr=2e-4, n_critic=5,
-                      clip_value=0.01, steps=1500),
+        # The same rule on the small networks, tuned for quality per second on 2 CPU cores
+        # (study in docs/wgan-quick-preset.md): batch 32, RMSprop at 1e-3 for the critic and
+        # 2e-3 for the generator, 2 critic updates per generator update, and weights
+        # clipped to +-0.1: at the article's 0.01 this small critic's scores shrink to
+        # ~0.003 and the generator stalls near 30x the real-vs-real FD baseline. 2,600 steps:
+        # a minute at ~43 steps/s.
+        "quick": dict(architecture="quick", latent_dim=64, batch_size=32,
+                      optimizer="rmsprop", d_lr=1e-3, g_lr=2e-3, n_critic=2,
+                      clip_value=0.1, steps=2600),
     },
     "wgan-gp": {
-        # Small networks, Adam(1e-4 .. 2e-4, beta_1 0, beta_2 0.9) as in the WGAN-GP paper.
-        "quick": dict(architecture="quick", latent_dim=64, batch_size=64, optimizer="adam",
-                      d_lr=2e-4, g_lr=2e-4, beta_1=0.0, beta_2=0.9, n_critic=5,
-                      gp_weight=10.0, steps=1500),
+        # Small networks, Adam with the WGAN-GP paper's betas (0, 0.9), tuned for quality
+        # per second on 2 CPU cores (docs/wgan-quick-preset.md): batch 32, both rates 1e-3,
+        # 2 critic updates per generator update, and the penalty (weight 10) on every 4th
+        # critic update only, weighted 4x: its double backpropagation is most of a critic
+        # update's cost. 2,400 steps: a minute at ~39 steps/s.
+        "quick": dict(architecture="quick", latent_dim=64, batch_size=32, optimizer="adam",
+                      d_lr=1e-3, g_lr=1e-3, beta_1=0.0, beta_2=0.9, n_critic=2,
+                      gp_weight=10.0, gp_every=4, steps=2400),
         # The WGAN article's networks (critic without BatchNorm) with the gradient penalty.
         "standard": dict(architecture="wgan-article", latent_dim=50, batch_size=64,
                          optimizer="adam", d_lr=1e-4, g_lr=1e-4, beta_1=0.0, beta_2=0.9,
@@ -244,6 +270,9 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "latent_dim": (2, 1024),
     "batch_size": (1, 1024),
     "n_critic": (1, 50),
+    "gp_every": (1, 64),
+    "warmup_steps": (0, 1_000_000),
+    "warmup_n_critic": (1, 100),
     "seed": (0, 2**31 - 1),
 }
 _FLOAT_RANGES: dict[str, tuple[float, float]] = {
@@ -255,6 +284,7 @@ _FLOAT_RANGES: dict[str, tuple[float, float]] = {
     "fake_label": (0.0, 1.0),
     "clip_value": (0.0, 10.0),
     "gp_weight": (0.0, 1000.0),
+    "gp_fraction": (0.01, 1.0),
 }
 
 
@@ -290,20 +320,22 @@ def _validate(c: TrainConfig) -> None:
     for name, (lo, hi) in _INT_RANGES.items():
         value = getattr(c, name)
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise ConfigError(f"{name} must be a whole number from {lo} to {hi} (got {value!r}).")
+            raise ConfigError(_("{name} must be a whole number from {lo} to {hi} (got "
+                                "{value!r}).").format(name=name, lo=lo, hi=hi, value=value))
     for name, (lo, hi) in _FLOAT_RANGES.items():
         value = getattr(c, name)
         if (isinstance(value, bool) or not isinstance(value, (int, float))
                 or not math.isfinite(value) or not lo <= value <= hi):
-            raise ConfigError(f"{name} must be a number from {lo:g} to {hi:g} (got {value!r}).")
+            raise ConfigError(_("{name} must be a number from {lo:g} to {hi:g} (got "
+                                "{value!r}).").format(name=name, lo=lo, hi=hi, value=value))
     if c.g_batch_size is not None and (not isinstance(c.g_batch_size, int)
                                        or not 1 <= c.g_batch_size <= 1024):
         raise ConfigError(f"g_batch_size must be empty (same as batch_size) or a whole number "
                           f"from 1 to 1024 (got {c.g_batch_size!r}).")
     if c.steps is not None and (isinstance(c.steps, bool) or not isinstance(c.steps, int)
                                 or not 1 <= c.steps <= 10_000_000):
-        raise ConfigError(f"steps must be empty (train until stopped) or a whole number from 1 "
-                          f"to 10,000,000 (got {c.steps!r}).")
+        raise ConfigError(_("steps must be empty (train until stopped) or a whole number from 1 "
+                            "to 10,000,000 (got {value!r}).").format(value=c.steps))
     if not isinstance(c.digits, tuple) or any(
             isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 9 for d in c.digits):
         raise ConfigError(f"digits must be class labels from 0 to 9, e.g. (7,) or (0, 1) "
@@ -320,9 +352,14 @@ def _validate(c: TrainConfig) -> None:
     if "n_critic" not in settings and c.n_critic != 1:
         raise ConfigError("n_critic is a WGAN setting: the GAN updates its discriminator "
                           "once per generator update, so leave n_critic at 1.")
+    for name in _RULE_ONLY_SETTINGS:
+        if name not in settings and getattr(c, name) != _DEFAULTS[name]:
+            raise ConfigError(f"{name} only applies to {_owner_of(name)}; leave it at "
+                              f"{_DEFAULTS[name]} for {c.algorithm}.")
     if "real_label" in settings and c.real_label <= c.fake_label:
-        raise ConfigError(f"real_label ({c.real_label}) must be larger than fake_label "
-                          f"({c.fake_label}): the discriminator learns to tell them apart.")
+        raise ConfigError(_("real_label ({real}) must be larger than fake_label ({fake}): the "
+                            "discriminator learns to tell them apart.").format(
+                                real=c.real_label, fake=c.fake_label))
     for name, needed in _CONSTRAINT_WEIGHTS.items():
         value = getattr(c, name)
         if name in settings and not value > 0:
@@ -341,6 +378,11 @@ _CONSTRAINT_WEIGHTS: dict[str, str] = {
                   "is what keeps its critic Lipschitz. For no clipping, choose WGAN-GP.",
     "gp_weight": "WGAN-GP needs a gp_weight above 0 (the paper uses 10).",
 }
+
+
+# Settings of some rules whose default means "not used": any other value needs the rule.
+_RULE_ONLY_SETTINGS = ("gp_every", "gp_fraction", "warmup_steps", "warmup_n_critic")
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
 
 
 def _owner_of(setting: str) -> str:

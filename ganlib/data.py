@@ -48,6 +48,7 @@ from PIL import Image
 from ganlib.archives import ZIP_READ_ERRORS, unsafe_entry_reason
 from ganlib.errors import DataError
 from ganlib.images import PictureError, open_picture
+from ganlib.messages import N_, _
 from ganlib.units import format_size
 
 BUNDLED_MNIST: Path = Path(__file__).resolve().parent / "assets" / "mnist-10k.npz"
@@ -56,8 +57,9 @@ DEBIAN_FASHION_MNIST: Path = Path("/usr/share/datasets/fashion-mnist")
 
 NAMED_SOURCES: tuple[str, ...] = ("mnist-10k", "mnist", "fashion-mnist")
 DIGIT_NAMES: tuple[str, ...] = tuple(str(d) for d in range(10))
-FASHION_NAMES: tuple[str, ...] = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                  "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_NAMES: tuple[str, ...] = (N_("T-shirt/top"), N_("Trouser"), N_("Pullover"), N_("Dress"),
+                                  N_("Coat"), N_("Sandal"), N_("Shirt"), N_("Sneaker"),
+                                  N_("Bag"), N_("Ankle boot"))
 
 # Fewer images than this cannot fill even two batches of the presets; a GAN would only
 # memorise them.
@@ -177,28 +179,29 @@ def check_server_path(source: str, roots: Sequence[str | Path]) -> None:
     if inside:
         return
     if not folders:
-        raise DataError("This server takes no data files from the browser: choose one of the "
-                        "listed datasets, or ask its administrator to name data folders in "
-                        f"{DATA_DIRS_ENV}.")
-    raise DataError(f"Only files and folders inside {', '.join(map(str, folders))} can be used "
-                    f"from the browser. Put the data there (or ask the server's administrator "
-                    f"to add its folder to {DATA_DIRS_ENV}), or choose one of the listed "
-                    f"datasets.")
+        raise DataError(_("This server takes no data files from the browser: choose one of "
+                          "the listed datasets, or ask its administrator to name data folders "
+                          "in {variable}.").format(variable=DATA_DIRS_ENV))
+    raise DataError(_("Only files and folders inside {folders} can be used from the browser. "
+                      "Put the data there (or ask the server's administrator to add its folder "
+                      "to {variable}), or choose one of the listed datasets.").format(
+                          folders=", ".join(map(str, folders)), variable=DATA_DIRS_ENV))
 
 
 def data_sources() -> list[DataSource]:
     """What a data menu can offer on this machine, the offline default first."""
     sources = [
-        DataSource("mnist-10k", "MNIST, 10,000 bundled digits (offline)"),
-        DataSource("mnist", "MNIST, 60,000 digits (Keras download; bundled digits if offline)"),
+        DataSource("mnist-10k", N_("MNIST, 10,000 bundled digits (offline)")),
+        DataSource("mnist",
+                   N_("MNIST, 60,000 digits (Keras download; bundled digits if offline)")),
         DataSource("fashion-mnist",
-                   "Fashion-MNIST, 60,000 clothing images (Keras download; bundled MNIST "
-                   "digits if offline)"),
+                   N_("Fashion-MNIST, 60,000 clothing images (Keras download; bundled MNIST "
+                      "digits if offline)")),
     ]
     if DEBIAN_FASHION_MNIST.is_dir() and _find_idx_files(DEBIAN_FASHION_MNIST):
         sources.append(DataSource(f"idx:{DEBIAN_FASHION_MNIST}",
-                                  "Fashion-MNIST, 60,000 clothing images (Debian package, "
-                                  "offline)"))
+                                  N_("Fashion-MNIST, 60,000 clothing images (Debian package, "
+                                     "offline)")))
     return sources
 
 
@@ -233,7 +236,8 @@ def _source_key(source: str) -> _SourceKey:
     path = Path(text).expanduser()
     if not path.exists():
         if path.suffix.lower() in (".npz", ".zip") or "/" in text or "\\" in text:
-            raise DataError(f"File or folder not found: {path}. Check the path.")
+            raise DataError(_("File or folder not found: {path}. Check the path.").format(
+                path=path))
         raise DataError(f"Unknown data source {text!r}. " + _ACCEPTED)
     if path.is_dir():
         kind = "idx" if _find_idx_files(path) else "folder"
@@ -265,7 +269,7 @@ def _files_under(folder: Path) -> list[Path]:
                         f"a folder whose files this server may read.") from None
 
     files: list[Path] = []
-    for parent, _, names in os.walk(folder, onerror=unreadable):
+    for parent, _folders, names in os.walk(folder, onerror=unreadable):
         files += (Path(parent) / name for name in names)
         if len(files) > MAX_SCANNED_FILES:
             raise DataError(f"{folder} holds more than {MAX_SCANNED_FILES:,} files: it is not a "
@@ -298,14 +302,16 @@ def _filtered(key: _SourceKey, digits: tuple[int, ...]) -> Dataset:
     present = dataset.class_counts()
     missing = [d for d in digits if d not in present]
     if missing:
-        raise DataError(f"{dataset.name} has no images of class(es) {missing}. "
-                        f"Classes present: {sorted(present)}.")
+        raise DataError(_("{dataset} has no images of class(es) {missing}. Classes present: "
+                          "{present}.").format(dataset=dataset.name, missing=missing,
+                                               present=sorted(present)))
     keep = np.isin(dataset.labels, digits)
     count = int(keep.sum())
     if count < MIN_IMAGES:
-        raise DataError(f"Only {count} images of class(es) {list(digits)} in {dataset.name}; "
-                        f"at least {MIN_IMAGES} are needed. Choose more classes or a larger "
-                        f"dataset.")
+        raise DataError(_("Only {count} images of class(es) {digits} in {dataset}; at least "
+                          "{needed} are needed. Choose more classes or a larger "
+                          "dataset.").format(count=count, digits=list(digits),
+                                             dataset=dataset.name, needed=MIN_IMAGES))
     return replace(dataset, images=_read_only(dataset.images[keep]),
                    labels=_read_only(dataset.labels[keep]))
 
@@ -336,7 +342,7 @@ def _load_keras_mnist() -> Dataset:
     try:
         import keras
         with _socket_timeout(DOWNLOAD_TIMEOUT_S):
-            (x, y), _ = keras.datasets.mnist.load_data()
+            (x, y), _test = keras.datasets.mnist.load_data()
     except Exception as exc:  # any failure (no network, bad cache, proxy) means: go offline
         return _bundled_with_notice(f"Full MNIST could not be downloaded ({_brief(exc)}); "
                                     f"using the 10,000 bundled digits instead.")
@@ -347,7 +353,7 @@ def _load_fashion_mnist() -> Dataset:
     try:
         import keras
         with _socket_timeout(DOWNLOAD_TIMEOUT_S):
-            (x, y), _ = keras.datasets.fashion_mnist.load_data()
+            (x, y), _test = keras.datasets.fashion_mnist.load_data()
     except Exception as exc:  # as above: fall back to the copies on this machine
         if DEBIAN_FASHION_MNIST.is_dir() and _find_idx_files(DEBIAN_FASHION_MNIST):
             return _load_idx_folder(DEBIAN_FASHION_MNIST)

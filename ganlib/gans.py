@@ -80,10 +80,24 @@ class AdversarialModel(keras.Model):
         # The outer loop of Algorithm 1 of the WGAN paper (n_critic is 1 for the GAN, which
         # makes it Algorithm 1 of the GAN paper with k = 1). Only the last critic update's
         # numbers are reported.
-        for _ in tf.range(self.config.n_critic - 1):
+        for _ in tf.range(self.critic_updates() - 1):
             self.critic_update(dataset)
         metrics = {**self.critic_update(dataset), **self.generator_update()}
         return {name: metrics[name] for name in self.info.metrics}      # the table's order
+
+    def reset_running_state(self) -> None:
+        """Forget what the rule carries from one update to the next besides the weights and
+        the optimisers' slots (a pooled model starts again; see ModelPool)."""
+
+    def critic_updates(self) -> int | tf.Tensor:
+        """n_critic, or warmup_n_critic during the first warmup_steps generator updates: a
+        critic trained near its optimum early gives the generator a useful gradient sooner
+        (the WGAN paper trains its critic 100 times per generator update at the start)."""
+        c = self.config
+        if not c.warmup_steps:
+            return c.n_critic
+        warming_up = self.g_optimizer.iterations < c.warmup_steps
+        return tf.where(warming_up, c.warmup_n_critic, c.n_critic)
 
     # --- the updates ---------------------------------------------------------------------------
 
@@ -249,10 +263,40 @@ class WGANGP(WGAN):
         with tf.GradientTape() as tape:
             real_score = tf.reduce_mean(C(real, training=True))
             fake_score = tf.reduce_mean(C(fake, training=True))
-            penalty = self.gradient_penalty(real, fake)
-            d_loss = fake_score - real_score + c.gp_weight * penalty
+            penalty, weight = self.lazy_penalty(real, fake)
+            d_loss = fake_score - real_score + weight * penalty
         d_grad_norm = self._update(C, self.d_optimizer, tape, d_loss)
         return {**_critic_metrics(d_loss, real_score, fake_score, d_grad_norm), "gp": penalty}
+
+    def lazy_penalty(self, real: tf.Tensor, fake: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """(penalty, its weight in the loss) for this critic update.
+
+        With gp_every = k > 1 the penalty is computed on every k-th critic update only and
+        weighted k * gp_weight there, 0 in between (lazy regularisation, StyleGAN2): on
+        average the same constraint, at 1/k of its double backpropagation. The reported
+        penalty is then the one measured on the last penalised update. It is measured on
+        the first gp_fraction of the batch (all of it by default).
+        """
+        c = self.config
+        n = tf.shape(real)[0]
+        part = tf.maximum(1, tf.cast(tf.round(c.gp_fraction * tf.cast(n, tf.float32)), tf.int32))
+        if c.gp_every == 1:
+            return self.gradient_penalty(real[:part], fake[:part]), tf.constant(c.gp_weight)
+        due = tf.equal(self.d_optimizer.iterations % c.gp_every, 0)
+        penalty = tf.cond(due, lambda: self.gradient_penalty(real[:part], fake[:part]),
+                          lambda: self._last_penalty)
+        self._last_penalty.assign(penalty)
+        weight = tf.where(due, c.gp_weight * c.gp_every, 0.0)
+        return penalty, weight
+
+    def compile(self, d_optimizer: keras.optimizers.Optimizer,
+                g_optimizer: keras.optimizers.Optimizer) -> None:
+        # The penalty of the last penalised update, reported between lazy penalties.
+        self._last_penalty = tf.Variable(0.0, trainable=False)
+        super().compile(d_optimizer, g_optimizer)
+
+    def reset_running_state(self) -> None:
+        self._last_penalty.assign(0.0)
 
     def gradient_penalty(self, real: tf.Tensor, fake: tf.Tensor) -> tf.Tensor:
         """E[(||grad c(x_hat)|| - 1)^2] over x_hat = alpha * real + (1 - alpha) * fake."""
@@ -368,6 +412,7 @@ def _reinitialise(model: AdversarialModel, config: TrainConfig) -> None:
         for variable, value in zip(optimizer.variables, fresh):
             variable.assign(value)
     model.seed_generator.state.assign(keras.random.SeedGenerator(config.seed).state.value)
+    model.reset_running_state()
     model.config = config
 
 

@@ -3,7 +3,8 @@
 A generator maps a latent vector z ~ N(0, I) of length `latent_dim` to an image. Exploring
 a trained generator means choosing vectors on purpose: the same seed again (to compare two
 checkpoints on the same z), a path between two vectors (does the digit morph smoothly?), a
-direction that changes the image most, or a small cloud around one vector.
+direction that changes the image most, or a small cloud around one vector; and a vector
+written as text (`edits_text`), so that a link can reopen exactly the same one.
 
 Why slerp and not a straight line: in high dimension almost all of N(0, I)'s mass lies on a
 thin shell of radius about sqrt(latent_dim). The straight line between two independent
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ganlib.errors import ConfigError
+from ganlib.messages import _
 
 METHODS: tuple[str, ...] = ("linear", "spherical")
 
@@ -55,13 +57,14 @@ def parse_seeds(text: str, most: int | None = None) -> list[int]:
     words = [w for w in re.split(r"[\s,;]+", text.strip()) if w]
     bad = [w for w in words if not re.fullmatch(r"[0-9]+", w)]
     if bad:
-        raise ConfigError(f"{bad[0]!r} is not a seed: give whole numbers of 0 or more, "
-                          f"separated by commas, e.g. 3, 17, 42.")
+        raise ConfigError(_("{word!r} is not a seed: give whole numbers of 0 or more, "
+                            "separated by commas, e.g. 3, 17, 42.").format(word=bad[0]))
     if len(words) < 2 or (most is not None and len(words) > most):
-        raise ConfigError(f"Give {'at least 2' if len(words) < 2 else f'at most {most}'} "
-                          f"seeds, separated by commas (e.g. 3, 17, 42): the path starts at "
-                          f"the first seed's digit and passes through the others in order "
-                          f"(got {len(words)}).")
+        how_many = (_("Give at least 2 seeds") if len(words) < 2
+                    else _("Give at most {most} seeds").format(most=most))
+        raise ConfigError(_("{how_many}, separated by commas (e.g. 3, 17, 42): the path starts "
+                            "at the first seed's digit and passes through the others in order "
+                            "(got {count}).").format(how_many=how_many, count=len(words)))
     return [int(w) for w in words]
 
 
@@ -187,6 +190,40 @@ def neighbours(z: np.ndarray, n: int, radius: float, seed: int) -> np.ndarray:
     _check_whole("seed", seed, 0)
     noise = np.random.default_rng(seed).standard_normal((n - 1, z.size))  # (n - 1, latent_dim)
     return np.concatenate([z[None], z + radius * noise]).astype(np.float32)
+
+
+def edits_text(values: np.ndarray, reference: np.ndarray) -> str:
+    """The entries of `values` that differ from `reference`, as "index:value" pairs
+    ("3:2.5,7:-1.2"); "" when none differ.
+
+    For a link that reopens exactly the same vector: each value is written as the shortest
+    decimal that reads back to the same float32, so `parse_edits` of the text gives the
+    vector bit for bit, and the generator the same pixels.
+    """
+    values, reference = (np.asarray(a, np.float32) for a in (values, reference))
+    if values.shape != reference.shape or values.ndim != 1:
+        raise ConfigError(f"values and reference must be vectors of one length (got shapes "
+                          f"{values.shape} and {reference.shape}).")
+    changed = np.flatnonzero(values != reference)
+    return ",".join(f"{i}:{np.format_float_positional(values[i], unique=True, trim='-')}"
+                    for i in changed)
+
+
+def parse_edits(text: str, reference: np.ndarray, name: str = "z") -> np.ndarray:
+    """`reference` (a float32 copy) with the entries `text` names replaced: the inverse of
+    `edits_text`. `name` is what the message of a bad text calls the vector."""
+    result = np.array(reference, dtype=np.float32)
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        index, _colon, value = item.partition(":")
+        try:
+            i, number = int(index), np.float32(value)
+        except ValueError:
+            i, number = -1, np.float32("nan")
+        if not 0 <= i < result.size or not np.isfinite(number):
+            raise ConfigError(f"{name}: {item!r} is not an edit. Write index:value, an index "
+                              f"from 0 to {result.size - 1} and a finite number, e.g. 3:2.5.")
+        result[i] = number
+    return result
 
 
 # --- checks -------------------------------------------------------------------------------

@@ -16,10 +16,14 @@ docs/playground.md.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
-from collections.abc import Iterable, Sequence
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -28,9 +32,10 @@ import tensorflow as tf
 from ganlib.algorithms import ALGORITHMS, ALGORITHM_INFO, AlgorithmInfo
 from ganlib.config import POINTS_DATASET, TrainConfig, make_config
 from ganlib.errors import ConfigError, DataError
-from ganlib.gans import AdversarialModel, build_gan
+from ganlib.gans import AdversarialModel, ModelPool
 from ganlib.history import MetricHistory
 from ganlib.latent import latent_vectors
+from ganlib.messages import _
 
 MIXTURES: tuple[str, ...] = ("ring", "grid", "spiral")
 # The square every picture covers: the data's [-1, 1] plus a margin for stray samples.
@@ -125,16 +130,17 @@ def points_from_upload(data: bytes | str) -> np.ndarray:
         try:
             array = np.load(io.BytesIO(data), allow_pickle=False)
         except ValueError as exc:
-            raise DataError(f"This .npy file cannot be read ({exc}). Save an array of numbers "
-                            f"of shape (N, 2) with numpy.save.") from None
+            raise DataError(_("This .npy file cannot be read ({problem}). Save an array of "
+                              "numbers of shape (N, 2) with numpy.save.").format(
+                                  problem=exc)) from None
     else:
         if isinstance(data, bytes):
             try:
                 data = data.decode("utf-8-sig")
             except UnicodeDecodeError:
-                raise DataError("This file is neither a .npy array nor CSV text. Upload a "
-                                "CSV with one point \"x,y\" per line, or a .npy array of "
-                                "shape (N, 2).") from None
+                raise DataError(_("This file is neither a .npy array nor CSV text. Upload a "
+                                  "CSV with one point \"x,y\" per line, or a .npy array of "
+                                  "shape (N, 2).")) from None
         array = _parse_csv(data)
     return _standardise(_validated(array, "The file"))
 
@@ -147,15 +153,15 @@ def points_from_list(points: Iterable[Sequence[float]] | Iterable[dict]) -> np.n
     for point in points:
         if isinstance(point, dict):
             if "x" not in point or "y" not in point:
-                raise DataError("Each drawn point needs an x and a y. Select points on the "
-                                "drawing canvas, not on the legend.")
+                raise DataError(_("Each drawn point needs an x and a y. Select points on the "
+                                  "drawing canvas, not on the legend."))
             rows.append((point["x"], point["y"]))
         else:
             rows.append(tuple(point))
     try:
         array = np.array(rows, dtype=np.float64)
     except (TypeError, ValueError):
-        raise DataError("Drawn points must be pairs of numbers (x, y).") from None
+        raise DataError(_("Drawn points must be pairs of numbers (x, y).")) from None
     if array.size == 0:
         array = array.reshape(0, 2)
     return _validated(array, "The drawing").astype(np.float32)
@@ -232,13 +238,122 @@ def default_settings(algorithm: str) -> PlaygroundSettings:
     return _DEFAULTS[algorithm]
 
 
+# --- sharing the server ---------------------------------------------------------------------
+
+class ComputeGate:
+    """Lets one playground at a time compute, and all of them together at most `share` of
+    the time, over any stretch longer than a frame or two.
+
+    Why: a class shares one server. Three students playing, each asking for a frame of
+    training and drawing every 0.3 s, cut the teacher's run from 48.7 to 31.9 steps/s with
+    the server on one core (docs/playground.md, "Sharing the server"). Through the gate,
+    every call that computes (a burst of steps, the samples, the map, the arrows) waits for
+    its turn, and pays for its time from a budget that refills at `share` seconds per
+    second and holds at most `burst_s`: the playgrounds of the whole class then use at most
+    `share` of a core, whatever their number, and a training run keeps the rest. One
+    student alone rarely waits: a GAN frame (50 steps, then the picture: about 90 ms)
+    every 0.3 s is within the budget, and the burst lets a frame's calls run back to back.
+    """
+
+    def __init__(self, share: float = 0.25, burst_s: float = 0.3):
+        if not 0 < share <= 1 or burst_s < 0:
+            raise ValueError(f"The playgrounds' share of the time must be in (0, 1] and the "
+                             f"burst at least 0 s (got {share!r}, {burst_s!r}).")
+        self.share, self.burst_s = share, burst_s
+        self._lock = threading.Lock()
+        self._credit, self._stamp = burst_s, time.monotonic()
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        """Hold the gate for one call: wait until the budget is not overdrawn, compute, and
+        pay for the time taken."""
+        with self._lock:
+            now = time.monotonic()
+            self._credit = min(self.burst_s, self._credit + (now - self._stamp) * self.share)
+            if self._credit < 0:
+                time.sleep(-self._credit / self.share)
+                self._credit = 0.0
+            self._stamp = started = time.monotonic()
+            try:
+                yield
+            finally:
+                self._credit -= time.monotonic() - started
+
+
+# The process's gate: every playground of this server computes through it.
+COMPUTE_GATE = ComputeGate()
+# Models of playgrounds that are gone, lent again to new ones of the same settings: TF never
+# frees a traced graph, so building a model per playground (each new session, each change of
+# seed or data) grew the server by its graphs every time (see ganlib.gans.ModelPool). Not
+# the runs' pool: playgrounds' small models must not push the runs' out.
+MODEL_POOL = ModelPool()
+
+
+class _Compiled:
+    """The compiled functions of one playground model, made once and kept with the model,
+    so that a model lent again by the pool brings its graphs instead of tracing new ones.
+
+    They close over the model only (not over a Playground), so a Playground nobody holds
+    any more is freed at once and its model goes back to the pool.
+    """
+
+    def __init__(self, gan: AdversarialModel, metric_names: tuple[str, ...],
+                 outputs_probability: bool):
+        def run_steps(dataset: tf.Tensor, n: tf.Tensor, d_updates: tf.Tensor,
+                      g_updates: tf.Tensor) -> dict[str, tf.Tensor]:
+            """n steps of d_updates D updates and g_updates G updates; per step, each
+            network's last numbers (NaN for a network not updated), as (n,) arrays."""
+            rows = {name: tf.TensorArray(tf.float32, size=n) for name in metric_names}
+            nan = tf.constant(math.nan, tf.float32)
+            for i in tf.range(n):
+                last = {name: nan for name in metric_names}
+                for _update in tf.range(d_updates):
+                    last = {**last, **_recorded(gan.critic_update(dataset), metric_names)}
+                for _update in tf.range(g_updates):
+                    last = {**last, **_recorded(gan.generator_update(), metric_names)}
+                rows = {name: rows[name].write(i, last[name]) for name in metric_names}
+            return {name: rows[name].stack() for name in metric_names}
+
+        def discriminator_value(points: tf.Tensor) -> tf.Tensor:
+            score = gan.discriminator(points, training=False)[:, 0]           # (N,)
+            return tf.sigmoid(score) if outputs_probability else score
+
+        def generator_push(points: tf.Tensor) -> tf.Tensor:
+            """Per point, minus the gradient of the rule's generator loss at that point (each
+            point's loss depends on that point alone, so one gradient gives them all)."""
+            with tf.GradientTape() as tape:
+                tape.watch(points)
+                loss = gan.generator_loss(gan.discriminator(points, training=False))
+            return -tape.gradient(loss, points)                               # (N, 2)
+
+        point_spec = [tf.TensorSpec((None, 2), tf.float32)]
+        self.train = tf.function(run_steps, input_signature=[
+            tf.TensorSpec((None, 2), tf.float32), *[tf.TensorSpec((), tf.int32)] * 3])
+        self.generate = tf.function(
+            lambda z: gan.generator(z, training=False),
+            input_signature=[tf.TensorSpec((None, gan.config.latent_dim), tf.float32)])
+        self.value = tf.function(discriminator_value, input_signature=point_spec)
+        self.push = tf.function(generator_push, input_signature=point_spec)
+        self.train.get_concrete_function()        # trace now: the first step is not slow
+
+    @staticmethod
+    def of(gan: AdversarialModel, metric_names: tuple[str, ...],
+           outputs_probability: bool) -> _Compiled:
+        """The functions of `gan`, compiled on its first use."""
+        if not hasattr(gan, "playground_functions"):
+            gan.playground_functions = _Compiled(gan, metric_names, outputs_probability)
+        return gan.playground_functions
+
+
 # --- the playground -------------------------------------------------------------------------
 
 class Playground:
     """One GAN and its data, trained a step at a time by whoever holds it (a page, a test).
 
-    Every compiled function is made once here, with shapes that never change, so stepping,
-    sampling and drawing the heatmap never retrace. Not thread-safe: one caller at a time.
+    Its model comes from MODEL_POOL and goes back when the Playground is freed; its compiled
+    functions, with shapes that never change, come with the model, so stepping, sampling and
+    drawing the heatmap never retrace. Every computation goes through COMPUTE_GATE. Not
+    thread-safe: one caller at a time.
     """
 
     def __init__(self, algorithm: str, points: np.ndarray,
@@ -254,26 +369,18 @@ class Playground:
         self.points = self.points.astype(np.float32)
         self.points.flags.writeable = False
         self.modes = modes
-        self.gan: AdversarialModel = build_gan(self.config)
+        self.gan: AdversarialModel = MODEL_POOL.acquire(self.config)
+        weakref.finalize(self, MODEL_POOL.release, self.gan)
+        self._compiled = _Compiled.of(self.gan, self.metric_names, self.info.outputs_probability)
         self._dataset = tf.constant(self.points)                          # (N, 2)
         self._noise = tf.constant(latent_vectors(self.config.seed, SAMPLE_COUNT,
                                                  self.config.latent_dim))  # (1000, latent)
-        point_spec = [tf.TensorSpec((None, 2), tf.float32)]
-        self._train = tf.function(self._run_steps, input_signature=[
-            tf.TensorSpec((None, 2), tf.float32), *[tf.TensorSpec((), tf.int32)] * 3])
-        self._generate = tf.function(
-            lambda z: self.gan.generator(z, training=False),
-            input_signature=[tf.TensorSpec((None, self.config.latent_dim), tf.float32)])
-        self._value = tf.function(self._discriminator_value, input_signature=point_spec)
-        self._push = tf.function(self._generator_push, input_signature=point_spec)
         # Everything training changes, as it was before the first step: reset() restores it.
         self._state = [*self.gan.generator.weights, *self.gan.discriminator.weights,
                        *self.gan.d_optimizer.variables, *self.gan.g_optimizer.variables,
                        self.gan.seed_generator.state]
         self._initial_state = [v.numpy() for v in self._state]
-        self.history = MetricHistory(self.metric_names)
-        self.step_count = 0
-        self._train.get_concrete_function()       # trace now: the first step is not slow
+        self.reset()                 # a lent model may have trained at other learning rates
 
     # --- training ---------------------------------------------------------------------------
 
@@ -283,18 +390,16 @@ class Playground:
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_STEPS_PER_CALL:
             raise ConfigError(f"Train 1 to {MAX_STEPS_PER_CALL:,} steps at a time (got {n!r}).")
         s = self.settings
-        self._record(self._train(self._dataset, tf.constant(n, tf.int32),
-                                 tf.constant(s.d_updates_per_step, tf.int32),
-                                 tf.constant(s.g_updates_per_step, tf.int32)))
+        self._train(n, s.d_updates_per_step, s.g_updates_per_step)
 
     def train_discriminator(self) -> None:
         """One discriminator/critic update alone: the generator's points stay where they are,
         the heatmap sharpens around them."""
-        self._record(self._train(self._dataset, tf.constant(1), tf.constant(1), tf.constant(0)))
+        self._train(1, 1, 0)
 
     def train_generator(self) -> None:
         """One generator update alone: the points move along the arrows; the heatmap stays."""
-        self._record(self._train(self._dataset, tf.constant(1), tf.constant(0), tf.constant(1)))
+        self._train(1, 0, 1)
 
     def adjust(self, *, d_lr: float | None = None, g_lr: float | None = None,
                d_updates_per_step: int | None = None,
@@ -328,7 +433,8 @@ class Playground:
         """G(z) for the first `n` of the fixed noise vectors: (n, 2) float32."""
         if not 1 <= n <= SAMPLE_COUNT:
             raise ConfigError(f"Ask for 1 to {SAMPLE_COUNT} samples (got {n}).")
-        return self._generate(self._noise[:n]).numpy()
+        with COMPUTE_GATE.turn():
+            return self._compiled.generate(self._noise[:n]).numpy()
 
     def real_points(self, n: int = SAMPLE_COUNT) -> np.ndarray:
         """At most `n` of the real points, evenly spread over the data (for drawing)."""
@@ -348,14 +454,17 @@ class Playground:
                               f"(got {grid_size}, {bounds}).")
         ticks = np.linspace(bounds[0], bounds[1], grid_size, dtype=np.float32)
         grid = np.stack(np.meshgrid(ticks, ticks), axis=-1).reshape(-1, 2)  # (grid_size², 2)
-        values = self._value(tf.constant(grid)).numpy().reshape(grid_size, grid_size)
+        with COMPUTE_GATE.turn():
+            values = self._compiled.value(tf.constant(grid)).numpy()
+        values = values.reshape(grid_size, grid_size)
         return ticks, ticks, values
 
     def generator_gradients(self, points: np.ndarray) -> np.ndarray:
         """For each generated point (N, 2), -d(generator loss)/d(point): the direction the
         next generator update pushes it (up the discriminator's slope towards "real")."""
         points = np.asarray(points, dtype=np.float32).reshape(-1, 2)
-        return self._push(tf.constant(points)).numpy()
+        with COMPUTE_GATE.turn():
+            return self._compiled.push(tf.constant(points)).numpy()
 
     def mode_coverage(self) -> tuple[int, int] | None:
         """(modes covered by the generated samples, modes of the data), or None when the
@@ -364,38 +473,18 @@ class Playground:
             return None
         return modes_covered(self.samples(), self.modes), len(self.modes.centers)
 
-    # --- compiled bodies --------------------------------------------------------------------
+    # --- helpers ----------------------------------------------------------------------------
 
-    def _run_steps(self, dataset: tf.Tensor, n: tf.Tensor, d_updates: tf.Tensor,
-                   g_updates: tf.Tensor) -> dict[str, tf.Tensor]:
-        """n steps of d_updates D updates and g_updates G updates; per step, each network's
-        last numbers (NaN for a network not updated), as (n,) arrays."""
-        names = self.metric_names
-        rows = {name: tf.TensorArray(tf.float32, size=n) for name in names}
-        nan = tf.constant(math.nan, tf.float32)
-        for i in tf.range(n):
-            last = {name: nan for name in names}
-            for _ in tf.range(d_updates):
-                last = {**last, **_recorded(self.gan.critic_update(dataset), names)}
-            for _ in tf.range(g_updates):
-                last = {**last, **_recorded(self.gan.generator_update(), names)}
-            rows = {name: rows[name].write(i, last[name]) for name in names}
-        return {name: rows[name].stack() for name in names}
+    def _train(self, n: int, d_updates: int, g_updates: int) -> None:
+        """`n` steps of `d_updates` and `g_updates` updates in one graph call, recorded."""
+        with COMPUTE_GATE.turn():
+            rows = self._compiled.train(self._dataset, tf.constant(n, tf.int32),
+                                        tf.constant(d_updates, tf.int32),
+                                        tf.constant(g_updates, tf.int32))
+            columns = {name: values.numpy() for name, values in rows.items()}
+        self._record(columns)
 
-    def _discriminator_value(self, points: tf.Tensor) -> tf.Tensor:
-        score = self.gan.discriminator(points, training=False)[:, 0]      # (N,)
-        return tf.sigmoid(score) if self.info.outputs_probability else score
-
-    def _generator_push(self, points: tf.Tensor) -> tf.Tensor:
-        """Per point, minus the gradient of the rule's generator loss at that point (each
-        point's loss depends on that point alone, so one gradient gives them all)."""
-        with tf.GradientTape() as tape:
-            tape.watch(points)
-            loss = self.gan.generator_loss(self.gan.discriminator(points, training=False))
-        return -tape.gradient(loss, points)                       # (N, 2)
-
-    def _record(self, rows: dict[str, tf.Tensor]) -> None:
-        columns = {name: values.numpy() for name, values in rows.items()}
+    def _record(self, columns: dict[str, np.ndarray]) -> None:
         for i in range(len(next(iter(columns.values())))):
             self.step_count += 1
             self.history.append(self.step_count, math.nan,
@@ -442,12 +531,12 @@ def _parse_csv(text: str) -> np.ndarray:
         except ValueError:
             if number == 1 and not rows:
                 continue                                          # a header such as "x,y"
-            raise DataError(f"Line {number} of the CSV is not two numbers: "
-                            f"{','.join(fields)[:60]!r}. Write one point per line as "
-                            f"\"x,y\", e.g. 0.5,-1.2.") from None
+            raise DataError(_("Line {number} of the CSV is not two numbers: {line!r}. Write one "
+                              "point per line as \"x,y\", e.g. 0.5,-1.2.").format(
+                                  number=number, line=",".join(fields)[:60])) from None
         if len(rows[-1]) != 2:
-            raise DataError(f"Line {number} of the CSV has {len(rows[-1])} values; each point "
-                            f"needs exactly 2 (x,y).")
+            raise DataError(_("Line {number} of the CSV has {count} values; each point needs "
+                              "exactly 2 (x,y).").format(number=number, count=len(rows[-1])))
     return np.array(rows, dtype=np.float64).reshape(-1, 2)
 
 

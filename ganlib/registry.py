@@ -26,6 +26,7 @@ from typing import Protocol
 
 from ganlib.classroom import Classroom, Owner, Role
 from ganlib.errors import GanlibError
+from ganlib.messages import _
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,12 @@ class RunRegistry:
     """Jobs by id, with owner keys and a cap on simultaneous training."""
 
     def __init__(self, max_active: int | None = None, keep_ended: int = 20,
-                 classroom: Classroom | None = None, save_job: SaveJob | None = None):
+                 classroom: Classroom | None = None, save_job: SaveJob | None = None,
+                 queues: bool = False):
         self.max_active = max_active or default_max_active()
+        # True on a Ray cluster (ganlib.backends): a job that cannot train yet waits in the
+        # backend's queue, so the cluster's size is the cap, never max_active.
+        self.queues = queues
         self.keep_ended = keep_ended
         self.classroom = classroom
         self.save_job = save_job
@@ -102,15 +107,17 @@ class RunRegistry:
             if owner is not None and self.classroom is not None:
                 self.classroom.check_student_start(
                     owner, sum(self._owner_id(r.run_id) == owner.id for r in active))
-            if len(active) >= self.max_active and owner is not None \
+            full = not self.queues and len(active) >= self.max_active
+            if full and owner is not None \
                     and owner.role is Role.TEACHER:
                 victim = next((r for r in reversed(active)
                                if self._owners.get(r.run_id, owner).role is Role.STUDENT), None)
-            if len(active) >= self.max_active and victim is None:
-                raise TooManyRuns(
-                    f"This server already trains {len(active)} run(s), its limit "
-                    f"(max {self.max_active}, set GAN_CLASSROOM_MAX_RUNS to change it). Stop a "
-                    "run on the Train page, or wait for one to finish, then start again.")
+            if full and victim is None:
+                raise TooManyRuns(_(
+                    "This server already trains {count} run(s), its limit (max {limit}, set "
+                    "GAN_CLASSROOM_MAX_RUNS to change it). Stop a run on the Train page, or "
+                    "wait for one to finish, then start again.").format(
+                        count=len(active), limit=self.max_active))
             run = make_run()
             key = secrets.token_urlsafe(12)
             self._runs[run.run_id] = run

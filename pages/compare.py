@@ -6,34 +6,53 @@ the evidence on shared axes. The comparison trains in background threads (ganlib
 the page only reads snapshots.
 """
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from ganlib.classroom import Action, may
-from ganlib.compare import LINEUPS, Comparison, lineup, loss_quality_correlation
-from ganlib.algorithms import ALGORITHM_LABELS
+from ganlib.compare import (DEFAULT_BUDGET_S, LINEUPS, MAX_BUDGET_S, MIN_BUDGET_S, Comparison,
+                            duration_estimate_s, lineup, loss_quality_correlation)
+from ganlib.algorithms import ALGORITHM_INFO, ALGORITHM_LABELS
 from ganlib.data import data_sources
 from ganlib.errors import GanlibError
 from ganlib.images import image_grid
-from ui import charts, roles, state
+from ui import charts, links, presenter, roles, state
+from ui.i18n import _, format_number, format_percent
 from ui.pages import require_entry_point
+from ui.widgets import format_duration
 
 require_entry_point()
 
 COMPARISON = "compare_id"
 LINEUP_LABELS = {
-    "quick": "Quick presets: the three algorithms at their best on a laptop",
-    "mode-collapse": "Mode collapse: a GAN set up to collapse, against WGAN and WGAN-GP "
-                     "with the same tiny latent space",
+    "quick": _("Quick presets: the three algorithms at their best on a laptop"),
+    "mode-collapse": _("Mode collapse: a GAN set up to collapse, against WGAN and WGAN-GP "
+                       "with the same tiny latent space"),
 }
-MODE_LABELS = {"sequential": "One after another (each gets the whole CPU)",
-               "concurrent": "At the same time (they share the CPU)"}
+# The final table's long column names, shown short (with the long name as help) so that its
+# ten columns fit a 1280-pixel screen beside the menu.
+TABLE_HEADERS = {
+    name: st.column_config.Column(short, help=name)
+    for name, short in ((_("Fréchet distance"), "FD"), (_("real-vs-real FD"), _("real FD")),
+                        (_("classes covered"), _("classes")),
+                        (_("loss ↔ FD correlation"), "loss ↔ FD"))
+}
+MODE_LABELS = {"sequential": _("One after another (each gets the whole CPU)"),
+               "concurrent": _("At the same time (they share the CPU)")}
 
-st.title("Compare GAN vs WGAN")
-st.markdown(
-    "Train the classic GAN and the two Wasserstein GANs **on the same digits for the same "
-    "training time**, then compare what the articles talk about: the losses, the generator's "
-    "gradient, the quality of the samples, and how many digit classes each one still draws "
-    "(mode collapse). Every model is judged by the same classifier (see the Theory page).")
+comparison = state.registry().get(st.session_state.get(COMPARISON))
+presenting = presenter.active() and comparison is not None
+# In presenter view the title shares its line with the comparison's button.
+head, side = (st.columns([4, 1], vertical_alignment="center") if presenting
+              else (st.container(), None))
+head.title(_("Compare GAN vs WGAN"))
+if not presenting:
+    st.markdown(_(
+        "Train the classic GAN and the two Wasserstein GANs **on the same digits for the "
+        "same training time**, then compare what the articles talk about: the losses, the "
+        "generator's gradient, the quality of the samples, and how many digit classes each "
+        "one still draws (mode collapse). Every model is judged by the same classifier (see "
+        "the Theory page)."))
 
 
 def setup() -> None:
@@ -41,25 +60,37 @@ def setup() -> None:
     if refusal := state.start_refusal():
         st.info(refusal, icon=":material/lock:")
         return
+    if wanted := links.chosen("lineup", LINEUPS):       # a "try it" link (Theory page)
+        st.session_state["compare-lineup"] = wanted
     with st.container(border=True):
         left, right = st.columns(2)
-        name = left.radio("Line-up", list(LINEUPS), format_func=LINEUP_LABELS.get,
+        name = left.radio(_("Line-up"), list(LINEUPS), format_func=LINEUP_LABELS.get,
                           key="compare-lineup")
-        mode = right.radio("Training", list(MODE_LABELS), format_func=MODE_LABELS.get,
+        mode = right.radio(_("Training"), list(MODE_LABELS), format_func=MODE_LABELS.get,
                            key="compare-mode")
-        sources = {s.source: s.label for s in data_sources()}
-        source = left.selectbox("Data", list(sources), format_func=sources.get,
+        sources = {s.source: _(s.label) for s in data_sources()}
+        source = left.selectbox(_("Data"), list(sources), format_func=sources.get,
                                 key="compare-data")
-        digits = right.multiselect("Digit classes (empty: all)", list(range(10)),
+        digits = right.multiselect(_("Digit classes (empty: all)"), list(range(10)),
+                                   placeholder=_("All classes"),
                                    key="compare-digits")
-        budget = st.slider("Training time per model (seconds)", 10, 300, 60, step=10,
-                           key="compare-budget")
-        if st.button("Start comparison", type="primary", icon=":material/play_arrow:"):
+        budget = st.slider(_("Training time per model (seconds)"), MIN_BUDGET_S, MAX_BUDGET_S,
+                           DEFAULT_BUDGET_S, step=10, key="compare-budget")
+        st.caption(_("The whole comparison takes about {duration} on an idle 2-core machine: "
+                     "{n} models × {budget} s of training, plus building each model and "
+                     "judging its samples. At the same time, the models take turns step by "
+                     "step, so each trains about as much as one after another.").format(
+            duration=format_duration(duration_estimate_s(len(LINEUPS[name]), budget)),
+            n=len(LINEUPS[name]), budget=budget))
+        if st.button(_("Start comparison"), type="primary", icon=":material/play_arrow:"):
             try:
                 configs = lineup(name, dataset=source, digits=tuple(digits))
-                comparison, _ = state.registry().start(
+                comparison, _key = state.registry().start(
                     lambda: Comparison(configs, budget_s=budget, mode=mode,
-                                       pause_when_unwatched_s=state.UNWATCHED_PAUSE_S),
+                                       pause_when_unwatched_s=state.UNWATCHED_PAUSE_S,
+                                       backend=state.backend(),
+                                       priority=roles.current_owner().manages_everything,
+                                       owner_id=roles.current_owner().stored_owner),
                     owner=roles.current_owner())
             except GanlibError as exc:
                 st.error(str(exc))
@@ -75,18 +106,28 @@ def final_table(snapshot) -> list[dict]:
         evals = {k: float(v[-1]) for k, v in run.evaluations.items() if len(v)}
         correlation = loss_quality_correlation(run)
         rows.append({
-            "model": ALGORITHM_LABELS[run.config.algorithm] + f" · {run.config.preset}",
-            "status": run.status,
-            "steps": run.step,
-            "steps/s": round(run.steps_per_s, 1),
-            "Fréchet distance": round(evals["fd"], 1) if "fd" in evals else None,
-            "real-vs-real FD": round(evals["fd_baseline"], 1) if "fd_baseline" in evals else None,
-            "classes covered": int(evals["classes_covered"]) if "classes_covered" in evals else None,
+            _("model"): ALGORITHM_INFO[run.config.algorithm].short_label
+            + f" · {run.config.preset}",
+            _("status"): _(run.status),
+            _("steps"): run.step,
+            _("steps/s"): round(run.steps_per_s, 1),
+            _("Fréchet distance"): round(evals["fd"], 1) if "fd" in evals else None,
+            _("real-vs-real FD"): (round(evals["fd_baseline"], 1) if "fd_baseline" in evals
+                                   else None),
+            _("classes covered"): (int(evals["classes_covered"]) if "classes_covered" in evals
+                                   else None),
             "class KL": round(evals["class_kl"], 2) if "class_kl" in evals else None,
-            "confident": f"{evals['confident']:.0%}" if "confident" in evals else None,
-            "loss ↔ FD correlation": None if correlation is None else round(correlation, 2),
+            _("confident"): (format_percent(evals["confident"]) if "confident" in evals
+                             else None),
+            _("loss ↔ FD correlation"): None if correlation is None else round(correlation, 2),
         })
     return rows
+
+
+def plot(column, figure: go.Figure, key: str) -> None:
+    """A chart in `column`, full width; in presenter view at the projector's size."""
+    column.plotly_chart(presenter.figure(figure, presenter.COMPARE_CHART_HEIGHT), key=key,
+                        width="stretch")
 
 
 def live(comparison: Comparison, was_active: bool) -> None:
@@ -94,66 +135,77 @@ def live(comparison: Comparison, was_active: bool) -> None:
     snapshot = comparison.snapshot()
     if was_active and not snapshot.active:
         st.rerun()                  # leave live mode: the whole page redraws once
-    status_row = st.columns(len(snapshot.runs))
-    for column, run in zip(status_row, snapshot.runs):
-        done = run.elapsed_s / snapshot.budget_s if run.status != "created" else 0.0
-        column.markdown(f"**{ALGORITHM_LABELS[run.config.algorithm]}** · {run.status}")
-        column.progress(min(1.0, done), text=f"{run.elapsed_s:.0f} / {snapshot.budget_s:.0f} s, "
-                                             f"step {run.step:,}")
+    presenting = presenter.active()
+    if not presenting:           # presenter view: the grids' captions say it, in one line
+        status_row = st.columns(len(snapshot.runs))
+        for column, run in zip(status_row, snapshot.runs):
+            done = run.elapsed_s / snapshot.run_seconds if run.status != "created" else 0.0
+            column.markdown(f"**{ALGORITHM_LABELS[run.config.algorithm]}** · {_(run.status)}")
+            column.progress(min(1.0, done), text=_("{elapsed} / {budget} s, step {step}").format(
+                elapsed=format_number(run.elapsed_s, 0),
+                budget=format_number(snapshot.run_seconds, 0), step=format_number(run.step)))
+
+    grids = st.container(key=presenter.GRIDS).columns(len(snapshot.runs))
+    for column, run in zip(grids, snapshot.runs):
         if run.message and run.status in ("diverged", "failed"):
             column.error(run.message)
-
-    grids = st.columns(len(snapshot.runs))
-    for column, run in zip(grids, snapshot.runs):
         if run.samples is not None:
+            caption = _("{algorithm} at step {step}").format(
+                algorithm=run.config.algorithm.upper(), step=format_number(run.samples_step))
+            if presenting:
+                caption += (f" · {_(run.status)} · {format_number(run.elapsed_s, 0)} / "
+                            f"{format_number(snapshot.run_seconds, 0)} s")
             column.image(image_grid(run.samples, cols=6, scale=3), output_format="PNG",
-                         caption=f"{run.config.algorithm.upper()} at step {run.samples_step:,}",
-                         width="stretch")
+                         caption=caption, width="stretch",
+                         alt=_("36 samples from the {algorithm} generator at step {step}").format(
+                             algorithm=run.config.algorithm.upper(),
+                             step=format_number(run.samples_step)))
 
-    quality, dynamics = st.tabs(["Sample quality", "Losses and gradients"])
+    quality, dynamics = st.tabs([_("Sample quality"), _("Losses and gradients")])
     with quality:
         left, right = st.columns(2)
         baseline = next((float(r.evaluations["fd_baseline"][0]) for r in snapshot.runs
                          if "fd_baseline" in r.evaluations and len(r.evaluations["fd_baseline"])),
                         None)
-        left.plotly_chart(charts.comparison_figure(
-            snapshot, "fd", source="evaluations", title="Fréchet distance (lower is better)",
-            y_title="FD", reference=None if baseline is None else (baseline, "real vs real"),
-            log_y=True), key="compare-fd", width="stretch")
-        right.plotly_chart(charts.comparison_figure(
+        plot(left, charts.comparison_figure(
+            snapshot, "fd", source="evaluations", title=_("Fréchet distance (lower is better)"),
+            y_title="FD", reference=None if baseline is None else (baseline, _("real vs real")),
+            log_y=True), "compare-fd")
+        plot(right, charts.comparison_figure(
             snapshot, "classes_covered", source="evaluations",
-            title="Digit classes the generator draws (mode collapse: few)",
-            y_title="classes covered", y_range=(0, 10.5)), key="compare-classes",
-            width="stretch")
+            title=_("Classes drawn (mode collapse: few)"),
+            y_title=_("classes covered"), y_range=(0, 10.5)), "compare-classes")
     with dynamics:
         left, right = st.columns(2)
-        left.plotly_chart(charts.comparison_figure(
-            snapshot, "loss_signal", title="The loss each article plots: GAN D loss, "
-            "WGAN Wasserstein estimate", y_title="loss"), key="compare-loss", width="stretch")
-        right.plotly_chart(charts.comparison_figure(
-            snapshot, "g_grad_norm", title="Generator gradient norm (vanishing: near 0)",
-            y_title="‖∇G‖", log_y=True), key="compare-grad", width="stretch")
+        plot(left, charts.comparison_figure(
+            snapshot, "loss_signal", title=_("The loss each article plots"),
+            y_title=_("loss")), "compare-loss")
+        plot(right, charts.comparison_figure(
+            snapshot, "g_grad_norm", title=_("Generator gradient (vanishing: near 0)"),
+            y_title="‖∇G‖", log_y=True), "compare-grad")
 
-    st.subheader("Final numbers")
-    st.dataframe(final_table(snapshot), hide_index=True, width="stretch")
-    st.caption(
+    st.subheader(_("Final numbers"))
+    st.dataframe(final_table(snapshot), hide_index=True, width="stretch",
+                 column_config=TABLE_HEADERS)  # short headers: the table fits 1280 px
+    st.caption(_(
         "Loss ↔ FD correlation: Spearman's rank correlation, over the run's evaluations, between "
         "the loss signal and the Fréchet distance. Near +1 means the loss falls as the digits "
         "get better, the WGAN article's claim; near 0 or negative means the loss says nothing "
-        "about quality. The real-vs-real FD is what a perfect generator would score.")
+        "about quality. The real-vs-real FD is what a perfect generator would score."))
 
 
-comparison = state.registry().get(st.session_state.get(COMPARISON))
 if comparison is None:
     setup()
 else:
     active = comparison.snapshot().active
     owner = state.registry().owner(comparison.run_id)
     may_stop = may(roles.current_owner(), Action.CONTROL, owner.id if owner else None)
-    if active and may_stop and st.button("Stop comparison", icon=":material/stop:"):
+    buttons = side if presenting else st.container()
+    if active and may_stop and buttons.button(_("Stop comparison"), icon=":material/stop:"):
         comparison.stop()
         st.rerun()
-    if not active and st.button("New comparison", icon=":material/restart_alt:", type="primary"):
+    if not active and buttons.button(_("New comparison"), icon=":material/restart_alt:",
+                                     type="primary"):
         st.session_state.pop(COMPARISON)
         st.rerun()
     st.fragment(live, run_every=1.0 if active else None)(comparison, active)

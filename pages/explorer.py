@@ -1,11 +1,16 @@
 """Latent explorer: one generated digit, the vector z behind it, and sliders that move z.
 
-Each rerun makes one `Sampler.generate` call (the digit and its neighbours in one batch) on
-a cached generator, so a slider redraws at once. The vector lives in
-`st.session_state[STATE]`, not in the sliders: only a few of its numbers have sliders at a
-time, and Streamlit forgets the state of widgets it does not draw (another page, another
-group of dimensions). Every widget is set from that state before it is drawn, and writes
-back to it in its on_change callback.
+The digit sits in a column that stays on screen (sticky) while the sliders beside it
+scroll, so a class sees what each slider does. The sliders that change the digit most in a
+way people can name are "more like 3" (ganlib.directions: found with the shipped
+classifier); then the generator's principal directions, then single numbers of z.
+
+The vector lives in `st.session_state[STATE]`, not in the sliders: only a few of its numbers
+have sliders at a time, and Streamlit forgets the state of widgets it does not draw (another
+page, another group of dimensions). Every widget is set from that state before it is drawn,
+and writes back to it in its on_change callback. The state is mirrored into the URL
+(?seed=&z=&pc=&like=, and ?model= by the generator menu), so a copied address reopens the
+same digit, pixel for pixel.
 """
 
 import secrets
@@ -14,37 +19,98 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from ganlib.directions import ClassDirections, fit_class_directions
 from ganlib.errors import GanlibError
-from ganlib.images import image_grid
-from ganlib.latent import latent_vectors, neighbours, principal_directions
+from ganlib.images import gif_bytes, image_grid, png_bytes
+from ganlib.latent import (edits_text, latent_vectors, lerp, neighbours, parse_edits,
+                           principal_directions)
+from ganlib.metrics import classifier_for
 from ganlib.sampling import Sampler
 from ui.generator_picker import pick_generator
+from ui.i18n import _, format_number
 from ui.pages import require_entry_point
+from ui.seed_picker import seed_thumbnails
 
 require_entry_point()
 
-# {"seed", "z": (latent_dim,) float32, "shift": (DIRECTIONS,), "first": group, "radius"}
+# {"seed", "z": (latent_dim,) float32, "shift": (DIRECTIONS,) float32, "like": (CLASSES,)
+#  float32, "first": group, "radius", "into": class}
 STATE = "explorer"
 LIMIT = 3.0            # sliders span ±3: each number of z ~ N(0, 1) lies there 99.7% of the time
 PER_GROUP = 8          # numbers of z with a slider at a time
 DIRECTIONS = 5         # principal directions with a slider
-IMAGE_SCALE = 12       # 28 px -> 336 px, every pixel a crisp square
+CLASSES = 10           # "more like k" sliders (the shipped classifiers know 10 classes)
+IMAGE_SCALE = 10       # 28 px -> 280 px, every pixel a crisp square
 NEIGHBOURS = 16        # the digit itself and 15 vectors near it
 NEIGHBOUR_SCALE = 4
+WALK_FRAMES = 9        # "turn this 3 into an 8": frames from here to there
+WALK_LENGTH = 6.0      # how far the walk goes: twice a "more like" slider's full travel
+WALK_SCALE = 4         # 112-px frames, the strip drawn as wide as its column
+WALK_GIF_SCALE = 10    # 280-px animation
 HIGHLIGHT, PLAIN = "#ea580c", "#64748b"   # bars with a slider now / the others
+# What the URL keeps, besides ?model=: the seed, and the changes made to its vector.
+PARAMS = {"seed": "seed", "z": "z", "shift": "pc", "like": "like"}
+# Keeps the digit's column on screen while the page scrolls: the column is sticky below
+# Streamlit's header, and only as tall as its content (flex-start), so it can move. The
+# digit fills its column (wider on a large screen) with crisp square pixels.
+STICKY_CSS = """<style>
+div[data-testid="stColumn"]:has(.st-key-explorer-digit) {
+  position: sticky; top: 3.75rem; align-self: flex-start; z-index: 1;
+}
+.st-key-explorer-digit img { image-rendering: pixelated; }
+</style>"""
 
 
-# --- state and callbacks (callbacks run before the page redraws) ------------------------------
+# --- state, URL and callbacks (callbacks run before the page redraws) ----------------------
+
+def fresh_state(seed: int, latent_dim: int) -> dict:
+    return {"seed": seed, "z": latent_vectors(seed, 1, latent_dim)[0],
+            "shift": np.zeros(DIRECTIONS, np.float32), "like": np.zeros(CLASSES, np.float32),
+            "first": 0, "radius": 0.5, "into": 8}
+
+
+def state_from_url(latent_dim: int) -> dict:
+    """The state a shared link describes (seed 0 and no changes where it says nothing)."""
+    params = st.query_params
+    seed = params.get(PARAMS["seed"], "0")
+    if not seed.isdigit() or int(seed) >= 2**31:
+        raise GanlibError(_("seed={seed} is not a whole number from 0 to {most}.").format(
+            seed=seed, most=2**31 - 1))
+    s = fresh_state(int(seed), latent_dim)
+    for name in ("z", "shift", "like"):
+        s[name] = parse_edits(params.get(PARAMS[name], ""), s[name], name=PARAMS[name])
+    return s
+
 
 def explorer_state(latent_dim: int) -> dict:
-    """This tab's explorer state; started at seed 0, restarted for another latent size."""
+    """This tab's explorer state: on the first visit the link's (or seed 0's), restarted
+    (same seed) for a generator with another latent size."""
     s = st.session_state.get(STATE)
-    if s is None or len(s["z"]) != latent_dim:
-        seed = s["seed"] if s else 0
-        s = {"seed": seed, "z": latent_vectors(seed, 1, latent_dim)[0],
-             "shift": np.zeros(DIRECTIONS), "first": 0, "radius": 0.5}
-        st.session_state[STATE] = s
+    if s is None:
+        try:
+            s = state_from_url(latent_dim)
+        except GanlibError as exc:
+            st.warning(_("{problem} The link's digit cannot be shown: starting at seed "
+                         "0.").format(problem=exc),
+                       icon=":material/link_off:")
+            s = fresh_state(0, latent_dim)
+    elif len(s["z"]) != latent_dim:
+        s = fresh_state(s["seed"], latent_dim)
+    st.session_state[STATE] = s
     return s
+
+
+def share_in_url(s: dict) -> None:
+    """Write the seed and every change to its vector into the URL (the link to this digit)."""
+    own = latent_vectors(s["seed"], 1, len(s["z"]))[0]
+    texts = {"seed": str(s["seed"]), "z": edits_text(s["z"], own),
+             "shift": edits_text(s["shift"], np.zeros_like(s["shift"])),
+             "like": edits_text(s["like"], np.zeros_like(s["like"]))}
+    for name, text in texts.items():
+        if text:
+            st.query_params[PARAMS[name]] = text
+        else:
+            st.query_params.pop(PARAMS[name], None)
 
 
 def synced(key: str, value) -> str:
@@ -63,12 +129,23 @@ def remember(name: str, key: str, index: int | None = None) -> None:
 
 
 def choose_seed(seed: int | None) -> None:
-    """Back to `seed`'s own vector, direction sliders at 0; None picks a random seed."""
+    """Back to `seed`'s own vector, every direction slider at 0; None picks a random seed."""
     s = st.session_state[STATE]
     s["seed"] = secrets.randbelow(100_000) if seed is None else int(seed)
     s["z"] = latent_vectors(s["seed"], 1, len(s["z"]))[0]
-    s["shift"] = np.zeros(DIRECTIONS)
+    s["shift"] = np.zeros(DIRECTIONS, np.float32)
+    s["like"] = np.zeros(CLASSES, np.float32)
 
+
+def walk_to_here() -> None:
+    """Make the walk's last frame the digit: its vector becomes z, the direction sliders 0."""
+    s = st.session_state[STATE]
+    s["z"] = s.pop("walk_end")
+    s["like"] = np.zeros(CLASSES, np.float32)
+    s["shift"] = np.zeros(DIRECTIONS, np.float32)
+
+
+# --- directions (cached per generator and step) ----------------------------------------------
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def directions_of(_sampler: Sampler, identity: int, step: int) -> np.ndarray:
@@ -85,83 +162,175 @@ def directions_of(_sampler: Sampler, identity: int, step: int) -> np.ndarray:
     return principal_directions(kernel, k=min(DIRECTIONS, *kernel.shape))
 
 
+@st.cache_data(max_entries=16, show_spinner="Asking the classifier which way each digit lies…")
+def class_directions_of(_sampler: Sampler, identity: int, step: int) -> ClassDirections | None:
+    """The "more like k" directions of this generator at this step (a fit over 2,000
+    samples: about a second), or None when no shipped classifier knows its data."""
+    classifier = classifier_for(_sampler.config.dataset)
+    if classifier is None or len(classifier.class_names) != CLASSES:
+        return None
+    return fit_class_directions(_sampler.generate, classifier.probabilities,
+                                _sampler.latent_dim, classifier.class_names)
+
+
 def vector_figure(z: np.ndarray, with_slider: range) -> go.Figure:
     """z as bars, one per dimension; those that have a slider now in orange."""
     colors = [HIGHLIGHT if i in with_slider else PLAIN for i in range(len(z))]
     figure = go.Figure(go.Bar(x=np.arange(len(z)), y=z.astype(np.float32), marker_color=colors,
                               hovertemplate="z[%{x}] = %{y:.2f}<extra></extra>"))
-    figure.update_layout(height=230, margin=dict(l=10, r=10, t=36, b=10), font=dict(size=14),
-                         title=dict(text="z, the latent vector behind the digit", x=0),
+    figure.update_layout(height=190, margin=dict(l=10, r=10, t=36, b=10), font=dict(size=14),
+                         title=dict(text=_("z, the latent vector behind the digit"), x=0),
                          bargap=0.15, uirevision="explorer-z")
     figure.update_xaxes(showgrid=False)
     figure.update_yaxes(range=[-4, 4], zerolinecolor="#94a3b8")
     return figure
 
 
+def sliders(labels: list[str], state_name: str, key: str, first: int = 0) -> None:
+    """±3 sliders, two per row, for the state's `state_name`[first], [first + 1], ...
+    (widget keys f"{key}{index}")."""
+    s = st.session_state[STATE]
+    places = st.columns(2)
+    for n, label in enumerate(labels):
+        i = first + n
+        shown = float(np.clip(s[state_name][i], -LIMIT, LIMIT))  # a rare |z[i]| > 3: at the end
+        places[n % 2].slider(label, -LIMIT, LIMIT, step=0.05, format="%.2f",
+                             key=synced(f"{key}{i}", shown),
+                             on_change=remember, args=(state_name, f"{key}{i}", i))
+
+
 # --- the page ------------------------------------------------------------------------------
 
-st.title("Latent explorer")
-st.markdown("A generator turns a vector **z** of random numbers into a digit. Pick a seed to "
-            "get its z, then move single numbers of z, or move along the directions that "
-            "change the digit most, and watch what the generator makes of it.")
+st.title(_("Latent explorer"))
+st.markdown(_("A generator turns a vector **z** of random numbers into a digit. Pick a seed to "
+              "get its z, then move it: towards a digit, along the directions that change the "
+              "digit most, or one number at a time."))
 sampler = pick_generator("explorer-generator")
 if sampler is None:
     st.stop()
 s = explorer_state(sampler.latent_dim)
 directions = directions_of(sampler, id(sampler), sampler.step)      # (k, latent_dim)
-z = s["z"] + s["shift"][:len(directions)] @ directions               # (latent_dim,)
-group = range(s["first"], min(s["first"] + PER_GROUP, len(z)))
-cloud = neighbours(z, NEIGHBOURS, s["radius"], s["seed"])            # row 0 is z itself
-images = sampler.generate(cloud)                                     # (NEIGHBOURS, 28, 28, 1)
+classes = class_directions_of(sampler, id(sampler), sampler.step)
+toward = (np.stack([classes.toward(k) for k in range(CLASSES)]) if classes is not None
+          else np.zeros((0, len(s["z"])), np.float32))              # (10 or 0, latent_dim)
+z = s["z"] + s["shift"][:len(directions)] @ directions + s["like"][:len(toward)] @ toward
+share_in_url(s)
 moved = not np.array_equal(z, latent_vectors(s["seed"], 1, len(z))[0])
+group = range(s["first"], min(s["first"] + PER_GROUP, len(z)))
+classifier = classifier_for(sampler.config.dataset) if classes is not None else None
 
-picture, controls = st.columns([1, 1.3], gap="large")
-with picture:
-    st.image(image_grid(images[:1], scale=IMAGE_SCALE), output_format="PNG",
-             caption=f"Seed {s['seed']}" + (", moved by the sliders" if moved else ""))
+# What the classifier reads in the digit decides the walk; then one call draws the rest.
+cloud = neighbours(z, NEIGHBOURS, s["radius"], s["seed"])            # row 0 is z itself
+verdict = None
+if classifier is not None:
+    verdict = int(np.argmax(classifier.probabilities(sampler.generate(z))[0]))
+    into = s["into"] if s["into"] != verdict else (verdict + 1) % CLASSES
+    walk = lerp(z, z + WALK_LENGTH * classes.between(verdict, into), WALK_FRAMES)  # (frames, d)
+else:
+    walk = np.zeros((0, len(z)), np.float32)
+images = sampler.generate(np.concatenate([cloud, walk]))
+walk_images = images[NEIGHBOURS:]
+
+st.html(STICKY_CSS)
+picture, controls = st.columns([1, 1.6], gap="large")
+with picture, st.container(key="explorer-digit"):
+    caption = _("Seed {seed}").format(seed=s["seed"]) + (
+        _(", moved by the sliders") if moved else "")
+    if verdict is not None:
+        caption += _(" · the classifier reads: {digit}").format(
+            digit=classes.class_names[verdict])
+    st.image(image_grid(images[:1], scale=IMAGE_SCALE), output_format="PNG", caption=caption,
+             width="stretch", alt=_("The digit the generator draws from z: {caption}").format(
+                 caption=caption))
     st.plotly_chart(vector_figure(z, group), key="explorer-z-chart", width="stretch")
 
 with controls:
+    st.markdown(_("**Pick a digit**"))
+    seed_thumbnails(sampler, "explorer-thumbnails", choose_seed)
     seed, shuffle, reset = st.columns([2, 1, 1], vertical_alignment="bottom")
-    seed.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1,
+    seed.number_input(_("Seed"), min_value=0, max_value=2**31 - 1, step=1,
                       key=synced("explorer-seed", s["seed"]),
                       on_change=lambda: choose_seed(st.session_state["explorer-seed"]),
-                      help="The same seed gives the same z on every page and for every "
-                           "model with the same latent size.")
-    shuffle.button("Random", key="explorer-random", icon=":material/casino:",
+                      help=_("The same seed gives the same z on every page and for every "
+                             "model with the same latent size."))
+    shuffle.button(_("Random"), key="explorer-random", icon=":material/casino:",
                    on_click=choose_seed, args=(None,), width="stretch")
-    reset.button("Reset", key="explorer-reset", icon=":material/restart_alt:",
+    reset.button(_("Reset"), key="explorer-reset", icon=":material/restart_alt:",
                  on_click=choose_seed, args=(s["seed"],), width="stretch",
-                 help="Back to the seed's own vector: every slider to where it started.")
+                 help=_("Back to the seed's own vector: every slider to where it started."))
 
-    st.subheader("Single numbers of z", divider="gray")
-    st.selectbox("Sliders for", range(0, len(z), PER_GROUP),
+    if classes is not None:
+        st.subheader(_("More like a digit"), divider="gray")
+        st.caption(_("Each slider moves z along the direction in which the classifier's "
+                     "belief in that digit grows fastest (fitted over 2,000 samples of this "
+                     "generator)."))
+        sliders([_("More like {digit}").format(digit=name) for name in classes.class_names],
+                "like", "explorer-like")
+
+        names = classes.class_names
+        st.subheader(_("From this {source} to {target}: a walk through z").format(
+            source=names[verdict], target=names[into]), divider="gray")
+        st.segmented_control(_("Into"), range(CLASSES), format_func=names.__getitem__,
+                             required=True,
+                             key=synced("explorer-into", into), on_change=remember,
+                             args=("into", "explorer-into"),
+                             help=_("The walk goes from this digit along the direction that "
+                                    "turns the classifier's verdict from one class into the "
+                                    "other."))
+        belief = classifier.probabilities(walk_images)[:, into]      # (frames,)
+        strip = image_grid(walk_images, cols=WALK_FRAMES, scale=WALK_SCALE)
+        gif = gif_bytes([image_grid(f[None], scale=WALK_GIF_SCALE) for f in walk_images],
+                        fps=6, boomerang=True)
+        st.image(strip, output_format="PNG", width="stretch",
+                 alt=_("A walk of {count} digits from {source} to {target}").format(
+                     count=WALK_FRAMES, source=names[verdict], target=names[into]),
+                 caption=_(
+            "The classifier's belief in {target}, frame by frame: {beliefs}").format(
+            target=names[into], beliefs=" · ".join(f"{p:.0%}" for p in belief)))
+        animation, buttons = st.columns([1, 1.4], vertical_alignment="center")
+        animation.image(gif, caption=_("Back and forth"), width="stretch",
+                        alt=_("Animation of the walk from {source} to {target} and back").format(
+                            source=names[verdict], target=names[into]))
+        name = f"{sampler.source}-seed-{s['seed']}-class-{verdict}-to-{into}"
+        buttons.download_button("GIF", gif, f"{name}.gif", "image/gif",
+                                key="explorer-walk-gif", on_click="ignore",
+                                icon=":material/download:", width="stretch")
+        buttons.download_button(_("PNG strip"), png_bytes(strip), f"{name}.png", "image/png",
+                                key="explorer-walk-png", on_click="ignore",
+                                icon=":material/download:", width="stretch")
+        s["walk_end"] = walk[-1]
+        buttons.button(_("Explore the last frame"), key="explorer-walk-keep",
+                       on_click=walk_to_here, icon=":material/arrow_upward:", width="stretch",
+                       help=_("Make the walk's last digit the one the sliders move."))
+    else:
+        st.caption(_("No shipped classifier knows this model's images, so there are no "
+                     "\"more like\" sliders: the directions below still work."))
+
+    st.subheader(_("Directions that change the digit most"), divider="gray")
+    st.caption(_("The principal directions of the generator's first layer, mapped back to "
+                 "latent space: moving z along direction 1 changes that layer's output more "
+                 "than any other step of the same length. Each slider adds a × direction to "
+                 "z."))
+    sliders([_("Direction {n}").format(n=k + 1) for k in range(len(directions))], "shift",
+            "explorer-direction")
+
+    st.subheader(_("Single numbers of z"), divider="gray")
+    st.selectbox(_("Sliders for"), range(0, len(z), PER_GROUP),
                  format_func=lambda a: f"z[{a}] … z[{min(a + PER_GROUP, len(z)) - 1}]",
                  key=synced("explorer-group", s["first"]),
                  on_change=remember, args=("first", "explorer-group"),
-                 help=f"z has {len(z)} numbers; {PER_GROUP} of them have sliders at a time "
-                      f"(orange in the chart).")
-    columns = st.columns(2)
-    for n, i in enumerate(group):
-        shown = float(np.clip(s["z"][i], -LIMIT, LIMIT))    # a rare |z[i]| > 3 sits at the end
-        columns[n % 2].slider(f"z[{i}]", -LIMIT, LIMIT, step=0.05, format="%.2f",
-                              key=synced(f"explorer-z{i}", shown),
-                              on_change=remember, args=("z", f"explorer-z{i}", i))
+                 help=_("z has {size} numbers; {count} of them have sliders at a time "
+                        "(orange in the chart).").format(size=len(z), count=PER_GROUP))
+    sliders([f"z[{i}]" for i in group], "z", "explorer-z", first=group.start)
 
-    st.subheader("Directions that change the digit most", divider="gray")
-    st.caption("The principal directions of the generator's first layer, mapped back to "
-               "latent space: moving z along direction 1 changes that layer's output more "
-               "than any other step of the same length. Each slider adds a × direction to z.")
-    columns = st.columns(2)
-    for k in range(len(directions)):
-        columns[k % 2].slider(f"Direction {k + 1}", -LIMIT, LIMIT, step=0.05, format="%.2f",
-                              key=synced(f"explorer-direction{k}", float(s["shift"][k])),
-                              on_change=remember, args=("shift", f"explorer-direction{k}", k))
-
-st.subheader("Neighbours: how far does a small change of z go?")
-st.slider("Radius", 0.05, 2.0, step=0.05, key=synced("explorer-radius", s["radius"]),
-          on_change=remember, args=("radius", "explorer-radius"),
-          help="Each neighbour is z plus random noise of this standard deviation.")
-st.image(image_grid(images, cols=NEIGHBOURS // 2, scale=NEIGHBOUR_SCALE), output_format="PNG",
-         caption="Top left: the digit above. The others: z + radius × random noise. A smooth "
-                 "generator draws similar digits near each other.")
+    st.subheader(_("Neighbours: how far does a small change of z go?"), divider="gray")
+    st.slider(_("Radius"), 0.05, 2.0, step=0.05, key=synced("explorer-radius", s["radius"]),
+              on_change=remember, args=("radius", "explorer-radius"),
+              help=_("Each neighbour is z plus random noise of this standard deviation."))
+    st.image(image_grid(images[:NEIGHBOURS], cols=NEIGHBOURS // 2, scale=NEIGHBOUR_SCALE),
+             output_format="PNG", width="stretch",
+             caption=_("Top left: the digit beside. The others: z + radius × random noise. A "
+                       "smooth generator draws similar digits near each other."),
+             alt=_("{count} neighbours of the digit: z plus random noise of standard "
+                   "deviation {radius}").format(count=NEIGHBOURS - 1,
+                                                radius=format_number(s["radius"], 2)))

@@ -1,6 +1,6 @@
 """Home: what GAN Classroom is, GAN vs WGAN on one screen, and the two demos in one click.
 
-Its prose is content/en/home.md.
+Its prose is content/<language>/home.md.
 """
 
 import streamlit as st
@@ -8,6 +8,7 @@ import streamlit as st
 from ganlib.config import make_config
 from ganlib.errors import GanlibError
 from ui import content, state
+from ui.i18n import _
 from ui.pages import PAGES, require_entry_point
 
 require_entry_point()
@@ -16,14 +17,17 @@ text = content.sections("home")
 content.show(text["intro"])
 
 # --- one-click demos --------------------------------------------------------------------
-st.subheader("Start a demo")
+st.subheader(_("Start a demo"))
 DEMOS = (
-    ("gan", "Train the GAN article's model (quick preset)",
-     "A discriminator with a sigmoid output and binary cross-entropy, Adam, label "
-     "smoothing. Digits appear within about a minute."),
-    ("wgan", "Train the WGAN article's model (quick preset)",
-     "A critic with a linear output and the Wasserstein loss, RMSprop, weight clipping, "
-     "5 critic updates per generator update. Digits appear within about a minute."),
+    ("gan", _("Train the GAN article's model (quick preset)"),
+     _("A discriminator with a sigmoid output and binary cross-entropy, Adam, label "
+       "smoothing. On an idle 2-core CPU, digits of all ten classes within about 20 s; "
+       "after its minute of training, a Fréchet distance near 10x that of real digits.")),
+    ("wgan", _("Train the WGAN article's model (quick preset)"),
+     _("A critic with a linear output and the Wasserstein loss, RMSprop, weight clipping, "
+       "2 critic updates per generator update. On an idle 2-core CPU, digits of nine or "
+       "ten classes within about 20 s; after its minute, a Fréchet distance near 15x that "
+       "of real digits.")),
 )
 for column, (algorithm, label, blurb) in zip(st.columns(2), DEMOS):
     with column.container(border=True):
@@ -39,11 +43,12 @@ for column, (algorithm, label, blurb) in zip(st.columns(2), DEMOS):
 
 run = state.current_run()
 if run is not None:
-    st.page_link(PAGES.train.page(), label=f"Back to your run {run.run_id} "
-                 f"({run.snapshot(watch=False).status})", icon=":material/arrow_forward:")
+    st.page_link(PAGES.train.page(), label=_("Back to your run {run} ({status})").format(
+        run=run.run_id, status=_(run.snapshot(watch=False).status)),
+        icon=":material/arrow_forward:")
 
 # --- GAN vs WGAN ------------------------------------------------------------------------
-st.subheader("GAN or WGAN: what changes")
+st.subheader(_("GAN or WGAN: what changes"))
 gan, wgan = st.columns(2)
 with gan.container(border=True):
     content.show(text["gan"])
@@ -51,12 +56,12 @@ with wgan.container(border=True):
     content.show(text["wgan"])
 
 # --- how to use ------------------------------------------------------------------------
-st.subheader("How to use it")
+st.subheader(_("How to use it"))
 STEPS = (
-    (PAGES.train, "1. Train", "Start a run, watch losses and samples live, save the model."),
-    (PAGES.explorer, "2. Explore", "Move through a saved generator's latent space."),
-    (PAGES.interpolation, "3. Interpolate", "Morph one generated digit into another."),
-    (PAGES.models, "4. Models", "Rename, delete, export and import saved models."),
+    (PAGES.train, _("1. Train"), _("Start a run, watch losses and samples live, save the model.")),
+    (PAGES.explorer, _("2. Explore"), _("Move through a saved generator's latent space.")),
+    (PAGES.interpolation, _("3. Interpolate"), _("Morph one generated digit into another.")),
+    (PAGES.models, _("4. Models"), _("Rename, delete, export and import saved models.")),
 )
 for column, (app_page, title, what) in zip(st.columns(4), STEPS):
     with column:

@@ -1,8 +1,10 @@
 """Interpolation: morph one generated digit into another, along a straight line and a great circle.
 
-The endpoints are the latent vectors of seeds (typed, or picked from a grid of samples), so
-the first and last frames are exactly the digits those seeds give on every other page. One
-`Sampler.generate` call per rerun draws the sample grid and both paths.
+The stops are the latent vectors of seeds (typed, or picked by clicking thumbnails), so the
+first and last frames are exactly the digits those seeds give on every other page. The
+settings live in `st.session_state[STATE]` (Streamlit forgets the widgets of a page it does
+not draw) and in the URL (?seeds=&method=&steps=&size=), so a copied address reopens the
+same animation; on presenter view (?present=1) the animations start projector-sized.
 """
 
 import numpy as np
@@ -12,19 +14,72 @@ import streamlit as st
 from ganlib.errors import ConfigError
 from ganlib.images import gif_bytes, image_grid, png_bytes
 from ganlib.latent import interpolation_path, latent_vectors, parse_seeds
+from ui import presenter
 from ui.generator_picker import pick_generator
+from ui.i18n import _, format_number, number_separators
 from ui.pages import require_entry_point
+from ui.seed_picker import seed_thumbnails
 
 require_entry_point()
 
+STATE = "interpolation"       # {"seeds": text, "method", "steps", "size"}
 MAX_ENDPOINTS = 8
-SAMPLE_SEEDS = range(16)      # the grid to pick endpoints from
-SAMPLE_SCALE = 3
 STRIP_SCALE = 3               # one row of frames, 84 px each
-GIF_SCALE = 8                 # 224 px animations
 GIF_FPS = 12
-METHODS = (("linear", "Linear (straight line)", "#64748b"),
-           ("spherical", "Spherical (great circle)", "#ea580c"))
+METHODS = (("linear", _("Linear (straight line)"), "#64748b"),
+           ("spherical", _("Spherical (great circle)"), "#ea580c"))
+SHOWN = {"both": _("Both"), "linear": _("Linear"), "spherical": _("Spherical")}
+# Animation sizes: the GIF's side in pixels is 28 x scale.
+SIZES = {"small": (_("Small"), 8), "medium": (_("Medium"), 12),
+         "projector": (_("Projector"), 20)}
+STEPS = range(4, 33)          # frames per segment, both ends included
+DEFAULTS = {"seeds": "3, 17, 42", "method": "both", "steps": "10"}
+PARAMS = ("seeds", "method", "steps", "size")
+
+
+def settings() -> dict:
+    """This tab's settings: on the first visit the link's (a value it cannot use is
+    reported and replaced by the default), afterwards what the user chose."""
+    s = st.session_state.get(STATE)
+    if s is None:
+        s = {**DEFAULTS, "size": "projector" if presenter.active() else "medium"}
+        allowed = {"method": SHOWN, "steps": [str(n) for n in STEPS], "size": SIZES}
+        for name in PARAMS:
+            value = st.query_params.get(name)
+            if value is None:
+                continue
+            if name in allowed and value not in allowed[name]:
+                st.warning(_("The link's {name}={value} is not one of {allowed}: using "
+                             "{default}.").format(name=name, value=value,
+                                                  allowed=", ".join(allowed[name]),
+                                                  default=s[name]),
+                           icon=":material/link_off:")
+            else:
+                s[name] = value
+        st.session_state[STATE] = s
+    for name in PARAMS:
+        st.query_params[name] = s[name]
+    return s
+
+
+def synced(key: str, value) -> str:
+    """`key`, after making its widget show `value` (the state is the truth)."""
+    st.session_state[key] = value
+    return key
+
+
+def remember(name: str, key: str) -> None:
+    st.session_state[STATE][name] = str(st.session_state[key])
+
+
+def add_seed(seed: int) -> None:
+    """A clicked thumbnail becomes the path's next stop (the last one, when it is full)."""
+    s = st.session_state[STATE]
+    try:
+        seeds = parse_seeds(s["seeds"])
+    except ConfigError:
+        seeds = [n for n in s["seeds"].replace(",", " ").split() if n.isdigit()]
+    s["seeds"] = ", ".join(map(str, [*seeds[:MAX_ENDPOINTS - 1], seed]))
 
 
 def seed_vectors(seeds, latent_dim: int) -> np.ndarray:
@@ -42,86 +97,96 @@ def norm_figure(paths: dict[str, np.ndarray], latent_dim: int) -> go.Figure:
                                     mode="lines+markers", line=dict(color=color, width=3)))
     typical = np.full(2, np.sqrt(latent_dim), np.float32)
     figure.add_trace(go.Scatter(x=[0, len(norms) - 1], y=typical, mode="lines",
-                                name=f"√d = {typical[0]:.1f}: the typical length of z",
+                                name=_("√d = {length}: the typical length of z").format(
+                                    length=format_number(typical[0], 1)),
                                 line=dict(dash="dash", color="#2563eb", width=2)))
     figure.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=14),
-                         title=dict(text="Length of z along the path", x=0),
+                         title=dict(text=_("Length of z along the path"), x=0),
                          legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
-                         hovermode="x unified", uirevision="interpolation-norm")
-    figure.update_xaxes(title_text="frame")
-    figure.update_yaxes(title_text="length of z", rangemode="tozero")
+                         hovermode="x unified", uirevision="interpolation-norm",
+                         separators=number_separators())
+    figure.update_xaxes(title_text=_("frame"), tickfont_size=16)
+    figure.update_yaxes(title_text=_("length of z"), rangemode="tozero", tickfont_size=16)
     return figure
 
 
-st.title("Interpolation")
-st.markdown("Choose two or more seeds: the generator's digits for them are the stops of a "
-            "path through latent space, and every frame in between is the generator's image "
-            "of a point on that path. Does one digit morph smoothly into the next?")
+st.title(_("Interpolation"))
+st.markdown(_("Choose two or more seeds: the generator's digits for them are the stops of a "
+              "path through latent space, and every frame in between is the generator's image "
+              "of a point on that path. Does one digit morph smoothly into the next?"))
 sampler = pick_generator("interpolation-generator")
 if sampler is None:
     st.stop()
 d = sampler.latent_dim
+s = settings()
 
-by = st.radio("Choose the seeds", ("Type seed numbers", "Pick from samples"), horizontal=True,
-              key="interpolation-by")
-if by == "Pick from samples":
-    grid = st.container()                      # filled below, after the one generate call
-    seeds = st.multiselect("Seeds, in the order the path visits them", SAMPLE_SEEDS,
-                           default=[1, 7], max_selections=MAX_ENDPOINTS,
-                           key="interpolation-picked", placeholder="Pick two or more samples")
-else:
-    grid = None
-    text = st.text_input("Seeds, in order", value="3, 17, 42", key="interpolation-seeds",
-                         help="Whole numbers separated by commas; the same seed gives the "
-                              "same digit as on the Latent explorer page.")
-    try:
-        seeds = parse_seeds(text, most=MAX_ENDPOINTS)
-    except ConfigError as exc:
-        st.error(str(exc))
-        st.stop()
-steps = st.slider("Frames per segment (both ends included)", 4, 32, 10,
-                  key="interpolation-steps")
-
-sample_z = seed_vectors(SAMPLE_SEEDS if grid is not None else [], d)          # (16 or 0, d)
-paths = {method: interpolation_path(seed_vectors(seeds, d), steps, method)
-         for method, _, _ in METHODS} if len(seeds) >= 2 else {}  # each (frames, d)
-images = sampler.generate(np.concatenate([sample_z, *paths.values()]))
-if grid is not None:
-    grid.image([image_grid(image[None], scale=SAMPLE_SCALE) for image in images[:len(sample_z)]],
-               caption=[f"seed {seed}" for seed in SAMPLE_SEEDS])
-if not paths:
-    st.info("Pick at least two samples: a path needs a start and an end.")
+with st.expander(_("Pick the stops by clicking digits"), expanded=True,
+                 icon=":material/touch_app:"):
+    seed_thumbnails(sampler, "interpolation-thumbnails", add_seed,
+                    button_help=_("Add this seed as the path's next stop."))
+typed, steps_column = st.columns([3, 2], vertical_alignment="bottom")
+text = typed.text_input(_("Seeds, in order"), key=synced("interpolation-seeds", s["seeds"]),
+                        on_change=remember, args=("seeds", "interpolation-seeds"),
+                        help=_("Whole numbers separated by commas; the same seed gives the "
+                               "same digit as on the Latent explorer page."))
+steps = steps_column.slider(_("Frames per segment (both ends included)"), STEPS.start,
+                            STEPS.stop - 1, key=synced("interpolation-steps", int(s["steps"])),
+                            on_change=remember, args=("steps", "interpolation-steps"))
+try:
+    seeds = parse_seeds(text, most=MAX_ENDPOINTS)
+except ConfigError as exc:
+    st.error(str(exc))
     st.stop()
-frames = dict(zip(paths, np.split(images[len(sample_z):], len(paths))))  # (frames, 28, 28, 1)
-stops = " → ".join(map(str, seeds))
 
-st.subheader("Animations")
+methods = [m for m in METHODS if s["method"] in ("both", m[0])]
+paths = {method: interpolation_path(seed_vectors(seeds, d), steps, method)
+         for method, _label, _color in METHODS}                     # each (frames, d)
+images = sampler.generate(np.concatenate(list(paths.values())))
+frames = dict(zip(paths, np.split(images, len(paths))))             # (frames, 28, 28, 1)
+stops = " → ".join(_("seed {n}").format(n=seed) for seed in seeds)
+
+head, shown, size = st.columns([1.2, 1.6, 2.2], vertical_alignment="bottom")
+head.subheader(_("Animations"))
+shown.segmented_control(_("Path"), list(SHOWN), format_func=SHOWN.get,
+                        key=synced("interpolation-method", s["method"]), required=True,
+                        on_change=remember, args=("method", "interpolation-method"))
+size.segmented_control(_("Animation size"), list(SIZES), format_func=lambda k: SIZES[k][0],
+                       key=synced("interpolation-size", s["size"]), required=True,
+                       on_change=remember, args=("size", "interpolation-size"),
+                       help=_("The GIFs are 224, 336 or 560 pixels wide (the download "
+                              "too); presenter view starts at projector size."))
+gif_scale = SIZES[s["size"]][1]
 strips = {}
-for (method, label, _), column in zip(METHODS, st.columns(2)):
+for (method, label, _color), column in zip(methods, st.columns(len(methods))):
     strips[method] = image_grid(frames[method], cols=len(frames[method]), scale=STRIP_SCALE)
-    gif = gif_bytes([image_grid(f[None], scale=GIF_SCALE) for f in frames[method]],
+    gif = gif_bytes([image_grid(f[None], scale=gif_scale) for f in frames[method]],
                     fps=GIF_FPS, boomerang=True)
     name = f"{sampler.source}-seeds-{'-'.join(map(str, seeds))}-{method}"
     with column:
         st.markdown(f"**{label}**")
-        st.image(gif, caption=f"seeds {stops}, back and forth")
+        st.image(gif, caption=_("{stops}, back and forth").format(stops=stops),
+                 alt=_("{method} animation of the generator's digits along the path {stops}, "
+                       "back and forth").format(method=label, stops=stops))
         gif_button, png_button = st.columns(2)
         gif_button.download_button("GIF", gif, f"{name}.gif", "image/gif",
                                    key=f"interpolation-gif-{method}", on_click="ignore",
                                    icon=":material/download:", width="stretch")
-        png_button.download_button("PNG strip", png_bytes(strips[method]), f"{name}.png",
+        png_button.download_button(_("PNG strip"), png_bytes(strips[method]), f"{name}.png",
                                    "image/png", key=f"interpolation-png-{method}",
                                    on_click="ignore", icon=":material/download:",
                                    width="stretch")
 
-st.subheader("Frame by frame")
-for method, label, _ in METHODS:
-    st.image(strips[method], caption=f"{label}: seeds {stops}", output_format="PNG")
+st.subheader(_("Frame by frame"))
+for method, label, _color in methods:
+    st.image(strips[method], caption=f"{label}: {stops}", output_format="PNG",
+             alt=_("{method}: every frame of the path {stops}, left to right").format(
+                 method=label, stops=stops))
 
-st.subheader("Why a great circle?")
+st.subheader(_("Why a great circle?"))
 st.plotly_chart(norm_figure(paths, d), key="interpolation-norm-chart", width="stretch")
-st.markdown(f"z is drawn from a Gaussian N(0, I), and in d = {d} dimensions such a vector is "
-            f"almost always about √d = {np.sqrt(d):.1f} long; the straight line between two "
-            f"of them cuts inside that shell (its midpoint is only about √(d/2) = "
-            f"{np.sqrt(d / 2):.1f} long), into vectors the generator never saw in training, "
-            f"while the great circle keeps the length typical.")
+st.markdown(_("z is drawn from a Gaussian N(0, I), and in d = {d} dimensions such a vector is "
+              "almost always about √d = {length} long; the straight line between two of them "
+              "cuts inside that shell (its midpoint is only about √(d/2) = {half} long), into "
+              "vectors the generator never saw in training, while the great circle keeps the "
+              "length typical.").format(d=d, length=format_number(np.sqrt(d), 1),
+                                        half=format_number(np.sqrt(d / 2), 1)))

@@ -20,6 +20,7 @@ from ganlib.errors import GanlibError
 from ganlib.runner import ResumeState
 from ganlib.units import format_size
 from ui import roles, state
+from ui.i18n import _, format_moment, format_number, ngettext
 from ui.pages import PAGES, require_entry_point
 from ui.text import plain
 from ui.widgets import format_duration
@@ -39,18 +40,22 @@ def saved_at(created: datetime) -> str:
         zone = ZoneInfo(st.context.timezone) if st.context.timezone else None
     except (ZoneInfoNotFoundError, ValueError):
         zone = None
-    return created.astimezone(zone).strftime("%d %b %Y, %H:%M")
+    return format_moment(created.astimezone(zone))
 
 
 def details(info: CheckpointInfo) -> str:
     config = info.config
-    digits = ", ".join(map(str, config.digits)) if config.digits else "all"
+    digits = ", ".join(map(str, config.digits)) if config.digits else _("all")
     return "  \n".join((
-        f"**{ALGORITHM_LABELS[config.algorithm]}**, preset *{config.preset}*",
-        f"Data: {plain(config.dataset)}, classes {digits}",      # config.json may be anyone's
-        f"Trained: {info.step:,} steps in {format_duration(info.elapsed_s)}",
-        f"Saved: {saved_at(info.created)}",
-        f"Size: {format_size(info.size_bytes)} · latent size {config.latent_dim}",
+        _("**{algorithm}**, preset *{preset}*").format(
+            algorithm=ALGORITHM_LABELS[config.algorithm], preset=config.preset),
+        _("Data: {dataset}, classes {digits}").format(
+            dataset=plain(config.dataset), digits=digits),   # config.json may be anyone's
+        _("Trained: {steps} steps in {duration}").format(
+            steps=format_number(info.step), duration=format_duration(info.elapsed_s)),
+        _("Saved: {moment}").format(moment=saved_at(info.created)),
+        _("Size: {size} · latent size {latent}").format(
+            size=format_size(info.size_bytes), latent=config.latent_dim),
     ))
 
 
@@ -84,7 +89,7 @@ def rename(name: str) -> None:
         return
     if st.session_state.get(state.MODEL) == name:
         st.session_state[state.MODEL] = new_name
-    say(new_name, "success", f"Renamed '{name}' to '{new_name}'.")
+    say(new_name, "success", _("Renamed '{old}' to '{new}'.").format(old=name, new=new_name))
 
 
 def ask_delete(name: str | None) -> None:
@@ -100,7 +105,7 @@ def delete(name: str) -> None:
     except GanlibError as exc:
         say(name, "error", str(exc))
         return
-    say("top", "success", f"Deleted '{name}'.")
+    say("top", "success", _("Deleted '{name}'.").format(name=name))
 
 
 def upload(key: str) -> None:
@@ -112,14 +117,15 @@ def upload(key: str) -> None:
     except GanlibError as exc:
         say("upload", "error", str(exc))
     else:
-        say("upload", "success", f"Added '{info.name}' ({info.algorithm.upper()}, "
-                                 f"{info.step:,} steps): it is in the list above.")
+        say("upload", "success", _("Added '{name}' ({algorithm}, {steps} steps): it is in "
+                                   "the list above.").format(
+            name=info.name, algorithm=info.algorithm.upper(), steps=format_number(info.step)))
     st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
 
 
 def resume_training(info: CheckpointInfo, extra_steps: int) -> None:
     """Start a run where the checkpoint left off, for `extra_steps` more, and follow it."""
-    config, _ = resume_budget(info, more_steps=extra_steps)
+    config = resume_budget(info, more_steps=extra_steps)[0]
     state.start_run(config, resume=ResumeState.from_checkpoint(load_checkpoint(info.name)))
 
 
@@ -128,9 +134,11 @@ def model_card(info: CheckpointInfo) -> None:
     with st.container(border=True):
         preview, about, actions = st.columns([1.1, 1.5, 1.7], gap="medium")
         if info.preview_png:
-            preview.image(str(info.preview_png))
+            preview.image(str(info.preview_png),
+                          alt=_("Samples from the generator of {name} at step {step}").format(
+                              name=name, step=format_number(info.step)))
         else:
-            preview.caption("No preview was saved with this model.")
+            preview.caption(_("No preview was saved with this model."))
         with about:
             st.subheader(name, anchor=False)
             st.markdown(details(info))
@@ -138,18 +146,18 @@ def model_card(info: CheckpointInfo) -> None:
                 st.caption(plain(info.dataset_notice))
         with actions:
             explore, download = st.columns(2)
-            if explore.button("Open in explorer", key=f"models-open-{name}", type="primary",
+            if explore.button(_("Open in explorer"), key=f"models-open-{name}", type="primary",
                               icon=":material/tune:", width="stretch"):
                 st.session_state[state.MODEL] = name
                 st.switch_page(PAGES.explorer.page())
-            download.download_button("Download .zip", partial(export_zip, name), f"{name}.zip",
+            download.download_button(_("Download .zip"), partial(export_zip, name), f"{name}.zip",
                                      "application/zip", key=f"models-download-{name}",
                                      on_click="ignore", icon=":material/download:",
                                      width="stretch")
             steps, go_on = st.columns(2, vertical_alignment="bottom")
-            extra = steps.number_input("More steps", min_value=1, value=1000, step=100,
+            extra = steps.number_input(_("More steps"), min_value=1, value=1000, step=100,
                                        key=f"models-extra-{name}")
-            if go_on.button("Resume training", key=f"models-resume-{name}",
+            if go_on.button(_("Resume training"), key=f"models-resume-{name}",
                             icon=":material/play_arrow:", width="stretch"):
                 try:
                     resume_training(info, int(extra))
@@ -158,52 +166,55 @@ def model_card(info: CheckpointInfo) -> None:
                 else:
                     st.switch_page(PAGES.train.page())
             if not may(roles.current_owner(), Action.MANAGE_MODEL, info.owner):
-                st.caption("Only the teacher can rename or delete this model.")
+                st.caption(_("Only the teacher can rename or delete this model."))
                 show_message(name)
                 return
             new_name, rename_button = st.columns(2, vertical_alignment="bottom")
-            new_name.text_input("New name", value=name, key=f"models-name-{name}")
-            rename_button.button("Rename", key=f"models-rename-{name}", on_click=rename,
+            new_name.text_input(_("New name"), value=name, key=f"models-name-{name}")
+            rename_button.button(_("Rename"), key=f"models-rename-{name}", on_click=rename,
                                  args=(name,), icon=":material/edit:", width="stretch")
             if st.session_state.get(CONFIRM) == name:
-                st.warning(f"Delete '{name}' for good? Its files are removed from the server.")
+                st.warning(_("Delete '{name}' for good? Its files are removed from the "
+                             "server.").format(name=name))
                 yes, no = st.columns(2)
-                yes.button(f"Yes, delete {name}", key=f"models-confirm-{name}", type="primary",
+                yes.button(_("Yes, delete {name}").format(name=name),
+                           key=f"models-confirm-{name}", type="primary",
                            on_click=delete, args=(name,), width="stretch", wrap=True)
-                no.button("Cancel", key=f"models-cancel-{name}", on_click=ask_delete,
+                no.button(_("Cancel"), key=f"models-cancel-{name}", on_click=ask_delete,
                           args=(None,), width="stretch")
             else:
-                st.button("Delete", key=f"models-delete-{name}", on_click=ask_delete,
+                st.button(_("Delete"), key=f"models-delete-{name}", on_click=ask_delete,
                           args=(name,), icon=":material/delete:")
             show_message(name)
 
 
 # --- the page ------------------------------------------------------------------------------
 
-st.title("Models")
-st.markdown(f"The models saved on this server, newest first, in `{checkpoint_root()}`. Open "
-            f"one in the Latent explorer, train it further, or download it as a zip to use "
-            f"elsewhere.")
+st.title(_("Models"))
+st.markdown(_("The models saved on this server, newest first, in `{folder}`. Open one in the "
+              "Latent explorer, train it further, or download it as a zip to use "
+              "elsewhere.").format(folder=checkpoint_root()))
 show_message("top")
 infos, problems = list_checkpoints()
 if problems:
-    st.warning(f"**{len(problems)} folder{'s' if len(problems) > 1 else ''} there cannot be "
-               f"used as a model**, so {'they are' if len(problems) > 1 else 'it is'} not "
-               f"listed. Fix or delete {'them' if len(problems) > 1 else 'it'} by hand, or "
-               f"upload the model again:\n\n"
-               + "\n".join(f"- {plain(problem)}" for problem in problems))
+    st.warning(ngettext("**{count} folder there cannot be used as a model**, so it is not "
+                        "listed. Fix or delete it by hand, or upload the model again:",
+                        "**{count} folders there cannot be used as a model**, so they are not "
+                        "listed. Fix or delete them by hand, or upload the model again:",
+                        len(problems)).format(count=len(problems))
+               + "\n\n" + "\n".join(f"- {plain(problem)}" for problem in problems))
 if not infos:
-    st.info("No saved models yet. Train one on the **Train** page and press **Save**, or "
-            "upload a model's zip below.", icon=":material/info:")
+    st.info(_("No saved models yet. Train one on the **Train** page and press **Save**, or "
+              "upload a model's zip below."), icon=":material/info:")
 for info in infos:
     model_card(info)
 
-st.subheader("Upload a model")
+st.subheader(_("Upload a model"))
 uploader = f"models-upload-{st.session_state.get(UPLOADS, 0)}"
-st.file_uploader("A zip downloaded from the Models page", type="zip", key=uploader,
+st.file_uploader(_("A zip downloaded from the Models page"), type="zip", key=uploader,
                  on_change=upload, args=(uploader,),
                  max_upload_size=MAX_UPLOAD_BYTES // 2**20,      # Streamlit counts in MB
-                 help="It is checked before it is added: only a model's files, at most "
-                      f"{format_size(MAX_UPLOAD_BYTES)}, loaded in Keras safe mode (no code "
-                      f"in it runs).")
+                 help=_("It is checked before it is added: only a model's files, at most "
+                        "{size}, loaded in Keras safe mode (no code in it runs).").format(
+                     size=format_size(MAX_UPLOAD_BYTES)))
 show_message("upload")

@@ -21,7 +21,8 @@ from ganlib import playground as pg
 from ganlib.algorithms import ALGORITHM_INFO, ALGORITHM_LABELS, ALGORITHMS
 from ganlib.config import G_LOSSES
 from ganlib.errors import GanlibError
-from ui import charts
+from ui import charts, links, presenter
+from ui.i18n import _, format_number
 from ui.pages import require_entry_point
 
 require_entry_point()
@@ -31,11 +32,11 @@ PLAYING = "pg-playing"        # session_state: True while Play runs
 CUSTOM = "pg-custom-"         # + "upload" / "draw", session_state: (name, points)
 FRAME_S = 0.3                 # seconds between frames while playing
 DATA_LABELS = {
-    "ring": "Ring of 8 blobs",
-    "grid": "Grid of 25 blobs",
-    "spiral": "Spiral",
-    "upload": "Upload points",
-    "draw": "Draw your own",
+    "ring": _("Ring of 8 blobs"),
+    "grid": _("Grid of 25 blobs"),
+    "spiral": _("Spiral"),
+    "upload": _("Upload points"),
+    "draw": _("Draw your own"),
 }
 # Blue for the real data and for "real" regions, orange for the generator and "fake"
 # regions: the colours of every chart in the app (ui.charts.COLORS).
@@ -68,50 +69,67 @@ def mode_collapse_demo() -> None:
     st.session_state[PLAYING] = True
 
 
+def open_link() -> None:
+    """The data, rule and G updates per step a link names (ui.links; the Theory page's
+    "try it" box on mode collapse opens /playground?data=ring&algorithm=gan&g_updates=3)."""
+    if data := links.chosen("data", DATA_LABELS):
+        st.session_state["pg-data"] = data
+    if algorithm := links.chosen("algorithm", ALGORITHMS):
+        st.session_state["pg-algorithm"] = algorithm
+        load_defaults()
+    counts = [str(n) for n in range(1, pg.MAX_UPDATES_PER_STEP + 1)]
+    if updates := links.chosen("g_updates", counts):
+        st.session_state["pg-g_updates_per_step"] = int(updates)
+
+
 def settings_form() -> tuple[str, str, pg.PlaygroundSettings]:
     """Data, algorithm and settings; returns (data choice, algorithm, settings)."""
     if "pg-algorithm" not in st.session_state:
         st.session_state["pg-algorithm"] = "gan"
         load_defaults()
+    open_link()
     row = st.container(horizontal=True, vertical_alignment="bottom")   # wraps when narrow
-    data = row.selectbox("Real data", list(DATA_LABELS), format_func=DATA_LABELS.get,
+    data = row.selectbox(_("Real data"), list(DATA_LABELS), format_func=DATA_LABELS.get,
                          key="pg-data", width=180)
-    algorithm = row.selectbox("Algorithm", ALGORITHMS,
+    algorithm = row.selectbox(_("Algorithm"), ALGORITHMS,
                               format_func=lambda a: ALGORITHM_INFO[a].short_label,
                               key="pg-algorithm", on_change=load_defaults, width=170,
-                              help="Changing it loads settings that train well in 2D. "
-                                   + " · ".join(ALGORITHM_LABELS.values()))
+                              help=_("Changing it loads settings that train well in 2D.")
+                              + " " + " · ".join(ALGORITHM_LABELS.values()))
     rule = ALGORITHM_INFO[algorithm]
     rate = dict(min_value=1e-5, max_value=0.1, step=1e-4, format="%.1e", width=125)
-    d_lr = row.number_input(f"{rule.critic_abbrev} learning rate", key="pg-d_lr", **rate)
-    g_lr = row.number_input("G learning rate", key="pg-g_lr", **rate)
+    d_lr = row.number_input(_("{critic} learning rate").format(critic=rule.critic_abbrev),
+                            key="pg-d_lr", **rate)
+    g_lr = row.number_input(_("G learning rate"), key="pg-g_lr", **rate)
     updates = dict(min_value=1, max_value=pg.MAX_UPDATES_PER_STEP, step=1, width=125)
     # "per step" only beside a one-letter name: "Critic updates per step" wraps in 125 px.
-    per_step = " per step" if len(rule.critic_abbrev) == 1 else ""
     d_updates = row.number_input(
-        f"{rule.critic_abbrev} updates{per_step}", key="pg-d_updates_per_step",
-        help="Discriminator/critic updates in each step. For the WGANs this is n_critic.",
+        (_("{critic} updates per step") if len(rule.critic_abbrev) == 1
+         else _("{critic} updates")).format(critic=rule.critic_abbrev),
+        key="pg-d_updates_per_step",
+        help=_("Discriminator/critic updates in each step. For the WGANs this is n_critic."),
         **updates)
     g_updates = row.number_input(
-        "G updates per step", key="pg-g_updates_per_step",
-        help="Generator updates in each step. More than D's: the generator outruns the "
-             "discriminator and chases it from mode to mode.", **updates)
+        _("G updates per step"), key="pg-g_updates_per_step",
+        help=_("Generator updates in each step. More than D's: the generator outruns the "
+               "discriminator and chases it from mode to mode."), **updates)
     own = {}                  # the one setting of the chosen rule
-    with st.expander("More settings (changing these restarts training)"):
+    with st.expander(_("More settings (changing these restarts training)")):
         more = st.columns(4)
-        latent_dim = more[0].number_input("Latent size (z)", 2, 8, key="pg-latent_dim")
-        batch_size = more[1].number_input("Batch size", 8, 512, key="pg-batch_size")
+        latent_dim = more[0].number_input(_("Latent size (z)"), 2, 8, key="pg-latent_dim")
+        batch_size = more[1].number_input(_("Batch size"), 8, 512, key="pg-batch_size")
         if "g_loss" in rule.settings:
-            own["g_loss"] = more[2].selectbox("Generator loss", G_LOSSES, key="pg-g_loss")
+            own["g_loss"] = more[2].selectbox(_("Generator loss"), G_LOSSES, key="pg-g_loss")
         if "clip_value" in rule.settings:
             own["clip_value"] = more[2].number_input(
-                "Weight clip (clip_value)", 0.001, 1.0, step=0.01, format="%.3f",
-                key="pg-clip_value", help="0.01 (the articles' value) flattens these small "
-                                          "critics to ~0: try it and watch the map go blank.")
+                _("Weight clip (clip_value)"), 0.001, 1.0, step=0.01, format="%.3f",
+                key="pg-clip_value", help=_("0.01 (the articles' value) flattens these small "
+                                            "critics to ~0: try it and watch the map go "
+                                            "blank."))
         if "gp_weight" in rule.settings:
-            own["gp_weight"] = more[2].number_input("Gradient-penalty weight", 0.01, 100.0,
+            own["gp_weight"] = more[2].number_input(_("Gradient-penalty weight"), 0.01, 100.0,
                                                     step=0.5, key="pg-gp_weight")
-        seed = more[3].number_input("Seed", 0, 2**31 - 1, key="pg-seed")
+        seed = more[3].number_input(_("Seed"), 0, 2**31 - 1, key="pg-seed")
     settings = pg.PlaygroundSettings(
         d_lr=d_lr, g_lr=g_lr, latent_dim=latent_dim, batch_size=batch_size,
         d_updates_per_step=d_updates, g_updates_per_step=g_updates, seed=seed, **own)
@@ -121,8 +139,8 @@ def settings_form() -> tuple[str, str, pg.PlaygroundSettings]:
 # --- data -------------------------------------------------------------------------------------
 
 def upload_form() -> None:
-    file = st.file_uploader("Points: CSV with one \"x,y\" per line (a header is fine), or a "
-                            ".npy array of shape (N, 2)", type=["csv", "txt", "npy"],
+    file = st.file_uploader(_("Points: CSV with one \"x,y\" per line (a header is fine), or a "
+                              ".npy array of shape (N, 2)"), type=["csv", "txt", "npy"],
                             key="pg-upload")
     if file is None:
         st.session_state.pop(CUSTOM + "upload", None)
@@ -141,8 +159,8 @@ def upload_form() -> None:
         st.error(st.session_state["pg-upload-error"])
         return
     points = st.session_state[CUSTOM + "upload"][1]
-    st.caption(f"{len(points):,} points from {file.name}, moved and scaled to fill the "
-               f"square.")
+    st.caption(_("{count} points from {name}, moved and scaled to fill the square.").format(
+        count=format_number(len(points)), name=file.name))
 
 
 def canvas_figure() -> go.Figure:
@@ -164,24 +182,24 @@ def canvas_figure() -> go.Figure:
 
 def draw_form() -> None:
     drawn = st.session_state.get(CUSTOM + "draw") is not None
-    box = st.expander("Drawing canvas", expanded=not drawn, icon=":material/draw:")
+    box = st.expander(_("Drawing canvas"), expanded=not drawn, icon=":material/draw:")
     left, right = box.columns([2, 1])
     with left:
         event = st.plotly_chart(canvas_figure(), key="pg-canvas", on_select="rerun",
                                 selection_mode=("lasso", "box"), width="stretch")
     selected = event.selection.points if event else []
-    right.markdown("**Draw the real data.** Drag a lasso (or a box) around the area where "
-                   "the real points should be; hold **Shift** to add more areas. Then use "
-                   "the selection.")
-    right.caption(f"{len(selected)} points selected.")
-    if right.button("Use the selected points", icon=":material/check:", type="primary",
+    right.markdown(_("**Draw the real data.** Drag a lasso (or a box) around the area where "
+                     "the real points should be; hold **Shift** to add more areas. Then use "
+                     "the selection."))
+    right.caption(_("{count} points selected.").format(count=len(selected)))
+    if right.button(_("Use the selected points"), icon=":material/check:", type="primary",
                     disabled=not selected):
         try:
             points = pg.points_from_list(selected)
         except GanlibError as exc:
             right.error(str(exc))
         else:
-            st.session_state[CUSTOM + "draw"] = ("your drawing", points)
+            st.session_state[CUSTOM + "draw"] = (_("your drawing"), points)
 
 
 def real_data(choice: str) -> tuple[str, np.ndarray, pg.Modes | None] | None:
@@ -205,7 +223,7 @@ def playground(algorithm: str, data: tuple[str, np.ndarray, pg.Modes | None],
                 settings.clip_value, settings.gp_weight, settings.g_loss, settings.seed)
     built, model = st.session_state.get(MODEL, (None, None))
     if built != identity:
-        with st.spinner("Building the networks…"):
+        with st.spinner(_("Building the networks…")):
             model = pg.Playground(algorithm, points, settings, modes)
         st.session_state[MODEL] = (identity, model)
     model.adjust(d_lr=settings.d_lr, g_lr=settings.g_lr,
@@ -233,25 +251,28 @@ def controls(algorithm: str) -> tuple[int, bool]:
     playing = st.session_state.get(PLAYING, False)
     rule = ALGORITHM_INFO[algorithm]
     row = st.container(horizontal=True, vertical_alignment="bottom")   # wraps when narrow
-    row.button("Pause" if playing else "Play", key="pg-play", on_click=toggle_play,
+    row.button(_("Pause") if playing else _("Play"), key="pg-play", on_click=toggle_play,
                icon=":material/pause:" if playing else ":material/play_arrow:",
                type="primary", width=110)
-    row.button("One full step", key="pg-step", on_click=manual, args=("step",),
+    row.button(_("One full step"), key="pg-step", on_click=manual, args=("step",),
                icon=":material/skip_next:")
-    row.button(f"Train {rule.critic_abbrev} only", key="pg-train-d", on_click=manual,
-               args=("d",), help=f"One {rule.critic_name} update: the generated points stay "
-                                 f"put, the map changes.")
-    row.button("Train G only", key="pg-train-g", on_click=manual, args=("g",),
-               help="One generator update: the points move along the arrows, the map stays.")
-    row.button("Reset", key="pg-reset", on_click=manual, args=("reset",),
+    row.button(_("Train {critic} only").format(critic=rule.critic_abbrev), key="pg-train-d",
+               on_click=manual, args=("d",),
+               help=_("One {critic} update: the generated points stay put, the map "
+                      "changes.").format(critic=rule.critic_name))
+    row.button(_("Train G only"), key="pg-train-g", on_click=manual, args=("g",),
+               help=_("One generator update: the points move along the arrows, the map "
+                      "stays."))
+    row.button(_("Reset"), key="pg-reset", on_click=manual, args=("reset",),
                icon=":material/restart_alt:",
-               help="Back to step 0 with the same starting weights (change the seed for "
-                    "others).")
-    speed = row.select_slider("Steps per frame", [1, 5, 10, 20, 50, 100], value=50,
+               help=_("Back to step 0 with the same starting weights (change the seed for "
+                      "others)."))
+    speed = row.select_slider(_("Steps per frame"), [1, 5, 10, 20, 50, 100], value=50,
                               key="pg-speed", width=200)
-    arrows = row.toggle("Arrows", value=True, key="pg-arrows",
-                           help="The generator's push: where the next generator update "
-                                "moves each point (the longest arrow is the strongest push).")
+    arrows = row.toggle(_("Arrows"), value=True, key="pg-arrows",
+                           help=_("The generator's push: where the next generator update "
+                                  "moves each point (the longest arrow is the strongest "
+                                  "push)."))
     return speed, arrows
 
 
@@ -268,8 +289,11 @@ def axis(name: str, title: str | None = None) -> dict:
             "axis": {"values": [-1.5, -1, -0.5, 0, 0.5, 1, 1.5]}}
 
 
-def field_chart(model: pg.Playground, arrows: bool) -> dict:
-    """The discriminator's map, the real and generated points, and the generator's push."""
+def field_chart(model: pg.Playground, arrows: bool, side_legends: bool = False) -> dict:
+    """The discriminator's map, the real and generated points, and the generator's push.
+
+    The legends go above and below the map, or with `side_legends` (presenter view, where
+    the screen is wide and short) beside it."""
     xs, ys, values = model.field(FIELD_GRID)
     probability = model.info.outputs_probability
     half = (xs[1] - xs[0]) * 0.51             # cells overlap a hair: no seams between them
@@ -280,16 +304,17 @@ def field_chart(model: pg.Playground, arrows: bool) -> dict:
     real, fake = model.real_points(), model.samples()
     both = np.concatenate([real, fake])
     points = pd.DataFrame({"x": both[:, 0], "y": both[:, 1],
-                           "kind": ["real data"] * len(real) + ["generated G(z)"] * len(fake)})
+                           "kind": [_("real data")] * len(real)
+                           + [_("generated G(z)")] * len(fake)})
     start = fake[:ARROWS] if arrows else np.zeros((0, 2), np.float32)
     push = model.generator_gradients(start) if arrows else start
     longest = float(np.linalg.norm(push, axis=1).max()) if len(push) else 1.0
     tips = start + push * (ARROW_LENGTH / max(longest, 1e-12))
-    kinds = ["real data", "generated G(z)"] + (["generator's push"] if arrows else [])
+    kinds = [_("real data"), _("generated G(z)")] + ([_("generator's push")] if arrows else [])
     colors = [REAL, FAKE] + ([ARROW] if arrows else [])
     color = {"field": "kind", "type": "nominal", "title": None,
              "scale": {"domain": kinds, "range": colors},
-             "legend": {"orient": "top", "labelFontSize": 15, "symbolSize": 150}}
+             "legend": {"orient": "right" if side_legends else "top", "symbolSize": 150}}
     return {
         # "pad": width and height are the plot's own, so it stays square (Streamlit's
         # default "fit" squeezes the legends and axes into them).
@@ -300,26 +325,24 @@ def field_chart(model: pg.Playground, arrows: bool) -> dict:
             "arrows": pd.DataFrame({
                 "x": start[:, 0], "y": start[:, 1], "x2": tips[:, 0], "y2": tips[:, 1],
                 "angle": np.degrees(np.arctan2(push[:, 0], push[:, 1])) % 360,
-                "kind": "generator's push"}),
+                "kind": _("generator's push")}),
         },
         "layer": [
             {"data": {"name": "field"}, "mark": {"type": "rect", "strokeWidth": 0},
              "encoding": {
                  "x": axis("x"), "x2": {"field": "x2"}, "y": axis("y"), "y2": {"field": "y2"},
                  "fill": {"field": "value", "type": "quantitative",
-                          "title": "D(x) = P(real)" if probability else "critic score",
+                          "title": _("D(x) = P(real)") if probability else _("critic score"),
                           # D's probability on a fixed 0..1 scale; a critic's score has no
                           # fixed range, so its colours span this frame's lowest to highest.
                           "scale": {"range": [c for _, c in FIELD_COLORS], "interpolate": "rgb",
                                     **({"domain": [0, 1]} if probability else {})},
-                          "legend": {"orient": "bottom", "direction": "horizontal",
-                                     "gradientLength": MAP_SIZE // 2, "titleFontSize": 13,
+                          "legend": {"orient": "right", "direction": "vertical",
+                                     "gradientLength": MAP_SIZE // 3} if side_legends else
+                                    {"orient": "bottom", "direction": "horizontal",
+                                     "gradientLength": MAP_SIZE // 2,
                                      "titleOrient": "left", "titleAnchor": "middle",
                                      "offset": 8}}}},
-            {"data": {"name": "points"},
-             "mark": {"type": "circle", "size": 24, "opacity": 0.85, "stroke": "white",
-                      "strokeWidth": 0.4},
-             "encoding": {"x": axis("x"), "y": axis("y"), "color": color}},
             {"data": {"name": "arrows"}, "mark": {"type": "rule", "strokeWidth": 1.2,
                                                   "opacity": 0.75},
              "encoding": {"x": axis("x"), "y": axis("y"), "x2": {"field": "x2"},
@@ -330,17 +353,25 @@ def field_chart(model: pg.Playground, arrows: bool) -> dict:
              "encoding": {"x": {**axis("x2"), "title": None}, "y": {**axis("y2"), "title": None},
                           "angle": {"field": "angle", "type": "quantitative", "scale": None},
                           "color": color}},
+            # The points last, over the arrows: a collapsed pile of orange points stays visible.
+            {"data": {"name": "points"},
+             "mark": {"type": "circle", "size": 24, "opacity": 0.85, "stroke": "white",
+                      "strokeWidth": 0.4},
+             "encoding": {"x": axis("x"), "y": axis("y"), "color": color}},
         ],
-        "config": {"axis": {"labelFontSize": 13, "grid": False}, "view": {"stroke": None}},
+        # Font sizes here, not in the encodings, so that presenter view can enlarge them.
+        "config": {"axis": {"labelFontSize": 13, "grid": False}, "view": {"stroke": None},
+                   "legend": {"labelFontSize": 15, "titleFontSize": 13}},
     }
 
 
 def loss_chart(model: pg.Playground) -> dict:
     """The losses per step (and the Wasserstein estimate for the WGANs), downsampled."""
     history = model.history.arrays()
-    series = {"d_loss": f"{model.info.critic_name} loss", "g_loss": "generator loss"}
+    series = {"d_loss": _("{critic} loss").format(critic=model.info.critic_name),
+              "g_loss": _("generator loss")}
     if "wasserstein" in model.metric_names:
-        series["wasserstein"] = "Wasserstein estimate"
+        series["wasserstein"] = _("Wasserstein estimate")
     frames = []
     for name, label in series.items():
         steps, values = charts.downsample(history["step"], history[name])
@@ -348,21 +379,22 @@ def loss_chart(model: pg.Playground) -> dict:
         frames.append(pd.DataFrame({"step": steps[keep], "value": values[keep],
                                     "series": label}))
     return {
-        "height": 300, "title": "Losses",
+        "height": 300, "title": _("Losses"),
         "datasets": {"history": pd.concat(frames)},
         "data": {"name": "history"},
         "mark": {"type": "line", "strokeWidth": 2},
         "encoding": {
-            "x": {"field": "step", "type": "quantitative", "title": "step",
+            "x": {"field": "step", "type": "quantitative", "title": _("step"),
                   "axis": {"format": ",d", "tickMinStep": 1}},
-            "y": {"field": "value", "type": "quantitative", "title": "loss",
+            "y": {"field": "value", "type": "quantitative", "title": _("loss"),
                   "scale": {"zero": False}},
             "color": {"field": "series", "type": "nominal", "title": None,
                       "scale": {"domain": list(series.values()),
                                 "range": [charts.COLORS[n] for n in series]},
-                      "legend": {"orient": "top", "columns": 2, "labelFontSize": 13}},
+                      "legend": {"orient": "top", "columns": 2}},
         },
-        "config": {"title": {"fontSize": 16}, "axis": {"labelFontSize": 12}},
+        "config": {"title": {"fontSize": 16}, "axis": {"labelFontSize": 12},
+                   "legend": {"labelFontSize": 13}},
     }
 
 
@@ -372,52 +404,66 @@ def live(speed: int, arrows: bool) -> None:
     if st.session_state.get(PLAYING):
         model.step(speed)
     row = st.container(horizontal=True, gap="large")       # wraps on narrow screens
-    row.vega_lite_chart(field_chart(model, arrows), key="pg-field", width="content")
-    with row.container(width=SIDE_WIDTH):
+    size = presenter.PLAYGROUND_MAP_SIZE
+    row.vega_lite_chart(presenter.vega(field_chart(model, arrows, presenter.active()),
+                                       width=size, height=size),
+                        key="pg-field", width="content")
+    with row.container(width=presenter.PLAYGROUND_SIDE_WIDTH if presenter.active()
+                       else SIDE_WIDTH):
         numbers = st.columns(2)
-        numbers[0].metric("Step", f"{model.step_count:,}")
+        numbers[0].metric(_("Step"), format_number(model.step_count))
         coverage = model.mode_coverage()
         if coverage is not None:
-            numbers[1].metric("Modes covered", f"{coverage[0]} of {coverage[1]}",
-                              help=f"Modes with at least one of the {pg.SAMPLE_COUNT:,} "
-                                   f"generated points within 3 standard deviations of their "
-                                   f"centre. A collapsed GAN covers 1 or 2.")
+            numbers[1].metric(_("Modes covered"), _("{covered} of {total}").format(
+                                  covered=coverage[0], total=coverage[1]),
+                              help=_("Modes with at least one of the {count} generated points "
+                                     "within 3 standard deviations of their centre. A "
+                                     "collapsed GAN covers 1 or 2.").format(
+                                  count=format_number(pg.SAMPLE_COUNT)))
         else:
-            numbers[1].metric("Real points", f"{len(model.points):,}")
+            numbers[1].metric(_("Real points"), format_number(len(model.points)))
         if len(model.history):
-            st.vega_lite_chart(loss_chart(model), key="pg-losses", width="stretch")
+            # "fit-x": the height is the plot's own, under the title and the legend.
+            st.vega_lite_chart(presenter.vega(loss_chart(model), autosize={"type": "fit-x"},
+                                              height=presenter.PLAYGROUND_LOSS_HEIGHT),
+                               key="pg-losses", width="stretch")
         else:
-            st.info("Press **Play** or **One full step**: the loss curves start with the "
-                    "first step.")
-        st.caption("The background is the discriminator's opinion of every point: blue where "
-                   "it says *real*, orange where it says *fake*. "
+            st.info(_("Press **Play** or **One full step**: the loss curves start with the "
+                      "first step."))
+        st.caption(_("The background is the discriminator's opinion of every point: blue "
+                     "where it says *real*, orange where it says *fake*.") + " "
                    + ("" if model.info.outputs_probability else
-                      "A critic's score is not a probability: only differences matter. ")
-                   + "The arrows show where the generator is about to move its points.")
+                      _("A critic's score is not a probability: only differences matter.")
+                      + " ")
+                   + _("The arrows show where the generator is about to move its points."))
 
 
 # --- the page ---------------------------------------------------------------------------------
 
-st.title("2D playground")
+title = st.container()
 intro, demo = st.columns([4, 1.2], vertical_alignment="center")
-intro.markdown(
-    "A GAN learning a cloud of points instead of digits, so you can see **everything**: the "
-    "real points (blue), the generated ones (orange), and the discriminator's verdict on "
-    "every spot of the plane (the background). **Try this:** pick the ring and the GAN, set "
-    "**G updates per step** to 3 and press **Play**: the orange points pile onto one mode, "
-    "then jump to another, rarely covering more than two at once. That is **mode "
-    "collapse**: the generator outruns the discriminator (with 1 G update per step this GAN "
-    "learns all eight). Now switch to **WGAN-GP**, whose critic trains 5 times per step, "
-    "and press Play again.")
-demo.button("Show me mode collapse", key="pg-demo", on_click=mode_collapse_demo,
+# In presenter view the title shares its line with the demo button, and the text is left out.
+(intro if presenter.active() else title).title(_("2D playground"))
+if not presenter.active():
+    intro.markdown(_(
+        "A GAN learning a cloud of points instead of digits, so you can see **everything**: the "
+        "real points (blue), the generated ones (orange), and the discriminator's verdict on "
+        "every spot of the plane (the background). **Try this:** pick the ring and the GAN, set "
+        "**G updates per step** to 3 and press **Play**: the orange points pile onto one mode, "
+        "then jump to another, rarely covering more than two at once. That is **mode "
+        "collapse**: the generator outruns the discriminator (with 1 G update per step this GAN "
+        "learns all eight). Now switch to **WGAN-GP**, whose critic trains 5 times per step, "
+        "and press Play again."))
+demo.button(_("Show me mode collapse"), key="pg-demo", on_click=mode_collapse_demo,
             icon=":material/bolt:", width="stretch",
-            help="Ring of 8 Gaussians, GAN, 3 generator updates per step, playing.")
+            help=_("Ring of 8 Gaussians, GAN, 3 generator updates per step, playing."))
 
-choice, algorithm, settings = settings_form()
-data = real_data(choice)
+with presenter.tucked_away(_("Settings and data")):
+    choice, algorithm, settings = settings_form()
+    data = real_data(choice)
 if data is None:
-    st.info("Upload a file of points above to start." if choice == "upload" else
-            "Select points on the canvas above, then press **Use the selected points**.")
+    st.info(_("Upload a file of points above to start.") if choice == "upload" else
+            _("Select points on the canvas above, then press **Use the selected points**."))
     st.stop()
 try:
     model = playground(algorithm, data, settings)

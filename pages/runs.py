@@ -14,8 +14,9 @@ from ganlib.classroom import Action, may, require
 from ganlib.compare import Comparison
 from ganlib.errors import GanlibError
 from ganlib.registry import Job
-from ganlib.runner import TrainingRun
+from ganlib.backends import Run
 from ui import roles, state
+from ui.i18n import _, format_number, ngettext
 from ui.pages import PAGES, require_entry_point
 from ui.widgets import format_duration
 
@@ -35,17 +36,18 @@ def act(job: Job, what: str) -> None:
     try:
         checked(job)
         if what == "save":
-            names = ", ".join(info.name for info in autosave(job)) or "nothing (no step yet)"
-            st.session_state[MESSAGE] = ("success", f"Saved {job.run_id} as {names}.")
+            names = ", ".join(info.name for info in autosave(job)) or _("nothing (no step yet)")
+            st.session_state[MESSAGE] = ("success", _("Saved {run} as {names}.").format(
+                run=job.run_id, names=names))
         elif what == "stop":
             job.stop(timeout=10.0)
-        elif isinstance(job, TrainingRun):
+        elif isinstance(job, Run):
             job.pause() if what == "pause" else job.resume()
     except GanlibError as exc:
         st.session_state[MESSAGE] = ("error", str(exc))
 
 
-def show_to_class(job: TrainingRun) -> None:
+def show_to_class(job: Run) -> None:
     me = roles.current_owner()
     if me.manages_everything:
         state.registry().presenting = job.run_id
@@ -63,7 +65,7 @@ def describe(job: Job) -> tuple[str, str, int]:
     """What the job trains, its status and its step (a comparison: its furthest run)."""
     snap = job.snapshot(watch=False)
     if isinstance(job, Comparison):
-        return (f"Comparison of {len(snap.runs)} models", snap.status,
+        return (_("Comparison of {count} models").format(count=len(snap.runs)), snap.status,
                 max((run.step for run in snap.runs), default=0))
     return snap.config.label, snap.status, snap.step
 
@@ -77,30 +79,33 @@ def job_row(job: Job) -> None:
     active = job.snapshot(watch=False).active
     with st.container(border=True):
         about, actions = st.columns([3, 2], vertical_alignment="center")
-        about.markdown(f"**{label}** · `{job.run_id}`  \n"
-                       f"{owner.label if owner else 'You'} · {status} · step {step:,} · "
-                       f"started {format_duration(time.time() - started if started else None)} "
-                       f"ago · last viewed {format_duration(job.unwatched_s)} ago")
+        about.markdown(f"**{label}** · `{job.run_id}`  \n" + _(
+            "{owner} · {status} · step {step} · started {started} ago · last viewed {viewed} "
+            "ago").format(owner=owner.label if owner else _("You"), status=_(status),
+                          step=format_number(step),
+                          started=format_duration(time.time() - started if started else None),
+                          viewed=format_duration(job.unwatched_s)))
         if notice := registry.notice(job.run_id):
             about.caption(notice)
         buttons = actions.columns(4)
-        if isinstance(job, TrainingRun):
-            buttons[0].link_button("Watch", f"{PAGES.train.url_path}{state.watch_link(job)}",
+        if isinstance(job, Run):
+            buttons[0].link_button(_("Watch"), f"{PAGES.train.url_path}{state.watch_link(job)}",
                                    width="stretch")
         if not (active and may(me, Action.CONTROL, owner.id if owner else None)):
             return
-        if isinstance(job, TrainingRun):
+        if isinstance(job, Run):
             paused = status == "paused"
-            buttons[1].button("Resume" if paused else "Pause", key=f"runs-pause-{job.run_id}",
+            buttons[1].button(_("Resume") if paused else _("Pause"),
+                              key=f"runs-pause-{job.run_id}",
                               on_click=act, args=(job, "resume" if paused else "pause"),
                               width="stretch")
-        buttons[2].button("Stop", key=f"runs-stop-{job.run_id}", on_click=act,
+        buttons[2].button(_("Stop"), key=f"runs-stop-{job.run_id}", on_click=act,
                           args=(job, "stop"), width="stretch")
-        buttons[3].button("Save", key=f"runs-save-{job.run_id}", on_click=act,
+        buttons[3].button(_("Save"), key=f"runs-save-{job.run_id}", on_click=act,
                           args=(job, "save"), width="stretch")
-        if me.manages_everything and isinstance(job, TrainingRun) and not roles.classroom().solo:
+        if me.manages_everything and isinstance(job, Run) and not roles.classroom().solo:
             shown = registry.presenting == job.run_id
-            actions.button("Shown to the class" if shown else "Show this run to the class",
+            actions.button(_("Shown to the class") if shown else _("Show this run to the class"),
                            key=f"runs-present-{job.run_id}", disabled=shown,
                            on_click=show_to_class, args=(job,), icon=":material/cast:")
 
@@ -109,21 +114,26 @@ def job_row(job: Job) -> None:
 def job_list() -> None:
     jobs = state.registry().runs()
     if not jobs:
-        st.info("No runs on this server yet. Start one on the Train or Compare page.",
+        st.info(_("No runs on this server yet. Start one on the Train or Compare page."),
                 icon=":material/info:")
     for job in jobs:
         job_row(job)
 
 
-st.title("Runs on this server")
-st.caption("Every run and comparison on this server, newest first. A run nobody watches "
-           "pauses, then is saved (as autosave-<run id>, on the Models page) and stopped.")
+st.title(_("Runs on this server"))
+st.caption(_("Every run and comparison on this server, newest first. A run nobody watches "
+             "pauses, then is saved (as autosave-<run id>, on the Models page) and stopped."))
 if message := st.session_state.pop(MESSAGE, None):
     {"success": st.success, "error": st.error}[message[0]](message[1])
 if roles.current_owner().manages_everything and not roles.classroom().solo:
-    st.toggle("Allow student runs", value=roles.classroom().allow_student_runs,
+    st.toggle(_("Allow student runs"), value=roles.classroom().allow_student_runs,
               key="runs-allow-students", on_change=allow_student_runs,
-              help=f"Each student may then train up to {roles.classroom().student_runs} run(s) "
-                   "at once, in a free slot. Your own start always gets a slot: the newest "
-                   "student run is saved and stopped to make room.")
+              help=ngettext("Each student may then train up to {count} run at once, in a free "
+                            "slot. Your own start always gets a slot: the newest student run "
+                            "is saved and stopped to make room.",
+                            "Each student may then train up to {count} runs at once, in a free "
+                            "slot. Your own start always gets a slot: the newest student run "
+                            "is saved and stopped to make room.",
+                            roles.classroom().student_runs).format(
+                  count=roles.classroom().student_runs))
 job_list()

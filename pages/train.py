@@ -8,13 +8,15 @@ reruns the whole page once when the status changes, so the controls always match
 from bisect import bisect_right
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.errors import ConfigError, GanlibError
 from ganlib.images import gif_bytes, image_grid
 from ganlib.runner import RunSnapshot, TrainingRun
-from ui import charts, roles, state, widgets
+from ui import charts, links, live_view, presenter, roles, state, widgets
+from ui.i18n import N_, _, format_number, format_percent
 from ui.pages import require_entry_point
 from ui.text import plain
 
@@ -22,13 +24,14 @@ require_entry_point()
 
 # How each status looks: badge text, colour and icon.
 BADGES = {
-    "created": ("starting", "violet", ":material/hourglass_top:"),
-    "running": ("running", "green", ":material/play_arrow:"),
-    "paused": ("paused", "orange", ":material/pause:"),
-    "finished": ("finished", "blue", ":material/check:"),
-    "stopped": ("stopped", "gray", ":material/stop:"),
-    "diverged": ("diverged", "red", ":material/error:"),
-    "failed": ("failed", "red", ":material/error:"),
+    "queued": (N_("queued"), "gray", ":material/schedule:"),    # waiting for a Ray cluster
+    "created": (N_("starting"), "violet", ":material/hourglass_top:"),
+    "running": (N_("running"), "green", ":material/play_arrow:"),
+    "paused": (N_("paused"), "orange", ":material/pause:"),
+    "finished": (N_("finished"), "blue", ":material/check:"),
+    "stopped": (N_("stopped"), "gray", ":material/stop:"),
+    "diverged": (N_("diverged"), "red", ":material/error:"),
+    "failed": (N_("failed"), "red", ":material/error:"),
 }
 GRID_COLUMNS = 8        # 64 fixed-noise samples as 8 x 8
 GRID_SCALE = 3          # each 28 x 28 digit drawn 84 x 84 pixels: crisp on a projector, and a
@@ -40,12 +43,13 @@ def new_run_form() -> None:
     if refusal := state.start_refusal():
         st.info(refusal, icon=":material/lock:")
         return
+    links.open_train_link("train")          # a "try it" link's preset (Theory page)
     try:
         config, problem = widgets.config_form("train"), None
     except ConfigError as exc:
         config, problem = None, str(exc)
     start, message = st.columns([1, 4], vertical_alignment="center")
-    if start.button("Start training", key="train-start", type="primary",
+    if start.button(_("Start training"), key="train-start", type="primary",
                     icon=":material/play_arrow:", disabled=config is None, width="stretch"):
         try:
             state.start_run(config)
@@ -93,86 +97,127 @@ def step(run: TrainingRun) -> None:
         run.step(int(st.session_state["train-step-n"]))
 
 
-def controls(run: TrainingRun, snap: RunSnapshot) -> None:
-    """Pause / Resume, Stop, Step N and Save, for the owner of the run."""
-    row = st.columns([1.2, 1, 1, 1.4, 2.4, 1.2], vertical_alignment="bottom")
+def controls(run: TrainingRun, snap: RunSnapshot, compact: bool = False) -> None:
+    """Pause / Resume, Stop, Step N and Save, for the owner of the run. `compact` (presenter
+    view) keeps them on one short line: no field labels (their help still names them), Save
+    uses the default name, and its outcome is a toast that does not push the samples down."""
+    row = st.columns([1.2, 1.2, 0.9, 1.2, 1.2] if compact else [1.2, 1, 1, 1.4, 2.4, 1.2],
+                     vertical_alignment="bottom")
     if snap.status == "paused":
-        row[0].button("Resume", key="train-resume", icon=":material/play_arrow:", type="primary",
+        row[0].button(_("Resume"), key="train-resume", icon=":material/play_arrow:", type="primary",
                       on_click=resume, args=(run,), width="stretch")
     else:
-        row[0].button("Pause", key="train-pause", icon=":material/pause:",
+        row[0].button(_("Pause"), key="train-pause", icon=":material/pause:",
                       on_click=pause, args=(run,), disabled=not snap.active, width="stretch")
-    row[1].button("Stop", key="train-stop", icon=":material/stop:", on_click=stop, args=(run,),
+    row[1].button(_("Stop"), key="train-stop", icon=":material/stop:", on_click=stop, args=(run,),
                   disabled=not snap.active, width="stretch")
-    row[2].number_input("N steps", key="train-step-n", min_value=1, max_value=10_000, value=10,
-                        help="Pause first, then advance exactly this many generator steps "
-                             "to see what a single update changes.")
-    row[3].button("Step", key="train-step", icon=":material/skip_next:", on_click=step,
+    row[2].number_input(_("N steps"), key="train-step-n", min_value=1, max_value=10_000, value=10,
+                        label_visibility="collapsed" if compact else "visible",
+                        help=_("Pause first, then advance exactly this many generator steps "
+                               "to see what a single update changes."))
+    row[3].button(_("Step"), key="train-step", icon=":material/skip_next:", on_click=step,
                   args=(run,), disabled=snap.status != "paused", width="stretch")
     default_name = f"{snap.config.algorithm}-{snap.config.preset}-{snap.step}"
-    name = row[4].text_input("Save as", key="train-save-name",
-                             placeholder=f"{snap.config.algorithm}-{snap.config.preset}-<step>",
-                             help="A name for the saved model; empty uses the algorithm, "
-                                  "preset and current step.")
-    if row[5].button("Save", key="train-save", icon=":material/save:", width="stretch"):
+    name = "" if compact else row[4].text_input(
+        _("Save as"), key="train-save-name",
+        placeholder=f"{snap.config.algorithm}-{snap.config.preset}-<step>",
+        help=_("A name for the saved model; empty uses the algorithm, preset and current "
+               "step."))
+    if row[-1].button(_("Save"), key="train-save", icon=":material/save:", width="stretch"):
         try:
             state.check_control(run)
             # Never replace another model silently: a taken name is an error saying so.
             info = run.save(name.strip() or default_name, overwrite=False)
         except GanlibError as exc:
-            st.error(str(exc))
+            st.toast(str(exc), icon=":material/error:") if compact else st.error(str(exc))
         else:
-            st.success(f"Saved as **{info.name}**. Explore it on the Latent explorer and "
-                       f"Interpolation pages; manage it on the Models page.")
+            state.remember_model(info.name)
+            saved = _("Saved as **{name}**. Explore it on the Latent explorer and Interpolation "
+                      "pages; manage it on the Models page.").format(name=info.name)
+            st.toast(saved, icon=":material/save:") if compact else st.success(saved)
 
 
 def share(run: TrainingRun) -> None:
     """The watch link: anyone who opens it sees the run, without the controls."""
-    with st.popover("Share a watch link", icon=":material/share:"):
+    with st.popover(_("Share a watch link"), icon=":material/share:"):
         if st.context.url:
             st.code(st.context.url + state.watch_link(run), language=None)
         else:
             st.code(state.watch_link(run), language=None)
-            st.caption("Add this to the app's address.")
-        st.caption("Whoever opens it watches this run live, read-only: no pause, stop or save.")
+            st.caption(_("Add this to the app's address."))
+        st.caption(_("Whoever opens it watches this run live, read-only: no pause, stop or "
+                     "save."))
         if not roles.classroom().solo:
             st.code((st.context.url or "") + state.follow_link(), language=None)
-            st.caption("The follow link shows the run the teacher presents now, and switches "
-                       "to the next one by itself.")
+            st.caption(_("The follow link shows the run the teacher presents now, and "
+                         "switches to the next one by itself."))
 
 
 # --- the live part ----------------------------------------------------------------------------
 
+def failure(snap: RunSnapshot) -> bool:
+    """Say why a run diverged or failed, and what to do; whether it did."""
+    if snap.status in ("diverged", "failed"):
+        st.error(f"{snap.message} " + _("Open **New run** to change the settings."))
+        return True
+    return False
+
+
+def step_text(snap: RunSnapshot) -> str:
+    """ "1,234 / 3,000", or "1,234" for a run with no step limit (1.234 / 3.000 in
+    Vietnamese)."""
+    total = f" / {format_number(snap.total_steps)}" if snap.total_steps else ""
+    return format_number(snap.step) + total
+
+
 def status_line(snap: RunSnapshot) -> None:
     text, color, icon = BADGES[snap.status]
-    st.badge(text, color=color, icon=icon)
-    if snap.status in ("diverged", "failed"):
-        st.error(f"{snap.message} Open **New run** above to change the settings.")
+    st.badge(_(text), color=color, icon=icon)
+    if failure(snap):
+        pass                                   # said, with what to do
     elif snap.status == "created":
-        st.info("Building the networks: TensorFlow takes a few seconds to start.")
+        st.info(_("Building the networks: TensorFlow takes a few seconds to start."))
     elif snap.status == "finished":
-        st.success(f"{snap.message} Save the model below to explore it on the other pages.")
+        st.success(f"{snap.message} " + (
+            _("Saved as **{name}**: the Latent explorer and Interpolation pages open on "
+              "it.").format(name=snap.saved_as) if snap.saved_as else
+            _("Save it with the **Save** button above to explore it on the other pages.")))
     elif snap.message:
         st.info(snap.message)
     if snap.dataset_notice:
         st.info(plain(snap.dataset_notice))          # may name a file a user chose
 
 
+def headline(snap: RunSnapshot) -> None:
+    """Presenter view's one line instead of the status boxes and the metrics."""
+    text, color, icon = BADGES[snap.status]
+    line = st.container(horizontal=True, vertical_alignment="center")
+    line.badge(_(text), color=color, icon=icon)
+    left = (" · " + _("{duration} left").format(duration=widgets.format_duration(snap.eta_s))
+            if snap.eta_s else "")
+    line.markdown(_("**Step {step}** · epoch {epoch} · {speed} steps/s").format(
+        step=step_text(snap), epoch=format_number(snap.epoch, 2),
+        speed=format_number(snap.steps_per_s, 1)) + left)
+    if not failure(snap) and snap.message:
+        line.caption(snap.message)
+
+
 def numbers(snap: RunSnapshot) -> None:
-    total = f" / {snap.total_steps:,}" if snap.total_steps else ""
     cells = st.columns([1.6, 1, 1, 1, 1])      # "1,234 / 3,000" must fit
-    cells[0].metric("Step", f"{snap.step:,}{total}")
-    cells[1].metric("Epoch", f"{snap.epoch:.2f}", help=f"Passes over the {snap.num_images:,} "
-                    f"training images of {plain(snap.dataset_name)}.")
-    cells[2].metric("Steps / s", f"{snap.steps_per_s:.1f}")
-    cells[3].metric("Elapsed", widgets.format_duration(snap.elapsed_s),
-                    help="Training time, pauses excluded.")
-    cells[4].metric("Time left", widgets.format_duration(snap.eta_s))
+    cells[0].metric(_("Step"), step_text(snap))
+    cells[1].metric(_("Epoch"), format_number(snap.epoch, 2), help=_(
+        "Passes over the {count} training images of {dataset}.").format(
+            count=format_number(snap.num_images), dataset=plain(snap.dataset_name)))
+    cells[2].metric(_("Steps / s"), format_number(snap.steps_per_s, 1))
+    cells[3].metric(_("Elapsed"), widgets.format_duration(snap.elapsed_s),
+                    help=_("Training time, pauses excluded."))
+    cells[4].metric(_("Time left"), widgets.format_duration(snap.eta_s))
     if snap.progress is not None:
-        left = f" · about {widgets.format_duration(snap.eta_s)} left" if snap.eta_s else ""
-        st.progress(snap.progress, text=f"{snap.progress:.0%}{left}")
+        left = (" · " + _("about {duration} left").format(
+            duration=widgets.format_duration(snap.eta_s)) if snap.eta_s else "")
+        st.progress(snap.progress, text=format_percent(snap.progress) + left)
     else:
-        st.caption("No step limit: it trains until you stop it.")
+        st.caption(_("No step limit: it trains until you stop it."))
 
 
 def chosen_frame(snap: RunSnapshot) -> tuple[int, np.ndarray]:
@@ -201,7 +246,7 @@ def scrub_slider(snap: RunSnapshot) -> None:
     def moved() -> None:
         st.session_state[f"{key}-live"] = st.session_state[key] >= steps[-1]
 
-    st.slider("Scrub back through training (step)", steps[0], steps[-1], key=key,
+    st.slider(_("Scrub back through training (step)"), steps[0], steps[-1], key=key,
               on_change=moved)
 
 
@@ -212,69 +257,80 @@ def timelapse(frames: tuple[tuple[int, np.ndarray], ...]) -> bytes:
 
 
 def samples(snap: RunSnapshot) -> None:
-    st.markdown("#### Samples from 64 fixed noise vectors z")
+    if not presenter.active():
+        st.markdown("#### " + _("Samples from 64 fixed noise vectors z"))
     if snap.samples is None:
-        st.info("The first samples appear once the networks are built.")
+        st.info(_("The first samples appear once the networks are built."))
         return
     sample_step, images = chosen_frame(snap)
-    st.image(image_grid(images, cols=GRID_COLUMNS, scale=GRID_SCALE), output_format="PNG",
-             width="content", caption=f"Step {sample_step:,}: the same z every time, so you "
-                                      f"see the same digits take shape.")
+    grid = live_view.grid_png(snap.run_id, sample_step, images, GRID_COLUMNS, GRID_SCALE)
+    st.container(key=presenter.GRID).image(
+        grid, output_format="PNG", width="content",
+        caption=_("Step {step}: the same z every time, so you see the same digits take "
+                  "shape.").format(step=format_number(sample_step)),
+        alt=_("64 samples from the generator at step {step}").format(
+            step=format_number(sample_step)))
     scrub_slider(snap)
-    st.download_button("Download timelapse GIF", data=lambda: timelapse(snap.timeline),
+    st.download_button(_("Download timelapse GIF"), data=lambda: timelapse(snap.timeline),
                        file_name=f"{snap.run_id}-timelapse.gif", mime="image/gif",
                        on_click="ignore", icon=":material/movie:",
                        disabled=len(snap.timeline) < 2)
 
 
+def plot(figure: go.Figure, key: str) -> None:
+    """A chart of the run, full width; in presenter view at the projector's size."""
+    st.plotly_chart(presenter.figure(figure, presenter.TRAIN_CHART_HEIGHT), key=key,
+                    width="stretch")
+
+
 def curves(snap: RunSnapshot) -> None:
     if not len(snap.history.get("step", ())):
-        st.info("The charts start with the first training step.")
+        st.info(_("The charts start with the first training step."))
         return
     gan = ALGORITHM_INFO[snap.config.algorithm].outputs_probability   # a discriminator
     losses, scores, gradients, quality = st.tabs(
-        ["Losses", "Scores", "Gradients", "Quality"], key="train-chart-tab", on_change="rerun")
+        [_("Losses"), _("Scores"), _("Gradients"), _("Quality")], key="train-chart-tab",
+        on_change="rerun")
     if losses.open is not False:
         with losses:
-            st.plotly_chart(charts.loss_figure(snap), key="train-loss-chart", width="stretch")
-            st.caption("GAN losses do not measure image quality; look at the samples." if gan
-                       else "The Wasserstein estimate should fall as the samples improve.")
+            plot(live_view.figure(snap, charts.loss_figure), "train-loss-chart")
+            st.caption(_("GAN losses do not measure image quality; look at the samples.") if gan
+                       else _("The Wasserstein estimate should fall as the samples improve."))
     if scores.open is not False:
         with scores:
-            st.plotly_chart(charts.d_scores_figure(snap), key="train-scores-chart",
-                            width="stretch")
-            st.caption("At balance the discriminator cannot tell real from fake: both near "
-                       "0.5." if gan else
-                       "The gap between the two scores is the Wasserstein estimate.")
+            plot(live_view.figure(snap, charts.d_scores_figure), "train-scores-chart")
+            st.caption(_("At balance the discriminator cannot tell real from fake: both near "
+                         "0.5.") if gan else
+                       _("The gap between the two scores is the Wasserstein estimate."))
     if gradients.open is not False:
         with gradients:
-            st.plotly_chart(charts.grad_norm_figure(snap), key="train-grad-chart",
-                            width="stretch")
-            st.caption("Vanishing gradients: when the discriminator wins, the generator's "
-                       "gradient sinks towards zero and it stops learning (try g_loss = "
-                       "minimax). A critic's gradient stays informative." if gan else
-                       "The critic keeps giving the generator a useful gradient.")
+            plot(live_view.figure(snap, charts.grad_norm_figure), "train-grad-chart")
+            st.caption(_("Vanishing gradients: when the discriminator wins, the generator's "
+                         "gradient sinks towards zero and it stops learning (try g_loss = "
+                         "minimax). A critic's gradient stays informative.") if gan else
+                       _("The critic keeps giving the generator a useful gradient."))
     if quality.open is not False:
         with quality:
             if not snap.evaluations:
-                st.info("No quality metrics for this data: a classifier ships only for the "
-                        "MNIST digits and Fashion-MNIST." if not state.has_metrics(snap)
-                        else "The first evaluation appears after a few seconds.")
+                st.info(_("No quality metrics for this data: a classifier ships only for the "
+                          "MNIST digits and Fashion-MNIST.") if not state.has_metrics(snap)
+                        else _("The first evaluation appears after a few seconds."))
                 return
-            st.plotly_chart(charts.class_mix_figure(snap), key="train-class-chart",
-                            width="stretch")
-            st.plotly_chart(charts.quality_figure(snap), key="train-fd-chart", width="stretch")
+            plot(live_view.figure(snap, charts.class_mix_figure), "train-class-chart")
+            plot(live_view.figure(snap, charts.quality_figure), "train-fd-chart")
             last = {k: float(v[-1]) for k, v in snap.evaluations.items()}
-            st.caption(f"Judged by the shipped classifier every few seconds on 500 samples: "
-                       f"{last['confident']:.0%} confidently classified, inception score "
-                       f"{last['inception']:.2f}. See the Theory page on mode collapse.")
+            st.caption(_("Judged by the shipped classifier every few seconds on 500 samples: "
+                         "{confident} confidently classified, inception score {inception}. "
+                         "See the Theory page on mode collapse.").format(
+                confident=format_percent(last["confident"]),
+                inception=format_number(last["inception"], 2)))
 
 
 def wait_for_teacher() -> None:
     """A follower before the teacher's first run: switch to it as soon as it starts."""
     if state.follow_teacher():
         st.rerun()
-    st.caption("Following the teacher: their run appears here when it starts.")
+    st.caption(_("Following the teacher: their run appears here when it starts."))
 
 
 def live(run: TrainingRun, drawn_status: str) -> None:
@@ -285,43 +341,78 @@ def live(run: TrainingRun, drawn_status: str) -> None:
     snap = run.snapshot()
     if snap.status != drawn_status:
         st.rerun()
-    status_line(snap)
-    numbers(snap)
-    left, right = st.columns([5, 4], gap="large")
+    presenting, watching = presenter.active(), not state.can_control(run)
+    if presenting:
+        headline(snap)
+    else:
+        status_line(snap)
+    if not (presenting or watching):
+        numbers(snap)
+    left, right = st.columns([4, 5] if presenting else [5, 4], gap="large")
     with left:
         samples(snap)
     with right:
         curves(snap)
+    if watching and not presenting:
+        numbers(snap)     # after the grid: on a phone, where columns stack, it comes first
+
+
+def new_run_panel() -> None:
+    with st.expander(_("New run"), icon=":material/add:"):
+        new_run_form()
+
+
+def header(run: TrainingRun, snap: RunSnapshot, presenting: bool) -> None:
+    """The run's name, its watch link and its controls (or why there are none); in
+    presenter view on one line."""
+    watching = (_("You are watching this run (read-only). Only the browser that started it "
+                  "can pause, stop or save it.") if roles.classroom().solo else
+                _("You are watching this run (read-only). Only the browser that started it "
+                  "or the teacher can pause, stop or save it."))
+    if presenting:
+        head, buttons, link = st.columns([3.2, 5.4, 2.1], vertical_alignment="center")
+        with buttons:
+            if state.can_control(run):
+                controls(run, snap, compact=True)
+            else:
+                st.caption(watching)
+    else:
+        head, link = st.columns([4, 1], vertical_alignment="center")
+    head.subheader(snap.config.label)
+    with link:
+        share(run)
+    if notice := state.registry().notice(run.run_id):
+        st.warning(notice, icon=":material/save:")
+    if presenting:
+        return
+    if state.can_control(run):
+        controls(run, snap)
+    else:
+        st.info(watching, icon=":material/visibility:")
 
 
 # --- the page ---------------------------------------------------------------------------------
 
-st.title("Train")
 state.follow_teacher()
 run = state.current_run()
+presenting = presenter.active() and run is not None
+if not presenting:
+    st.title(_("Train"))
 if run is None:
     if state.following_teacher():
         st.fragment(wait_for_teacher, run_every=1.0)()
-    st.caption("Choose a training rule and a preset; every field starts at the preset's value.")
+    st.caption(_("Choose a training rule and a preset; every field starts at the preset's "
+                 "value."))
     new_run_form()
     st.stop()
 
-with st.expander("New run", icon=":material/add:"):
-    new_run_form()
-
+# For a presenter and for a watcher (on a phone too) the samples come first, the panel below.
+panel_below = presenting or not state.can_control(run)
+if not panel_below:
+    new_run_panel()
 snap = run.snapshot()
-head, link = st.columns([4, 1], vertical_alignment="center")
-head.subheader(snap.config.label)
-with link:
-    share(run)
-if notice := state.registry().notice(run.run_id):
-    st.warning(notice, icon=":material/save:")
-if state.can_control(run):
-    controls(run, snap)
-else:
-    st.info("You are watching this run (read-only). Only the browser that started it "
-            f"{'' if roles.classroom().solo else 'or the teacher '}can pause, stop or save it.",
-            icon=":material/visibility:")
-
+header(run, snap, presenting)
 st.fragment(live, run_every=1.0 if snap.active or state.following_teacher() else None)(
     run, snap.status)
+if panel_below:
+    new_run_panel()

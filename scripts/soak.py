@@ -6,10 +6,12 @@ through Playwright for `--minutes`: students start the demo runs, watch them thr
 links, reload, pause, save under a name, abandon them (close the tab: the run pauses itself
 and is later stopped by its owner link), open the Models page, and upload good and bad model
 zips (through `ganlib.checkpoints.import_zip`, what the Models page's uploader calls).
-At the end the server gets SIGTERM, then the checks: no traceback or exception in the server
-log, the server's RSS after the traffic under `--max-rss-mb`, no hidden `.tmp-`/`.old-`
-folders left, every saved model (and every autosave of the shutdown) loads. Exit code 1 if a
-check failed.
+An action that fails in the browser (a page that never comes) is recorded and the day goes
+on. At the end the server gets SIGTERM, then the checks: no failed action, no traceback or
+exception in the server log, the server's RSS (read after every action) under
+`--max-rss-mb`, no hidden `.tmp-`/`.old-` folders left, every saved model (and every
+autosave of the shutdown) loads. Exit code 1 if a check failed. The temporary folder is
+removed however the soak ends (`--keep` copies it first).
 
 Not part of the test run (it takes minutes): `python -m scripts.soak --minutes 8`.
 Needs `chromium` (apt-get install chromium) and playwright (requirements-dev.txt).
@@ -32,6 +34,7 @@ import time
 import urllib.request
 import zipfile
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +47,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 # "Uncaught exception" logging both contain one of these.
 FAILURE_MARKERS = ("Traceback", "Exception", "Error:")
 LEFTOVER_PREFIXES = (".tmp-", ".old-")
+# Streamlit's st.error box: how Home says it refused to start a run.
+REFUSED = "[data-testid='stAlertContentError']"
 
 
 def rss_mb(pid: int) -> float:
@@ -128,10 +133,13 @@ def start_demo(page, url: str, algorithm: str) -> str | None:
     page.goto(url)
     settled(page)
     page.locator(f".st-key-demo-{algorithm} button").click()
-    try:
-        page.wait_for_url("**/train?**run=*", timeout=30_000)
-    except Exception:  # noqa: BLE001 - Playwright's TimeoutError: the cap's message stays
+    # Whichever comes first, however long a busy server takes: the Train page, or Home's
+    # error (the cap). A fixed 30-s wait for the Train page read a slow start as a refusal.
+    page.wait_for_function(
+        f"() => location.pathname.endsWith('/train') || !!document.querySelector(\"{REFUSED}\")")
+    if page.locator(REFUSED).count():
         return None
+    page.wait_for_url("**/train?**run=*")
     page.wait_for_selector("[data-testid='stImage'] img")
     return page.url
 
@@ -177,84 +185,110 @@ def upload(checkpoints: Path, data: bytes) -> bool:
 
 # --- the day -------------------------------------------------------------------------------
 
-def classroom(server: AppServer, minutes: float, seed: int) -> Counter:
-    """Random classroom actions until the time is up; how many of each were done."""
+@dataclass
+class Day:
+    """What the classroom traffic did: actions by name, the actions that failed (a page
+    that never came, a button that never appeared: each is a finding), the server's peak RSS."""
+
+    done: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    rss_peak_mb: float = 0.0
+
+
+def classroom(server: AppServer, minutes: float, seed: int, timeout_s: float = 60.0) -> Day:
+    """Random classroom actions until the time is up. An action that fails is recorded and
+    the day goes on: one slow page must not cut a long soak short and hide the rest."""
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    from ganlib.checkpoints import export_zip, list_checkpoints
-
     rng = random.Random(seed)
-    done: Counter = Counter()
+    day = Day()
     owned: list[str] = []          # owner URLs of runs started (some abandoned)
     deadline = time.monotonic() + 60 * minutes
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1300, "height": 900})
-        context.set_default_timeout(60_000)
+        context.set_default_timeout(timeout_s * 1000)
         teacher = context.new_page()
         while time.monotonic() < deadline:
             action = rng.choice(["start", "start", "watch", "reload", "pause", "save",
                                  "abandon", "models", "upload"])
-            if action == "start":
-                link = start_demo(teacher, server.url, rng.choice(["gan", "wgan"]))
-                if link is None:                    # the cap: stop the oldest run first
-                    done["start_refused"] += 1
-                    if owned:
-                        teacher.goto(owned.pop(0))
-                        settled(teacher)
-                        stop = teacher.locator(".st-key-train-stop button")
-                        if stop.count() and stop.is_enabled():      # not drawn once ended
-                            click(teacher, "train-stop")
-                            done["stop"] += 1
-                    continue
-                owned.append(link)
-            elif action == "watch" and owned:
-                watcher = context.new_page()
-                watcher.goto(owned[-1].split("&key=")[0])
-                settled(watcher)
-                time.sleep(rng.uniform(1, 4))
-                watcher.close()
-            elif action == "reload" and owned:
-                teacher.goto(owned[-1])
-                settled(teacher)
-                teacher.reload()
-                settled(teacher)
-            elif action in ("pause", "save") and owned:
-                teacher.goto(owned[-1])
-                settled(teacher)
-                if action == "pause" and teacher.locator(".st-key-train-pause button").count():
-                    click(teacher, "train-pause")
-                elif action == "save" and teacher.locator(".st-key-train-save").count():
-                    teacher.locator(".st-key-train-save-name input").fill(
-                        f"soak-{done['save']}")
-                    click(teacher, "train-save")
-            elif action == "abandon":
-                # A tab opened on the run and closed: nobody watches, the run pauses itself.
-                tab = context.new_page()
-                link = start_demo(tab, server.url, "gan")
-                if link is not None:
-                    owned.append(link)
-                tab.close()
-            elif action == "models":
-                teacher.goto(f"{server.url}/models")
-                settled(teacher)
-            elif action == "upload":
-                saved = [i for i in list_checkpoints(server.checkpoints)[0]
-                         if not i.name.startswith("upload-")]
-                if not saved:
-                    continue
-                cases = upload_cases(export_zip(saved[0].name, server.checkpoints))
-                kind = rng.choice(sorted(cases))
-                accepted = upload(server.checkpoints, cases[kind])
-                done[f"upload_{kind}_{'accepted' if accepted else 'refused'}"] += 1
-            else:
-                continue
-            done[action] += 1
-            if shows_exception(teacher):
-                done["pages_with_exception"] += 1
+            try:
+                act(action, server, context, teacher, owned, day.done, rng)
+            except PlaywrightError as exc:
+                day.done[f"{action}_failed"] += 1
+                day.errors.append(f"{action}: {str(exc).splitlines()[0]}")
+                teacher.close()                       # start the next action on a fresh tab
+                teacher = context.new_page()
+            day.rss_peak_mb = max(day.rss_peak_mb, rss_mb(server.pid))
         context.close()
         browser.close()
-    return done
+    return day
+
+
+def act(action: str, server: AppServer, context, teacher, owned: list[str], done: Counter,
+        rng: random.Random) -> None:
+    """One classroom action; counted in `done` when it was done."""
+    from ganlib.checkpoints import export_zip, list_checkpoints
+
+    if action == "start":
+        link = start_demo(teacher, server.url, rng.choice(["gan", "wgan"]))
+        if link is None:                    # the cap: stop the oldest run first
+            done["start_refused"] += 1
+            if owned:
+                teacher.goto(owned.pop(0))
+                settled(teacher)
+                stop = teacher.locator(".st-key-train-stop button")
+                if stop.count() and stop.is_enabled():      # not drawn once ended
+                    click(teacher, "train-stop")
+                    done["stop"] += 1
+            return
+        owned.append(link)
+    elif action == "watch" and owned:
+        watcher = context.new_page()
+        watcher.goto(owned[-1].split("&key=")[0])
+        settled(watcher)
+        time.sleep(rng.uniform(1, 4))
+        watcher.close()
+    elif action == "reload" and owned:
+        teacher.goto(owned[-1])
+        settled(teacher)
+        teacher.reload()
+        settled(teacher)
+    elif action in ("pause", "save") and owned:
+        teacher.goto(owned[-1])
+        settled(teacher)
+        if action == "pause" and teacher.locator(".st-key-train-pause button").count():
+            click(teacher, "train-pause")
+        elif action == "save" and teacher.locator(".st-key-train-save").count():
+            teacher.locator(".st-key-train-save-name input").fill(f"soak-{done['save']}")
+            click(teacher, "train-save")
+    elif action == "abandon":
+        # A tab opened on the run and closed: nobody watches, the run pauses itself.
+        tab = context.new_page()
+        try:
+            link = start_demo(tab, server.url, "gan")
+        finally:
+            tab.close()
+        if link is not None:
+            owned.append(link)
+    elif action == "models":
+        teacher.goto(f"{server.url}/models")
+        settled(teacher)
+    elif action == "upload":
+        saved = [i for i in list_checkpoints(server.checkpoints)[0]
+                 if not i.name.startswith("upload-")]
+        if not saved:
+            return
+        cases = upload_cases(export_zip(saved[0].name, server.checkpoints))
+        kind = rng.choice(sorted(cases))
+        accepted = upload(server.checkpoints, cases[kind])
+        done[f"upload_{kind}_{'accepted' if accepted else 'refused'}"] += 1
+    else:
+        return
+    done[action] += 1
+    if shows_exception(teacher):
+        done["pages_with_exception"] += 1
 
 
 def leftovers(checkpoints: Path) -> list[str]:
@@ -286,7 +320,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-runs", type=int, default=2,
                         help="runs the server trains at once [default: %(default)d]")
     parser.add_argument("--max-rss-mb", type=float, default=3000.0,
-                        help="the server's resident memory allowed after the traffic "
+                        help="the server's resident memory allowed during and after "
+                             "the traffic "
+                             "[default: %(default)g]")
+    parser.add_argument("--timeout-s", type=float, default=60.0,
+                        help="how long a page may take before its action counts as failed "
+                             "(raise it on a machine busy with other work) "
                              "[default: %(default)g]")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, default=None,
@@ -296,6 +335,18 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("Debian's chromium is not installed: apt-get install chromium")
 
     work = Path(tempfile.mkdtemp(prefix="soak-"))
+    try:
+        summary = soak(args, work)
+    finally:                      # the logs are kept and the folder removed, whatever failed
+        if args.keep:
+            shutil.copytree(work, args.keep, dirs_exist_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(summary, indent=2))
+    return 0 if summary["ok"] else 1
+
+
+def soak(args: argparse.Namespace, work: Path) -> dict:
+    """Run the server in `work` under the classroom traffic, stop it, check; the summary."""
     checkpoints, log = work / "checkpoints", work / "server.log"
     checkpoints.mkdir()
     env = {"GAN_CLASSROOM_IDLE_PAUSE_S": str(args.idle_pause_s),
@@ -303,34 +354,33 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with AppServer(checkpoints, log, env) as server:
         rss_start = rss_mb(server.pid)
-        done = classroom(server, args.minutes, args.seed)
+        day = classroom(server, args.minutes, args.seed, args.timeout_s)
         rss_end = rss_mb(server.pid)
         exit_code = server.terminate()
     text = log.read_text()
     loaded, problems = unloadable(checkpoints)
+    rss_peak = max(day.rss_peak_mb, rss_end)
     summary = {
         "minutes": round((time.monotonic() - started) / 60, 2),
-        "actions": dict(sorted(done.items())),
+        "actions": dict(sorted(day.done.items())),
+        "action_errors": day.errors[:20],
         "server_exit_code": exit_code,
-        "rss_mb": {"start": round(rss_start), "end": round(rss_end), "max": args.max_rss_mb},
+        "rss_mb": {"start": round(rss_start), "peak": round(rss_peak), "end": round(rss_end),
+                   "max": args.max_rss_mb},
         "log_failures": [line for line in text.splitlines()
                          if any(m in line for m in FAILURE_MARKERS)][:20],
         "leftovers": leftovers(checkpoints),
         "models_loaded": loaded,
         "autosaves": sorted(p.name for p in checkpoints.glob("autosave-*")),
         "model_problems": problems,
-        "bad_uploads_accepted": sum(n for k, n in done.items()
+        "bad_uploads_accepted": sum(n for k, n in day.done.items()
                                     if k.endswith("_accepted") and "good" not in k),
     }
     summary["ok"] = bool(
-        exit_code == 0 and not summary["log_failures"] and rss_end <= args.max_rss_mb
-        and not summary["leftovers"] and not problems and not summary["bad_uploads_accepted"]
-        and not done["pages_with_exception"])
-    print(json.dumps(summary, indent=2))
-    if args.keep:
-        shutil.copytree(work, args.keep, dirs_exist_ok=True)
-    shutil.rmtree(work, ignore_errors=True)
-    return 0 if summary["ok"] else 1
+        exit_code == 0 and not summary["log_failures"] and rss_peak <= args.max_rss_mb
+        and not day.errors and not summary["leftovers"] and not problems
+        and not summary["bad_uploads_accepted"] and not day.done["pages_with_exception"])
+    return summary
 
 
 def _fail(message: str) -> int:

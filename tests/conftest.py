@@ -79,3 +79,24 @@ def open_app():
         assert not at.exception
         return at
     return open_
+
+
+# --- the real-browser test modules share these (each module gets its own server and browser) --
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """An app server of its own for one browser test module, as a class would start it."""
+    from tests.test_browser import app_server
+    with app_server(tmp_path_factory) as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian Chromium per module; each test opens its own contexts in it."""
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="playwright is not installed (requirements-dev.txt)")
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -16,12 +16,14 @@ def test_the_setup_offers_lineups_modes_and_a_budget_and_start_registers_a_compa
     assert at.radio(key="compare-lineup").value == "quick"
     assert len(at.radio(key="compare-lineup").options) == 2
     assert at.radio(key="compare-mode").value == "sequential"
-    at.slider(key="compare-budget").set_value(10)
+    # Before starting, it says how long the whole comparison takes: 3 x (60 s + 5 % + 2 s).
+    assert any("whole comparison takes about 3:15" in c.value for c in at.caption)
+    at.slider(key="compare-budget").set_value(30)                  # the least it offers
     at.button[0].click().run()
     comparison = state.registry().get(at.session_state["compare_id"])
     assert isinstance(comparison, Comparison)
     assert [r.config.algorithm for r in comparison.runs] == ["gan", "wgan", "wgan-gp"]
-    assert comparison.budget_s == 10
+    assert comparison.budget_s == 30
     assert any(b.label == "Stop comparison" for b in at.button)
 
 

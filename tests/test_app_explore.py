@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import shutil
 from pathlib import Path
@@ -10,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from ganlib import backends
 from ganlib.checkpoints import (checkpoint_root, export_zip, list_checkpoints, load_checkpoint,
                                 read_info, save_checkpoint)
 from ganlib.config import make_config
@@ -115,12 +118,14 @@ def test_the_explorer_shows_the_seeds_digit_its_vector_and_every_control(shown, 
     at = open_app(PAGES.explorer)
     assert at.selectbox(key="explorer-generator").value == NAME
     np.testing.assert_array_equal(bars(at), latent_vectors(0, 1, LATENT_DIM)[0])
-    assert close(picture(shown, "Seed 0"), digit(0, scale=12))
+    assert close(picture(shown, "Seed 0"), digit(0, scale=10))
     assert picture(shown, "Top left").shape[1] > picture(shown, "Top left").shape[0]  # neighbours
     assert at.button(key="explorer-random") and at.button(key="explorer-reset")
     keys = {s.key for s in at.slider}
     assert {f"explorer-z{i}" for i in range(8)} | {f"explorer-direction{k}" for k in range(5)} \
-        | {"explorer-radius"} <= keys
+        | {f"explorer-like{k}" for k in range(10)} | {"explorer-radius"} <= keys
+    assert [b.key for b in at.button if b.key.startswith("explorer-thumbnails-")][:8] == [
+        f"explorer-thumbnails-{i}" for i in range(8)]
     assert "explorer-z8" not in keys
     assert all((s.min, s.max) == (-3.0, 3.0) for s in at.slider if s.key != "explorer-radius")
 
@@ -159,12 +164,85 @@ def test_a_seed_or_the_random_button_shows_that_seeds_vector(shown, digit, open_
     at = open_app(PAGES.explorer)
     at.number_input(key="explorer-seed").set_value(42).run()
     np.testing.assert_array_equal(bars(at), latent_vectors(42, 1, LATENT_DIM)[0])
-    assert close(picture(shown, "Seed 42"), digit(42, scale=12))
+    assert close(picture(shown, "Seed 42"), digit(42, scale=10))
 
     at.button(key="explorer-random").click().run()
     seed = at.number_input(key="explorer-seed").value
     np.testing.assert_array_equal(bars(at), latent_vectors(seed, 1, LATENT_DIM)[0])
-    assert picture(shown, "Seed").shape == (336, 336)
+    assert picture(shown, "Seed").shape == (280, 280)
+
+
+def test_a_thumbnail_picks_its_seed(shown, digit, open_app):
+    at = open_app(PAGES.explorer)
+    at.button(key="explorer-thumbnails-forward").click().run()           # seeds 8 to 15
+    at.button(key="explorer-thumbnails-5").click().run()
+    assert at.number_input(key="explorer-seed").value == 13
+    assert close(picture(shown, "Seed 13"), digit(13, scale=10))
+
+
+def test_the_url_holds_the_digit_and_a_pasted_url_reopens_it(shown, open_app):
+    at = open_app(PAGES.explorer)
+    at.number_input(key="explorer-seed").set_value(5).run()
+    at.slider(key="explorer-z3").set_value(2.5).run()
+    at.slider(key="explorer-direction1").set_value(-1.2).run()
+    at.slider(key="explorer-like8").set_value(0.7).run()
+    url = {name: at.query_params[name] for name in ("model", "seed", "z", "pc", "like")}
+    assert url == {"model": NAME, "seed": "5", "z": "3:2.5", "pc": "1:-1.2", "like": "8:0.7"}
+    drawn, vector = picture(shown, "Seed 5, moved"), bars(at)
+
+    shown.clear()
+    again = open_app(PAGES.explorer, query=url)                         # a new session
+    np.testing.assert_array_equal(picture(shown, "Seed 5, moved"), drawn)
+    np.testing.assert_array_equal(bars(again), vector)
+    assert again.slider(key="explorer-like8").value == pytest.approx(0.7)
+
+    again = open_app(PAGES.explorer, query={"seed": "5", "z": "3:lots"})
+    assert "3:lots" in again.warning[0].value and "e.g. 3:2.5" in again.warning[0].value
+
+
+def test_more_like_a_digit_and_the_walk_change_what_the_classifier_reads(shown, open_app):
+    at = open_app(PAGES.explorer)
+    at.slider(key="explorer-like7").set_value(3.0).run()
+    assert "moved by the sliders" in [text for _, text in shown if text
+                                      and text.startswith("Seed 0")][-1]
+    into = at.session_state["explorer-into"]
+    beliefs = [text for _, text in shown if text and text.startswith("The classifier's belief")]
+    assert f"belief in {into}," in beliefs[-1] and len(beliefs[-1].split(" · ")) == 9
+    strip = picture(shown, "The classifier's belief")
+    assert strip.shape[0] == 28 * 4 and len(frames(strip)) == 9
+    start, end = frames(strip)[0], frames(strip)[-1]
+    assert np.abs(picture(shown, "Seed 0, moved")[::10, ::10].astype(int)
+                  - start[::4, ::4].astype(int)).max() <= 1            # the walk starts here
+
+    at.button(key="explorer-walk-keep").click().run()                    # explore the end
+    assert at.slider(key="explorer-like7").value == 0.0
+    assert np.abs(picture(shown, "Seed 0, moved")[::10, ::10].astype(int)
+                  - end[::4, ::4].astype(int)).max() <= 1              # same digit, other scale
+
+
+def test_without_a_classifier_for_its_images_the_explorer_keeps_the_other_sliders(
+        monkeypatch, open_app):
+    import ganlib.metrics
+    monkeypatch.setattr(ganlib.metrics, "classifier_for", lambda dataset_name: None)
+    at = open_app(PAGES.explorer)
+    keys = {s.key for s in at.slider}
+    assert "explorer-like0" not in keys and "explorer-direction0" in keys
+    assert any("No shipped classifier" in c.value for c in at.caption)
+
+
+def test_the_explorer_opens_on_the_model_saved_or_picked_last_not_the_live_run(
+        tiny_dataset, tiny_config, open_app):
+    run, key = state.registry().start(
+        lambda: TrainingRun(tiny_config(latent_dim=LATENT_DIM, steps=None), dataset=tiny_dataset),
+        paused=True)
+    at = open_app(PAGES.explorer, query={"run": run.run_id, "key": key},
+                  session={state.MODEL: NAME})
+    assert at.selectbox(key="explorer-generator").value == NAME
+    assert at.query_params["model"] == NAME
+    at.selectbox(key="explorer-generator").set_value(LIVE_RUN).run()
+    assert "model" not in at.query_params                               # a live run: no link
+    at.switch_page(PAGES.interpolation.path).run()
+    assert at.selectbox(key="interpolation-generator").value == LIVE_RUN
 
 
 def test_the_run_this_tab_follows_can_be_explored_live(tiny_dataset, tiny_config, shown, open_app):
@@ -177,7 +255,7 @@ def test_the_run_this_tab_follows_can_be_explored_live(tiny_dataset, tiny_config
     assert "trained 0 steps" in at.caption[0].value
     paused_generator = run.model.generator                               # safe: nothing trains
     assert close(picture(shown, "Seed 0"), image_grid(
-        paused_generator(latent_vectors(0, 1, LATENT_DIM), training=False).numpy(), scale=12))
+        paused_generator(latent_vectors(0, 1, LATENT_DIM), training=False).numpy(), scale=10))
 
     at.selectbox(key="explorer-generator").set_value(NAME).run()         # a saved model
     assert at.session_state[state.MODEL] == NAME and "trained 2 steps" in at.caption[0].value
@@ -204,17 +282,40 @@ def test_both_paths_start_end_and_stop_at_the_typed_seeds_digits(shown, digit, o
     assert typical["name"].startswith("√d = 4.0") and typical["line"]["dash"] == "dash"
 
 
-def test_seeds_can_be_picked_from_a_grid_of_samples(shown, digit, open_app):
+def test_clicked_thumbnails_become_the_paths_stops(shown, digit, open_app):
     at = open_app(PAGES.interpolation)
-    at.radio(key="interpolation-by").set_value("Pick from samples").run()
-    grid = [image for image in at.get("image") if len(image.proto.imgs) == 16]
-    assert [img.caption for img in grid[0].proto.imgs] == [f"seed {i}" for i in range(16)]
-    at.multiselect(key="interpolation-picked").set_value([9, 4]).run()
-    path = frames(picture(shown, "Spherical"))
-    scale = picture(shown, "Spherical").shape[0] // 28
-    assert close(path[0], digit(9, scale)) and close(path[-1], digit(4, scale))
-    at.multiselect(key="interpolation-picked").set_value([9]).run()
-    assert "at least two" in at.info[0].value
+    at.text_input(key="interpolation-seeds").set_value("9").run()       # one stop so far
+    assert "at least 2 seeds" in at.error[0].value
+    at.button(key="interpolation-thumbnails-4").click().run()           # seed 4 comes next
+    assert at.text_input(key="interpolation-seeds").value == "9, 4"
+    strip = picture(shown, "Spherical")
+    assert close(frames(strip)[0], digit(9, strip.shape[0] // 28))
+    assert close(frames(strip)[-1], digit(4, strip.shape[0] // 28))
+    assert picture(shown, "Spherical").shape and "seed 9 → seed 4" in \
+        [text for _, text in shown if text and text.startswith("Spherical")][-1]
+    at.button(key="interpolation-thumbnails-forward").click().run()     # seeds 8 to 15
+    at.button(key="interpolation-thumbnails-3").click().run()
+    assert at.text_input(key="interpolation-seeds").value == "9, 4, 11"
+    assert at.query_params["seeds"] == "9, 4, 11"
+
+
+def test_the_link_sets_seeds_path_and_size_and_presenter_view_starts_projector_sized(
+        shown, open_app):
+    at = open_app(PAGES.interpolation, query={"seeds": "2,6", "method": "linear",
+                                              "steps": "5", "size": "small"})
+    captions = [text for _, text in shown if text]
+    assert any(text.startswith("Linear (straight line): seed 2 → seed 6") for text in captions)
+    assert not any(text.startswith("Spherical") for text in captions)    # linear only
+    assert len(frames(picture(shown, "Linear"))) == 5
+    gif = next(image for image, text in shown if text and "back and forth" in text)
+    assert Image.open(io.BytesIO(gif)).size == (28 * 8, 28 * 8)          # small: 224 px
+    assert at.query_params["method"] == "linear" and at.query_params["steps"] == "5"
+
+    shown.clear()
+    at = open_app(PAGES.interpolation, query={"present": "1"})
+    gif = next(image for image, text in shown if text and "back and forth" in text)
+    assert Image.open(io.BytesIO(gif)).size == (28 * 20, 28 * 20)        # projector: 560 px
+    assert at.query_params["size"] == "projector"
 
 
 def test_bad_seed_text_says_what_to_type(shown, open_app):
@@ -292,7 +393,7 @@ def test_resume_training_starts_a_run_where_the_model_left_off(monkeypatch, chec
             started.append(self)
             return self
 
-    monkeypatch.setattr(state, "TrainingRun", UnstartedRun)
+    monkeypatch.setattr(backends, "TrainingRun", UnstartedRun)   # the thread backend's
     at = open_app(PAGES.models)
     at.number_input(key=f"models-extra-{NAME}").set_value(300)
     at.button(key=f"models-resume-{NAME}").click().run()

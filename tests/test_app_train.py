@@ -33,7 +33,7 @@ def grid_caption(at: AppTest) -> str:
     return at.get("image")[0].proto.imgs[0].caption
 
 
-def poll(at: AppTest, done, timeout: float = 40.0) -> None:
+def poll(at: AppTest, done, timeout: float = 60.0) -> None:
     """AppTest ignores run_every: rerun until done(at) is true."""
     deadline = time.monotonic() + timeout
     while not done(at):
@@ -107,8 +107,8 @@ def test_the_form_shows_the_fields_of_each_algorithm_and_says_what_is_wrong(open
     assert at.button(key="train-start").disabled
 
     at.selectbox(key="train-algorithm").set_value("wgan").run()      # resets to WGAN quick
-    assert not at.error and at.number_input(key="train-d_lr").value == 2e-4
-    assert at.number_input(key="train-n_critic").value == 5
+    assert not at.error and at.number_input(key="train-d_lr").value == 1e-3
+    assert at.number_input(key="train-n_critic").value == 2
     at.number_input(key="train-clip_value").set_value(0.0).run()
     assert "WGAN needs a clip_value above 0" in at.error[0].value
 

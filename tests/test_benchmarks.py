@@ -22,7 +22,8 @@ from benchmarks.report import PLOTS, write_report
 from benchmarks.run import QUICK, SECTIONS, run_benchmarks
 from benchmarks.throughput import preset_throughput
 from benchmarks.time_to_quality import on_grid, time_to_quality, time_to_target
-from benchmarks.watching import cost_of_watching, measure_counter, parse_step
+from benchmarks.watchers import cost_of_watchers, page_updates, render_cost, summarize_windows
+from benchmarks.watching import browser_unavailable, cost_of_watching, measure_counter, parse_step
 from ganlib.config import make_config
 from ganlib.data import load_dataset
 
@@ -212,7 +213,8 @@ def test_measure_counter_ends_the_window_before_the_run_ends():
 
 def test_preset_throughput_blocks_hold_the_same_number_of_updates(presets):
     gan, wgan = presets["algorithms"]["gan"], presets["algorithms"]["wgan"]
-    assert (gan["n_critic"], wgan["n_critic"]) == (1, 5)
+    assert (gan["n_critic"], wgan["n_critic"]) == (make_config("gan", "quick").n_critic,
+                                                   make_config("wgan", "quick").n_critic)
     for result in (gan, wgan):
         assert result["steps_per_s"]["n"] == 2
         assert result["images_per_s"]["values"] == pytest.approx(
@@ -239,11 +241,83 @@ def _results(sections: dict) -> dict:
             "duration_s": 60.0}
 
 
+def window(watchers: int, steps_per_s: float, server_cpu: float, training_cpu: float,
+           updates: float | None = None) -> dict:
+    """A measured window of the watchers section, as measure_window returns it."""
+    pages = None if updates is None else {"median": updates, "min": updates, "max": updates}
+    return {"watchers": watchers, "steps_per_s": steps_per_s, "server_cpu": server_cpu,
+            "thread_cpu": {"100": training_cpu, "101": 0.01}, "updates_per_s": pages,
+            "grid_updates_per_s": pages, "longest_gap_s": pages and {"max": 1.2},
+            "server_core_busy": 1.0, "browser_core_busy": 0.3}
+
+
+def test_watchers_cost_is_the_servers_cpu_outside_training_per_watcher():
+    windows = [window(0, 50.0, 1.0, 0.95), window(2, 48.0, 1.0, 0.91, updates=1.0),
+               window(4, 46.0, 1.0, 0.87, updates=0.95), window(0, 50.0, 1.0, 0.95)]
+    summary = summarize_windows(windows)
+    assert summary["training_threads"] == 1               # thread 101 worked too little
+    assert summary["baseline_steps_per_s"] == 50.0
+    assert [w["watchers_cpu"] for w in windows] == pytest.approx([0.0, 0.04, 0.08, 0.0])
+    assert summary["core_share_per_watcher"] == pytest.approx(0.02)
+    assert summary["class_core_share"] == pytest.approx(0.6)
+    assert windows[2]["training_lost"] == pytest.approx(0.08)
+    assert summary["slowest_updates_per_s"] == 0.95 and not summary["met"]
+    with pytest.raises(ValueError, match="start with 0"):
+        cost_of_watchers(counts=(1, 5))
+
+
+def test_render_cost_times_each_way_for_every_viewer():
+    cost = render_cost(viewers=3, refreshes=2, history_rows=100)
+    assert cost["viewers"] == 3 and cost["refreshes"] == 2
+    for way in ("per viewer", "shared"):
+        assert cost[way]["cores"] > 0
+        assert cost[way]["ms_per_viewer"] == pytest.approx(1e3 * cost[way]["cores"] / 3)
+
+
+def test_page_updates_count_changes_and_the_longest_gap():
+    records = [{"steps": [0.0, 1000.0, 2000.0, 4500.0], "grids": [0.0, 2000.0]},
+               {"steps": [], "grids": []}]
+    updates = page_updates(records, seconds=5.0)
+    assert updates["updates_per_s"] == {"median": 0.4, "min": 0.0, "max": 0.8}
+    assert updates["longest_gap_s"]["min"] == 2.5 and updates["longest_gap_s"]["max"] == 5.0
+    assert updates["grid_updates_per_s"]["max"] == 0.4
+
+
+@pytest.mark.skipif(browser_unavailable() is not None, reason="needs Chromium and Playwright")
+def test_watchers_section_measures_a_real_watcher(tmp_path):
+    tiny = dataclasses.replace(QUICK, watcher_counts=(0, 1), watcher_warmup_s=1.0,
+                               watcher_seconds=3.0, render_refreshes=1, player_seconds=2.0)
+    results = run_benchmarks(tiny, tmp_path, sections=("watchers",), progress=lambda _: None)
+    watchers = results["sections"]["watchers"]
+    assert "error" not in watchers, watchers.get("error")
+    assert [w["watchers"] for w in watchers["windows"]] == [0, 1, 0]
+    watched = watchers["windows"][1]
+    assert watched["steps_per_s"] > 0 and watched["server_cpu"] > 0
+    assert watched["updates_per_s"]["min"] > 0                 # the page saw the run move
+    assert watchers["players"]["windows"][0]["arm"] == "nobody"
+    text = (tmp_path / "README.md").read_text()
+    assert "### Cost of a class of watchers" in text and "watchers on the watch link" in text
+
+
 def test_runs_probe_reads_memory_after_the_first_and_every_few_runs(runs):
     assert [r["cycle"] for r in runs["readings"]] == [1, 2, 3]
     assert runs["growth_mb"] == pytest.approx(
         runs["readings"][-1]["rss_mb"] - runs["readings"][0]["rss_mb"])
     assert runs["met"] == (runs["growth_mb"] < runs["target_growth_mb"])
+
+
+def measured_watchers() -> dict:
+    """A watchers section as a run with Chromium reports it (the windows made up)."""
+    windows = [window(0, 50.0, 1.0, 0.95), window(1, 49.5, 1.0, 0.945, updates=1.0),
+               window(0, 50.0, 1.0, 0.95)]
+    players = {"skipped": None, "players": 3, "share": 0.25, "windows": [
+        {"arm": arm, "steps_per_s": 40.0, "frames_per_s_each": 2.0}
+        for arm in ("nobody", "no gate", "gate", "nobody")]}
+    return {"counts": [0, 1], "warmup_s": 1.0, "seconds": 3.0, "server_cpus": "0",
+            "browser_cpus": "1", "class_size": 30, "target_core_share": 0.25,
+            "target_updates_per_s": 0.9, "skipped": None, "windows": windows,
+            "renders": render_cost(viewers=2, refreshes=1, history_rows=50),
+            "players": players, **summarize_windows(windows)}
 
 
 def test_report_has_every_section_plot_and_number(tmp_path, articles, presets, quality,
@@ -259,7 +333,8 @@ def test_report_has_every_section_plot_and_number(tmp_path, articles, presets, q
                     "share": {"median": 0.9, "min": 0.9, "max": 0.9, "n": 1, "values": [0.9]},
                     "target_share": 0.9, "met": True}
     results = _results({"articles": articles, "presets": presets, "quality": quality,
-                        "watching": with_browser, "memory": memory, "runs": runs})
+                        "watching": with_browser, "watchers": measured_watchers(),
+                        "memory": memory, "runs": runs})
     readme = write_report(results, tmp_path)
 
     text = readme.read_text()
@@ -268,11 +343,14 @@ def test_report_has_every_section_plot_and_number(tmp_path, articles, presets, q
     for heading in ("## Machine", "## Summary", "## 1. Against the articles' loops",
                     "### Where the time goes", "### ganlib's Quick presets",
                     "## 2. Time to quality", "## 3. Cost of watching",
-                    "### Latent explorer: one slider move", "## 4. Memory",
+                    "### Latent explorer: one slider move", "### Cost of a class of watchers",
+                    "#### The picture and the chart of each refresh",
+                    "#### Students playing the 2D playground", "## 4. Memory",
                     "### Memory across runs", "## 5. Device"):
         assert heading in text
     assert "`--quick` smoke run" in text
     assert f"{articles['gan']['ratio']['median']:.2f}x" in text
+    assert "| 30 watchers on the watch link" in text and "15% of a core" in text
     for plot in PLOTS.values():
         assert (tmp_path / plot).stat().st_size > 1000
         assert f"]({plot})" in text
@@ -299,7 +377,7 @@ def test_a_gpu_machine_is_named_in_the_report(tmp_path, monkeypatch):
 def test_report_says_what_was_skipped_and_not_measured(tmp_path, watching):
     text = write_report(_results({"watching": watching}), tmp_path).read_text()
     assert "**Skipped**: The browser part was not asked for" in text
-    assert text.count("Not measured in this run.") == 5
+    assert text.count("Not measured in this run.") == 6
     assert not (tmp_path / PLOTS["watching"]).exists()
 
 

@@ -85,12 +85,6 @@ def app_server(tmp_path_factory, **env: str) -> Iterator[tuple[str, Path]]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with app_server(tmp_path_factory) as (url, _):
-        yield url
-
-
-@pytest.fixture(scope="module")
 def page(server):
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, app_server
+from tests.test_browser import CHROMIUM, SCREENSHOTS, app_server
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                 reason="Debian's chromium is not installed")
@@ -30,14 +30,6 @@ def server(tmp_path_factory):
                     GAN_CLASSROOM_MAX_RUNS="1", GAN_CLASSROOM_IDLE_PAUSE_S="4",
                     GAN_CLASSROOM_IDLE_STOP_S="2") as (url, root):
         yield url, root
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def new_page(browser):

@@ -3,7 +3,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from ganlib.compare import Comparison, lineup, loss_quality_correlation
+import threading
+import time
+
+from ganlib.compare import (Comparison, TakeTurns, duration_estimate_s, lineup,
+                            loss_quality_correlation)
 from ganlib.config import make_config
 from ganlib.errors import ConfigError
 
@@ -63,3 +67,43 @@ def test_the_wasserstein_estimate_tracking_quality_gives_a_correlation_near_one(
     assert loss_quality_correlation(fake_run("wgan", falling, falling * 30)) == pytest.approx(1.0)
     assert loss_quality_correlation(fake_run("gan", falling, falling[::-1])) == pytest.approx(-1.0)
     assert loss_quality_correlation(fake_run("wgan", falling[:3], falling[:3])) is None
+
+
+def test_runs_taking_turns_get_the_same_cpu_time_one_step_at_a_time():
+    turns, deadline = TakeTurns(slice_s=0.02), time.monotonic() + 1.0
+    inside, overlaps = [], []
+    used = {cost: [0, 0.0] for cost in (0.001, 0.002, 0.004)}     # steps, seconds
+
+    def train(cost):
+        while time.monotonic() < deadline:
+            with turns.turn():
+                inside.append(cost)
+                overlaps.append(len(inside))
+                started = time.perf_counter()
+                time.sleep(cost)                                    # a step of this cost
+                used[cost][1] += time.perf_counter() - started
+                used[cost][0] += 1
+                inside.remove(cost)
+
+    threads = [threading.Thread(target=train, args=(cost,)) for cost in used]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert max(overlaps) == 1                                        # one step at a time
+    seconds = [s for _, s in used.values()]
+    assert max(seconds) < 1.5 * min(seconds)                         # a fair share of time
+    steps = [n for n, _ in used.values()]
+    assert steps[0] > steps[1] > steps[2]                            # cheap steps: more of them
+
+
+def test_at_the_same_time_each_run_trains_for_the_budget_times_the_models():
+    comparison = Comparison([tiny("gan"), tiny("wgan")], budget_s=1.0, mode="concurrent",
+                            n_eval_samples=50)
+    assert [run.max_seconds for run in comparison.runs] == [2.0, 2.0]
+    assert comparison.snapshot().run_seconds == 2.0
+    comparison.start()
+    assert comparison.wait(120)
+    assert all(run.step > 0 and run.elapsed_s >= 2.0 for run in comparison.snapshot().runs)
+    # Either way the whole comparison takes about as long, said before it starts.
+    assert duration_estimate_s(2, 60) > 120

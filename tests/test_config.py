@@ -22,9 +22,24 @@ def test_article_presets_match_the_articles():
     assert (wgan.batch_size, wgan.generator_batch_size, wgan.digits) == (32, 64, (7,))
 
 
+def test_the_wgan_quick_presets_are_the_studys_choice():
+    # docs/wgan-quick-preset.md: quality per second of training on 2 CPU cores.
+    wgan = make_config("wgan", "quick")
+    assert (wgan.optimizer, wgan.d_lr, wgan.g_lr, wgan.n_critic, wgan.clip_value,
+            wgan.batch_size) == ("rmsprop", 1e-3, 2e-3, 2, 0.1, 32)
+    gp = make_config("wgan-gp", "quick")
+    assert (gp.optimizer, gp.d_lr, gp.g_lr, gp.beta_1, gp.beta_2, gp.n_critic) == (
+        "adam", 1e-3, 1e-3, 0.0, 0.9, 2)
+    assert (gp.gp_weight, gp.gp_every, gp.gp_fraction, gp.batch_size) == (10.0, 4, 1.0, 32)
+    # The study's levers stay off wherever a preset does not choose them.
+    for algorithm, preset in (("wgan", "article"), ("wgan-gp", "standard"), ("wgan", "quick")):
+        config = make_config(algorithm, preset)
+        assert (config.gp_every, config.gp_fraction, config.warmup_steps) == (1, 1.0, 0)
+
+
 def test_overrides_apply_and_none_is_ignored():
     config = make_config("wgan", "quick", n_critic=3, clip_value=None, digits="1, 7")
-    assert config.n_critic == 3 and config.clip_value == 0.01 and config.digits == (1, 7)
+    assert config.n_critic == 3 and config.clip_value == 0.1 and config.digits == (1, 7)
     assert presets_for("gan")[0] == "quick"
 
 
@@ -39,6 +54,9 @@ def test_overrides_apply_and_none_is_ignored():
     (dict(digits="seven"), "whole numbers"),
     (dict(optimizer="sgd"), "optimizer must be one of adam, rmsprop"),
     (dict(clip_value=0.01), "clip_value only applies to WGAN"),
+    (dict(gp_every=4), "gp_every only applies to WGAN-GP; leave it at 1"),
+    (dict(warmup_steps=25), "warmup_steps only applies to WGAN and WGAN-GP"),
+    (dict(gp_fraction=0.0), "gp_fraction must be a number from 0.01 to 1"),
     (dict(steps=0), "steps must be empty"),
     (dict(colour="red"), "Unknown setting"),
 ])

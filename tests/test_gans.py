@@ -145,3 +145,40 @@ def test_the_pool_lends_a_model_only_for_the_same_settings(data):
     assert pool.acquire(make_config("gan", "quick", batch_size=16)) is not gan
     pool.release(pool.acquire(make_config("wgan", "quick", batch_size=8)))
     assert pool.idle_count() == 1                         # the GAN's configuration was dropped
+
+
+def test_a_lazy_penalty_is_applied_every_kth_critic_update_weighted_k_times(data):
+    model = build_gan(make_config("wgan-gp", "quick", batch_size=8, n_critic=1, gp_every=3))
+    real, fake = data[:8], data[8:16]
+    weights = []
+    for _ in range(6):
+        penalty, weight = model.lazy_penalty(real, fake)
+        weights.append(float(weight))
+        model.d_optimizer.iterations.assign_add(1)        # as one critic update would
+        assert float(penalty) > 0                         # the last measured one, in between
+    assert weights == [30.0, 0.0, 0.0, 30.0, 0.0, 0.0]    # 3 x gp_weight 10, every 3rd update
+
+
+def test_the_penalty_on_part_of_the_batch_sees_only_that_part():
+    seen = {}
+
+    class Spy(keras.Model):
+        def call(self, x, training=False):
+            seen["n"] = x.shape[0]
+            return tf.reduce_sum(x, axis=[1, 2, 3])[:, None]
+
+    config = make_config("wgan-gp", "quick", gp_fraction=0.25, gp_every=1)
+    model = WGANGP(keras.Sequential([keras.Input((64,))]), Spy(), config)
+    model.lazy_penalty(tf.zeros((16, 28, 28, 1)), tf.ones((16, 28, 28, 1)))
+    assert seen["n"] == 4
+
+
+def test_the_critic_warm_up_gives_more_critic_updates_for_the_first_steps(data):
+    model = build_gan(make_config("wgan", "quick", batch_size=8, n_critic=2, warmup_steps=2,
+                                  warmup_n_critic=5))
+    counts = []
+    for _ in range(4):
+        before = int(model.d_optimizer.iterations)
+        model.train_iteration(data)
+        counts.append(int(model.d_optimizer.iterations) - before)
+    assert counts == [5, 5, 2, 2]

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from ganlib.errors import ConfigError
-from ganlib.latent import (interpolation_path, latent_vectors, lerp, neighbours,
-                           parse_seeds, principal_directions, slerp)
+from ganlib.latent import (edits_text, interpolation_path, latent_vectors, lerp, neighbours,
+                           parse_edits, parse_seeds, principal_directions, slerp)
 
 
 def norms(path: np.ndarray) -> np.ndarray:
@@ -213,3 +213,28 @@ def test_parse_seeds_says_what_to_type(text, most, words):
     with pytest.raises(ConfigError, match=words) as err:
         parse_seeds(text, most)
     assert "e.g. 3, 17, 42" in str(err.value)
+
+
+# --- edits_text and parse_edits ----------------------------------------------------------------
+
+def test_edits_round_trip_bit_for_bit_and_name_only_the_changed_entries():
+    seed_z = latent_vectors(11, 1, 64)[0]
+    edited = seed_z.copy()
+    edited[[3, 40, 63]] = [2.5, np.float32(1) / 3, -0.05]
+    text = edits_text(edited, seed_z)
+    assert text == "3:2.5,40:0.33333334,63:-0.05"
+    np.testing.assert_array_equal(parse_edits(text, seed_z), edited)
+    assert edits_text(seed_z, seed_z) == ""
+    np.testing.assert_array_equal(parse_edits("", seed_z), seed_z)
+    np.testing.assert_array_equal(parse_edits(" 3:2.5 , ", seed_z)[3], np.float32(2.5))
+
+
+@pytest.mark.parametrize("text", ["x", "3", "64:1", "-1:1", "1:nan", "1:inf", "1:abc", "a:1"])
+def test_bad_edits_say_what_to_type(text):
+    with pytest.raises(ConfigError, match=r"pc: .* e\.g\. 3:2\.5"):
+        parse_edits(text, np.zeros(64, np.float32), name="pc")
+
+
+def test_edits_of_vectors_of_different_lengths_are_refused():
+    with pytest.raises(ConfigError, match="one length"):
+        edits_text(np.zeros(3), np.zeros(4))

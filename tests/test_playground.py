@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import math
+import threading
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -14,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from ganlib import playground as pg
 from ganlib.errors import ConfigError, DataError
+from ganlib.gans import ModelPool
 from ui.pages import PAGES
 
 
@@ -205,6 +209,101 @@ def test_reset_returns_to_the_first_step(gan):
     gan.reset()
     gan.step(1)
     np.testing.assert_allclose(gan.samples(), after_one, atol=1e-6)   # same batches again
+
+
+def test_a_new_playground_reuses_a_freed_model_and_starts_as_a_new_one(monkeypatch):
+    monkeypatch.setattr(pg, "MODEL_POOL", ModelPool())
+    settings = replace(pg.default_settings("gan"), batch_size=16, seed=7)
+    points = pg.mixture("ring", n=200)
+    first = pg.Playground("gan", points, settings)
+    start = first.samples()
+    first.step(3)
+    after_three = first.samples()
+    first.adjust(d_lr=5e-4)
+    model, compiled = first.gan, first.gan.playground_functions
+    del first                                        # a session left, or rebuilt its playground
+    gc.collect()
+    assert pg.MODEL_POOL.idle_count() == 1
+    second = pg.Playground("gan", points, settings)
+    assert second.gan is model and second.gan.playground_functions is compiled   # no new graph
+    assert pg.MODEL_POOL.idle_count() == 0
+    np.testing.assert_array_equal(second.samples(), start)
+    assert float(second.gan.d_optimizer.learning_rate.numpy()) == pytest.approx(settings.d_lr)
+    second.step(3)
+    np.testing.assert_allclose(second.samples(), after_three, atol=1e-6)
+
+
+def test_the_gate_lets_one_playground_compute_at_a_time():
+    gate, inside, most = pg.ComputeGate(share=1.0), [], []
+
+    def call() -> None:
+        with gate.turn():
+            inside.append(1)
+            most.append(len(inside))
+            time.sleep(0.02)
+            inside.pop()
+
+    threads = [threading.Thread(target=call) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == [1, 1, 1]
+    with pytest.raises(ValueError, match="share"):
+        pg.ComputeGate(share=0)
+
+
+class FakeClock:
+    """time.monotonic and time.sleep of a clock that moves only when slept on."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_the_gate_keeps_playgrounds_within_their_share_after_a_burst(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(pg, "time", clock)
+    gate = pg.ComputeGate(share=0.25, burst_s=0.1)
+
+    def call(seconds: float) -> float:
+        """The wait before a call of `seconds`."""
+        asked = clock.now
+        with gate.turn():
+            waited = clock.now - asked
+            clock.sleep(seconds)
+        return waited
+
+    assert [call(0.05), call(0.05)] == [0.0, 0.0]               # a frame within the burst
+    assert call(0.1) == 0.0             # 25 ms left of the budget: this overdraws it by 75
+    # ... of which 25 ms refilled during the call; the other 50 take 0.2 s at a quarter.
+    assert call(0.0) == pytest.approx(0.2)
+    started = clock.now
+    for _ in range(20):                                         # playing on and on
+        call(0.05)
+    assert clock.now - started >= 19 * 0.05 / 0.25 - 1e-9      # a quarter of the time
+
+
+def test_every_computation_of_a_playground_goes_through_the_gate(gan, monkeypatch):
+    turns = []
+
+    class CountingGate(pg.ComputeGate):
+        def turn(self):
+            turns.append(1)
+            return super().turn()
+
+    monkeypatch.setattr(pg, "COMPUTE_GATE", CountingGate(share=1.0))
+    gan.step(2)
+    gan.train_discriminator()
+    gan.samples(10)
+    gan.field(5)
+    gan.generator_gradients(np.zeros((3, 2), np.float32))
+    assert len(turns) == 5
 
 
 def test_field_is_the_discriminator_probability_on_a_grid(gan):

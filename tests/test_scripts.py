@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from scripts import mode_collapse_study, quick_preset_study
+import pytest
+
+from scripts import mode_collapse_study, quick_preset_study, wgan_preset_study
 from scripts.study_args import overrides
 
 
@@ -24,3 +26,17 @@ def test_the_mode_collapse_study_runs(capsys):
                                      "--set", "batch_size=8"]) == 0
     rows = json.loads(capsys.readouterr().out)["results"]["gan/mode-collapse"]
     assert rows[0]["status"] == "finished" and 0 <= rows[0]["classes_covered"] <= 10
+
+
+def test_the_wgan_preset_study_runs(capsys):
+    assert wgan_preset_study.main(["--only", "wgan-gp/quick", "--seeds", "1", "--steps", "2",
+                                   "--every", "1", "--timing-s", "0.1", "--repeats", "1",
+                                   "--set", "batch_size=8"]) == 0
+    result = json.loads(capsys.readouterr().out)["results"]["wgan-gp/quick"]
+    assert result["settings"] == {"batch_size": 8} and result["steps_per_s"] > 0
+    rows = result["curves"][0]["rows"]
+    assert [r["step"] for r in rows] == [1, 2]
+    assert all(0 <= r["classes_covered"] <= 10 for r in rows)
+    # Each evaluation's step in seconds of training at the measured speed.
+    expected = [n / result["steps_per_s"] for n in (1, 2)]
+    assert [r["idle_s"] for r in rows] == pytest.approx(expected, abs=0.1)

@@ -60,13 +60,19 @@ def test_autosave_skips_unbuilt_runs_and_logs_a_failing_one(tiny_dataset, tiny_c
     assert "No space left" in caplog.text
 
 
-def test_autosave_saves_each_started_run_of_a_comparison(tmp_path):
+def test_autosave_saves_each_started_run_of_a_comparison_as_its_owners(tmp_path):
+    from ganlib.classroom import Role, owner_for
+
+    student = owner_for("5" * 64, Role.STUDENT)
     tiny = [make_config(a, "quick", batch_size=8, digits=(1, 7)) for a in ("gan", "wgan")]
-    comparison = Comparison(tiny, budget_s=60, mode="sequential", n_eval_samples=50).start()
+    comparison = Comparison(tiny, budget_s=60, mode="sequential", n_eval_samples=50,
+                            owner_id=student.stored_owner).start()
     assert comparison.runs[0].wait_for(lambda s: s.step >= 1)
     comparison.stop()                          # the second run never started: nothing to save
     saved = autosave(comparison, tmp_path)
     assert [i.name for i in saved] == [f"autosave-{comparison.runs[0].run_id}"]
+    # A student's comparison stays theirs, as their runs do (it had no owner before).
+    assert read_info(saved[0].name, tmp_path).owner == student.id
 
 
 def test_stop_and_autosave_saves_the_active_runs_only(tiny_dataset, tiny_config, tmp_path):

@@ -10,6 +10,7 @@ a zoom the user made survives the next refresh of the same run.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -18,6 +19,7 @@ import plotly.graph_objects as go
 from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.compare import ComparisonSnapshot, loss_signal
 from ganlib.runner import RunSnapshot
+from ui.i18n import _, number_separators
 
 MAX_POINTS = 500
 # One colour per role, the same on every chart: the discriminator/critic and the real
@@ -30,6 +32,26 @@ COLORS: dict[str, str] = {
 }
 
 
+# Presenter view (a projector seen from the back of a room): the text of every chart, in px.
+PROJECTOR_FONTS: dict[str, int] = {"text": 20, "ticks": 18, "title": 24, "legend": 18}
+
+
+def for_projector(figure: go.Figure, height: int) -> go.Figure:
+    """A copy of `figure`, `height` pixels tall, in text large enough for a projector.
+
+    A copy: the figure may be shared with other viewers of the same run."""
+    fonts = PROJECTOR_FONTS
+    big = go.Figure(figure)
+    big.update_layout(height=height, font_size=fonts["text"], title_font_size=fonts["title"],
+                      legend_font_size=fonts["legend"])
+    if (big.layout.legend.y or 0) >= 1:     # a legend above the plot: a line under the title
+        big.update_layout(margin_t=fonts["title"] + 2 * fonts["legend"] + 15, title_y=0.98,
+                          title_yanchor="top")
+    big.update_xaxes(tickfont_size=fonts["ticks"], title_font_size=fonts["text"])
+    big.update_yaxes(tickfont_size=fonts["ticks"], title_font_size=fonts["text"])
+    return big
+
+
 def downsample(x: np.ndarray, *ys: np.ndarray,
                max_points: int = MAX_POINTS) -> tuple[np.ndarray, ...]:
     """Every k-th point of `x` and of each `ys` (k chosen so at most `max_points` remain),
@@ -38,6 +60,19 @@ def downsample(x: np.ndarray, *ys: np.ndarray,
     stride = max(1, -(-n // max_points))                         # ceil(n / max_points)
     index = np.arange(n - 1, -1, -stride)[::-1]                  # ends on the newest point
     return tuple(np.asarray(a, dtype=np.float32)[index] for a in (x, *ys))
+
+
+def reference_line(figure: go.Figure, reference: tuple[float, str], position: str,
+                   log_y: bool, **annotation) -> None:
+    """A dashed horizontal line at y = reference[0], labelled reference[1].
+
+    On a log axis Plotly places the line at y but an annotation at log10(y): without the
+    conversion the "real vs real" label of an FD of 6.9 sat at 10^6.9 and stretched the axis.
+    """
+    y, label = reference
+    figure.add_hline(y=y, line=dict(dash="dash", color="#6b7280", width=1),
+                     annotation_text=label, annotation_position=position,
+                     annotation_y=math.log10(y) if log_y else y, **annotation)
 
 
 def metric_figure(history: Mapping[str, np.ndarray], series: Sequence[tuple[str, str]], *,
@@ -59,17 +94,16 @@ def metric_figure(history: Mapping[str, np.ndarray], series: Sequence[tuple[str,
         figure.add_trace(go.Scatter(x=x, y=y, name=label, mode="lines",
                                     line=dict(width=2, color=COLORS.get(name))))
     if reference is not None:
-        figure.add_hline(y=reference[0], line=dict(dash="dash", color="#6b7280", width=1),
-                         annotation_text=reference[1], annotation_position="top right",
-                         annotation_bgcolor="rgba(255, 255, 255, 0.8)")
+        reference_line(figure, reference, "top right", log_y,
+                       annotation_bgcolor="rgba(255, 255, 255, 0.8)")
     figure.update_layout(
-        title=dict(text=title, font=dict(size=18)), height=height, uirevision=uirevision,
+        title=dict(text=title, font=dict(size=20)), height=height, uirevision=uirevision,
         margin=dict(l=10, r=10, t=50, b=10), hovermode="x unified",
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0),
-        font=dict(size=14))
-    figure.update_xaxes(title_text="generator step", rangemode="tozero")
+        font=dict(size=16), separators=number_separators())
+    figure.update_xaxes(title_text=_("generator step"), rangemode="tozero", tickfont_size=16)
     figure.update_yaxes(title_text=y_title, range=list(y_range) if y_range else None,
-                        type="log" if log_y else None)
+                        type="log" if log_y else None, tickfont_size=16)
     return figure
 
 
@@ -77,43 +111,48 @@ def loss_figure(snapshot: RunSnapshot) -> go.Figure:
     """Discriminator/critic and generator losses; for WGANs also the Wasserstein estimate,
     the one loss curve of the articles that should fall steadily as the samples improve."""
     if ALGORITHM_INFO[snapshot.config.algorithm].outputs_probability:
-        series = [("d_loss", "discriminator loss (BCE)"), ("g_loss", "generator loss (BCE)")]
-        return metric_figure(snapshot.history, series, title="Losses", y_title="loss",
+        series = [("d_loss", _("discriminator loss (BCE)")),
+                  ("g_loss", _("generator loss (BCE)"))]
+        return metric_figure(snapshot.history, series, title=_("Losses"), y_title=_("loss"),
                              uirevision=snapshot.run_id)
-    series = [("d_loss", "critic loss"), ("g_loss", "generator loss"),
-              ("wasserstein", "Wasserstein estimate")]
-    return metric_figure(snapshot.history, series, title="Losses and Wasserstein estimate",
-                         y_title="loss", uirevision=snapshot.run_id)
+    series = [("d_loss", _("critic loss")), ("g_loss", _("generator loss")),
+              ("wasserstein", _("Wasserstein estimate"))]
+    return metric_figure(snapshot.history, series, title=_("Losses and Wasserstein estimate"),
+                         y_title=_("loss"), uirevision=snapshot.run_id)
 
 
 def d_scores_figure(snapshot: RunSnapshot) -> go.Figure:
     """What the discriminator says about real and generated images: probabilities D(x) and
     D(G(z)) for the GAN (0.5 = it cannot tell them apart), raw critic scores for WGANs."""
     if ALGORITHM_INFO[snapshot.config.algorithm].outputs_probability:
-        series = [("d_real", "D(x): real images"), ("d_fake", "D(G(z)): generated images")]
-        return metric_figure(snapshot.history, series, title="Discriminator outputs",
-                             y_title="probability 'real'", uirevision=snapshot.run_id,
-                             y_range=(0.0, 1.0), reference=(0.5, "cannot tell"))
-    series = [("d_real", "c(x): real images"), ("d_fake", "c(G(z)): generated images")]
-    return metric_figure(snapshot.history, series, title="Critic scores",
-                         y_title="critic score", uirevision=snapshot.run_id)
+        series = [("d_real", _("D(x): real images")),
+                  ("d_fake", _("D(G(z)): generated images"))]
+        return metric_figure(snapshot.history, series, title=_("Discriminator outputs"),
+                             y_title=_("probability 'real'"), uirevision=snapshot.run_id,
+                             y_range=(0.0, 1.0), reference=(0.5, _("cannot tell")))
+    series = [("d_real", _("c(x): real images")), ("d_fake", _("c(G(z)): generated images"))]
+    return metric_figure(snapshot.history, series, title=_("Critic scores"),
+                         y_title=_("critic score"), uirevision=snapshot.run_id)
 
 
 def grad_norm_figure(snapshot: RunSnapshot) -> go.Figure:
     """Gradient norms of both networks on a log scale: the GAN article's "vanishing
     gradient" is the generator's line sinking by orders of magnitude while D wins."""
-    series = [("d_grad_norm", "discriminator/critic ‖∇‖"), ("g_grad_norm", "generator ‖∇‖")]
-    return metric_figure(snapshot.history, series, title="Gradient norms (log scale)",
-                         y_title="gradient norm", uirevision=snapshot.run_id, log_y=True)
+    series = [("d_grad_norm", _("discriminator/critic ‖∇‖")),
+              ("g_grad_norm", _("generator ‖∇‖"))]
+    return metric_figure(snapshot.history, series, title=_("Gradient norms (log scale)"),
+                         y_title=_("gradient norm"), uirevision=snapshot.run_id, log_y=True)
 
 
 def quality_figure(snapshot: RunSnapshot) -> go.Figure:
     """Fréchet distance of the samples over time, beside what real images score."""
     evaluations = snapshot.evaluations
     baseline = evaluations.get("fd_baseline")
-    reference = (float(baseline[-1]), "real vs real") if baseline is not None and len(baseline) else None
-    return metric_figure(evaluations, [("fd", "Fréchet distance of the samples")],
-                         title="Sample quality (lower is better)", y_title="Fréchet distance",
+    reference = ((float(baseline[-1]), _("real vs real")) if baseline is not None
+                 and len(baseline) else None)
+    return metric_figure(evaluations, [("fd", _("Fréchet distance of the samples"))],
+                         title=_("Sample quality (lower is better)"),
+                         y_title=_("Fréchet distance"),
                          uirevision=snapshot.run_id, reference=reference, log_y=True)
 
 
@@ -128,14 +167,15 @@ def class_mix_figure(snapshot: RunSnapshot) -> go.Figure:
     figure = go.Figure(go.Bar(x=[str(i) for i in range(len(shares))], y=shares,
                               marker_color=COLORS["g_loss"]))
     figure.add_hline(y=1 / max(1, present), line=dict(dash="dash", color="#6b7280", width=1),
-                     annotation_text="even share", annotation_position="top left")
+                     annotation_text=_("even share"), annotation_position="top left")
     figure.update_layout(
-        title=dict(text=f"Mode-collapse meter: {covered} of {present} classes drawn",
-                   font=dict(size=18)),
+        title=dict(text=_("Mode-collapse meter: {covered} of {present} classes drawn").format(
+            covered=covered, present=present), font=dict(size=20)),
         height=360, uirevision=snapshot.run_id, margin=dict(l=10, r=10, t=50, b=10),
-        font=dict(size=14), showlegend=False)
-    figure.update_xaxes(title_text="class the classifier sees")
-    figure.update_yaxes(title_text="share of samples", range=[0, 1], tickformat=".0%")
+        font=dict(size=16), showlegend=False, separators=number_separators())
+    figure.update_xaxes(title_text=_("class the classifier sees"), tickfont_size=16)
+    figure.update_yaxes(title_text=_("share of samples"), range=[0, 1], tickformat=".0%",
+                        tickfont_size=16)
     return figure
 
 
@@ -153,7 +193,7 @@ def comparison_figure(snapshot: ComparisonSnapshot, name: str, *, title: str, y_
     figure = go.Figure()
     for run in snapshot.runs:
         if name == "loss_signal":
-            label, _, values = loss_signal(run)
+            label, _steps, values = loss_signal(run)
             columns = {"time": run.history.get("time", np.empty(0)), "value": values}
         else:
             table = getattr(run, source)
@@ -168,13 +208,13 @@ def comparison_figure(snapshot: ComparisonSnapshot, name: str, *, title: str, y_
             else run.config.algorithm.upper(),
             line=dict(width=2, color=ALGORITHM_COLORS[run.config.algorithm])))
     if reference is not None:
-        figure.add_hline(y=reference[0], line=dict(dash="dash", color="#6b7280", width=1),
-                         annotation_text=reference[1], annotation_position="top left")
+        reference_line(figure, reference, "top left", log_y)
     figure.update_layout(
-        title=dict(text=title, font=dict(size=18)), height=380, uirevision=snapshot.run_id,
-        margin=dict(l=10, r=10, t=50, b=10), font=dict(size=14),
+        title=dict(text=title, font=dict(size=20)), height=380, uirevision=snapshot.run_id,
+        margin=dict(l=10, r=10, t=50, b=10), font=dict(size=16),
+        separators=number_separators(),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0))
-    figure.update_xaxes(title_text="training time (s)", rangemode="tozero")
+    figure.update_xaxes(title_text=_("training time (s)"), rangemode="tozero", tickfont_size=16)
     figure.update_yaxes(title_text=y_title, range=list(y_range) if y_range else None,
-                        type="log" if log_y else None)
+                        type="log" if log_y else None, tickfont_size=16)
     return figure

@@ -1,41 +1,48 @@
 """Prose for people, kept as Markdown under content/<language>/ and drawn with Streamlit.
 
 Long explanations (Home, Theory) are easier to read, review and translate as Markdown files
-than as Python strings. A file is cut into named sections by `<!-- section: name -->`
-lines, so a page can place its charts, buttons and boxes between them. Within a section,
-`show` draws what Streamlit has its own element for: the page title (`# `), section
-headings with their anchor (`## Title {#anchor}`), displayed formulas (`$$` blocks, as
-`st.latex`) and links to the app's pages (a paragraph that is only `[label](/page)`).
+than as Python strings: content/en/ holds the English, content/vi/ the same sections in
+Vietnamese (same section lines, anchors and formulas). A file is cut into named sections by
+`<!-- section: name -->` lines, so a page can place its charts, buttons and boxes between
+them. Within a section, `show` draws what Streamlit has its own element for: the page title
+(`# `), section headings with their anchor (`## Title {#anchor}`), displayed formulas (`$$`
+blocks, as `st.latex`) and links to the app's pages (a paragraph that is only
+`[label](/page)`).
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
 from functools import cache
 from pathlib import Path
 
 import streamlit as st
 
+from ui.i18n import current_language
 from ui.pages import PAGES, AppPage
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
-LANGUAGE = "en"
 
 _SECTION = re.compile(r"^<!-- section: ([\w-]+) -->$", re.MULTILINE)
 _TITLE = re.compile(r"# (.+)")
 _HEADING = re.compile(r"## (.+) \{#([\w-]+)\}")
-_PAGE_LINK = re.compile(r"\[(.+)\]\(/([\w-]+)\)")
+_PAGE_LINK = re.compile(r"\[(.+)\]\(/([\w-]+)(?:\?([^)\s]+))?\)")   # /train?preset=article
 _PAGES_BY_URL = {page.url_path: page for page in PAGES}
 
 
-@cache
-def sections(name: str, language: str = LANGUAGE) -> dict[str, str]:
-    """content/<language>/<name>.md as {section name: Markdown}, in the file's order.
+def sections(name: str, language: str | None = None) -> dict[str, str]:
+    """content/<language>/<name>.md as {section name: Markdown}, in the file's order; by
+    default in the language of this script run (ui.i18n).
 
     Read once per server process (like the code, a changed file needs a restart). Text
     before the first section line is a note for editors and is not shown.
     """
-    path = CONTENT_DIR / language / f"{name}.md"
+    return _sections(CONTENT_DIR / (language or current_language()) / f"{name}.md")
+
+
+@cache
+def _sections(path: Path) -> dict[str, str]:
     parts = _SECTION.split(path.read_text(encoding="utf-8"))
     found = {key: body.strip() for key, body in zip(parts[1::2], parts[2::2])}
     if not found:
@@ -44,7 +51,7 @@ def sections(name: str, language: str = LANGUAGE) -> dict[str, str]:
     return found
 
 
-def table_of_contents(name: str, language: str = LANGUAGE) -> str:
+def table_of_contents(name: str, language: str | None = None) -> str:
     """A Markdown list linking to every `## Title {#anchor}` heading of the file."""
     text = "\n\n".join(sections(name, language).values())
     headings = (_HEADING.fullmatch(line) for line in text.splitlines())
@@ -75,7 +82,8 @@ def show(markdown: str) -> None:
             st.header(heading[1], anchor=heading[2], divider="gray")
         elif link:
             flush()
-            st.page_link(_app_page(link[2]).page(), label=link[1])
+            st.page_link(_app_page(link[2]).page(), label=link[1],
+                         query_params=dict(parse_qsl(link[3] or "")))
         else:
             prose.append(block)
     flush()

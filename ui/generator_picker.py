@@ -3,7 +3,9 @@
 It offers the run this tab follows (its generator as of the newest step, while it trains)
 and every saved model. The choice lives in `st.session_state[state.MODEL]`, not in the
 menu's own widget state, which Streamlit drops on pages that do not draw the menu: so the
-Models page's "Open in explorer" and a pick made on one page carry over to the other.
+Models page's "Open in explorer", the Train page's Save and a pick made on one page carry
+over to the other. A saved model's name is also in the URL (`?model=`), so a shared link
+opens the same model.
 """
 
 from __future__ import annotations
@@ -14,53 +16,71 @@ from ganlib.checkpoints import list_checkpoints
 from ganlib.errors import GanlibError
 from ganlib.sampling import Sampler
 from ui import state
+from ui.i18n import _, format_number
 from ui.pages import PAGES
 from ui.text import plain
 
 # Stands for "the run this tab follows" in st.session_state[state.MODEL]. A checkpoint name
 # cannot start with ':', so this never names a saved model.
 LIVE_RUN = ":live-run"
+PARAM = "model"             # the URL parameter naming the saved model on screen
 
 
 def pick_generator(key: str) -> Sampler | None:
     """Draw the generator menu (widget key `key`) and return the chosen generator's Sampler.
 
-    Without a choice yet, the followed run comes first, then the newest saved model. With
-    nothing to offer, or when the choice cannot be loaded, it says what to do and returns None.
+    It opens on the model the URL names (a shared link), else the one last saved or picked
+    in this session, else the followed run, else the newest saved model. With nothing to
+    offer, or when the choice cannot be loaded, it says what to do and returns None.
     """
     run = state.current_run()
     if run is not None and run.config.architecture == "mlp-2d":
         run = None                          # a 2D playground run draws points, not digits
-    infos, _ = list_checkpoints()
-    labels = {info.name: f"{info.name} · {info.algorithm.upper()} · step {info.step:,}"
+    infos = list_checkpoints()[0]
+    labels = {info.name: _("{name} · {algorithm} · step {step}").format(
+                  name=info.name, algorithm=info.algorithm.upper(),
+                  step=format_number(info.step))
               for info in infos}
     if run is not None:
-        labels = {LIVE_RUN: f"The run you follow, live ({run.run_id}, "
-                            f"{run.config.algorithm.upper()})", **labels}
+        labels = {LIVE_RUN: _("The run you follow, live ({run}, {algorithm})").format(
+                      run=run.run_id, algorithm=run.config.algorithm.upper()), **labels}
     if not labels:
-        st.info("There is no generator to explore yet. Train one on the **Train** page (and "
-                "save it there), or upload a saved model on the **Models** page.",
+        st.info(_("There is no generator to explore yet. Train one on the **Train** page (and "
+                  "save it there), or upload a saved model on the **Models** page."),
                 icon=":material/info:")
-        st.page_link(PAGES.train.page(), label="Train a model")
+        st.page_link(PAGES.train.page(), label=_("Train a model"))
         return None
 
+    if (wanted := st.query_params.get(PARAM)) and state.MODEL not in st.session_state:
+        if wanted in labels:
+            state.remember_model(wanted)
+        else:
+            st.warning(_("The link names the model **{name}**, which this server does not "
+                         "have (renamed or deleted?): showing another one.").format(
+                             name=plain(wanted)),
+                       icon=":material/link_off:")
     if st.session_state.get(state.MODEL) not in labels:
         st.session_state[state.MODEL] = next(iter(labels))
     st.session_state[key] = st.session_state[state.MODEL]
-    choice = st.selectbox("Generator", list(labels), format_func=labels.get, key=key,
+    choice = st.selectbox(_("Generator"), list(labels), format_func=labels.get, key=key,
                           on_change=_remember, args=(key,),
-                          help="A saved model (the Models page lists them), or the run you "
-                               "follow, sampled at its newest step.")
+                          help=_("A saved model (the Models page lists them), or the run you "
+                                 "follow, sampled at its newest step."))
+    if choice == LIVE_RUN:
+        st.query_params.pop(PARAM, None)       # a live run changes: no link can reopen it
+    else:
+        st.query_params[PARAM] = choice
     try:
         sampler = (state.run_sampler(run) if choice == LIVE_RUN
                    else state.checkpoint_sampler(choice))
     except GanlibError as exc:              # a broken checkpoint; a run still building
         st.error(str(exc))
         return None
-    st.caption(f"{plain(sampler.config.label)} · trained {sampler.step:,} steps · "
-               f"z has {sampler.latent_dim} numbers")
+    st.caption(_("{label} · trained {steps} steps · z has {size} numbers").format(
+        label=plain(sampler.config.label), steps=format_number(sampler.step),
+        size=sampler.latent_dim))
     return sampler
 
 
 def _remember(key: str) -> None:
-    st.session_state[state.MODEL] = st.session_state[key]
+    state.remember_model(st.session_state[key])

@@ -14,12 +14,15 @@ from typing import NamedTuple
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from ui.i18n import N_, _
+
 # Set in the session by app.py: the page now running was reached through the entry point.
 _ENTERED = "entered_through_app"
 
 
 class AppPage(NamedTuple):
-    """One page: its script (relative to app.py), how the menu shows it, and where."""
+    """One page: its script (relative to app.py), how the menu shows it, and where (title and
+    section in English, translated where shown)."""
 
     path: str
     title: str
@@ -33,7 +36,7 @@ class AppPage(NamedTuple):
 
     def page(self) -> StreamlitPage:
         """The page as Streamlit's navigation, links and page switches take it."""
-        return st.Page(self.path, title=self.title, icon=self.icon, url_path=self.url_path,
+        return st.Page(self.path, title=_(self.title), icon=self.icon, url_path=self.url_path,
                        default=self is PAGES.home)
 
 
@@ -52,17 +55,20 @@ class Pages(NamedTuple):
 
 
 PAGES = Pages(
-    home=AppPage("pages/home.py", "Home", ":material/home:", "Learn"),
-    theory=AppPage("pages/theory.py", "Theory", ":material/function:", "Learn"),
-    train=AppPage("pages/train.py", "Train", ":material/model_training:", "Train"),
-    compare=AppPage("pages/compare.py", "Compare GAN vs WGAN", ":material/compare:", "Train"),
-    playground=AppPage("pages/playground.py", "2D playground", ":material/scatter_plot:",
-                       "Train"),
-    runs=AppPage("pages/runs.py", "Runs on this server", ":material/list_alt:", "Train"),
-    explorer=AppPage("pages/explorer.py", "Latent explorer", ":material/tune:", "Explore"),
-    interpolation=AppPage("pages/interpolation.py", "Interpolation", ":material/timeline:",
-                          "Explore"),
-    models=AppPage("pages/models.py", "Models", ":material/inventory_2:", "Explore"),
+    home=AppPage("pages/home.py", N_("Home"), ":material/home:", N_("Learn")),
+    theory=AppPage("pages/theory.py", N_("Theory"), ":material/function:", N_("Learn")),
+    train=AppPage("pages/train.py", N_("Train"), ":material/model_training:", N_("Train")),
+    compare=AppPage("pages/compare.py", N_("Compare GAN vs WGAN"), ":material/compare:",
+                    N_("Train")),
+    playground=AppPage("pages/playground.py", N_("2D playground"), ":material/scatter_plot:",
+                       N_("Train")),
+    runs=AppPage("pages/runs.py", N_("Runs on this server"), ":material/list_alt:",
+                 N_("Train")),
+    explorer=AppPage("pages/explorer.py", N_("Latent explorer"), ":material/tune:",
+                     N_("Explore")),
+    interpolation=AppPage("pages/interpolation.py", N_("Interpolation"), ":material/timeline:",
+                          N_("Explore")),
+    models=AppPage("pages/models.py", N_("Models"), ":material/inventory_2:", N_("Explore")),
 )
 
 
@@ -70,7 +76,7 @@ def navigation() -> dict[str, list[StreamlitPage]]:
     """The menu: each section's pages, sections in the order their first page comes."""
     sections: dict[str, list[StreamlitPage]] = {}
     for app_page in PAGES:
-        sections.setdefault(app_page.section, []).append(app_page.page())
+        sections.setdefault(_(app_page.section), []).append(app_page.page())
     return sections
 
 

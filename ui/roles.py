@@ -12,6 +12,7 @@ import secrets
 import streamlit as st
 
 from ganlib.classroom import Classroom, NotAllowed, Owner, browser_id_from_cookie
+from ui.i18n import _
 
 BROWSER = "browser_id"     # session fallback when the browser sends no XSRF cookie (AppTest)
 XSRF_COOKIE = "_streamlit_xsrf"
@@ -23,6 +24,11 @@ def _secrets() -> dict[str, object]:
         return dict(st.secrets)
     except Exception:  # noqa: BLE001 - a missing or unreadable secrets file means "none"
         return {}
+
+
+def secret(name: str) -> object | None:
+    """One Streamlit secret (e.g. `ray_address`, read by ui.state), or None."""
+    return _secrets().get(name)
 
 
 @st.cache_resource
@@ -59,7 +65,7 @@ def _sign_in() -> None:
     except NotAllowed as exc:
         st.session_state["teacher-message"] = str(exc)
         return
-    st.session_state["teacher-message"] = None if ok else "That is not the teacher passcode."
+    st.session_state["teacher-message"] = None if ok else _("That is not the teacher passcode.")
 
 
 def sidebar() -> None:
@@ -70,14 +76,14 @@ def sidebar() -> None:
     me = current_owner()
     with st.sidebar:
         if me.manages_everything:
-            st.caption("Signed in as the teacher.")
-            st.button("Sign out", key="teacher-sign-out", on_click=room.sign_out,
+            st.caption(_("Signed in as the teacher."))
+            st.button(_("Sign out"), key="teacher-sign-out", on_click=room.sign_out,
                       args=(me.id,), icon=":material/logout:")
             return
-        st.caption(f"You are {me.label}.")
-        with st.expander("Teacher sign-in"):
+        st.caption(_("You are {who}.").format(who=me.label))
+        with st.expander(_("Teacher sign-in")):
             with st.form("teacher-sign-in", clear_on_submit=True, border=False):
-                st.text_input("Teacher passcode", type="password", key="teacher-passcode")
-                st.form_submit_button("Sign in", on_click=_sign_in)
+                st.text_input(_("Teacher passcode"), type="password", key="teacher-passcode")
+                st.form_submit_button(_("Sign in"), on_click=_sign_in)
             if message := st.session_state.get("teacher-message"):
                 st.error(message)

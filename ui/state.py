@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import weakref
@@ -21,14 +22,17 @@ from pathlib import Path
 import streamlit as st
 
 from ganlib.autosave import autosave, find_autosave, stop_and_autosave
+from ganlib.backends import THREADS, Backend, Run, backend_for, ray_address
 from ganlib.classroom import Action, NotAllowed, may, require
 from ganlib.checkpoints import read_info
 from ganlib.config import TrainConfig
 from ganlib.data import allowed_data_roots, data_sources, load_dataset
-from ganlib.metrics import classifier_for, evaluator_for
+from ganlib.errors import GanlibError
+from ganlib.metrics import classifier_for
 from ganlib.registry import RunRegistry
-from ganlib.runner import ResumeState, RunSnapshot, TrainingRun
+from ganlib.runner import ResumeState, RunSnapshot
 from ui import roles
+from ui.i18n import _
 
 RUN = "run_id"
 KEY = "run_key"
@@ -52,9 +56,25 @@ UNWATCHED_PAUSE_S = _env_number("GAN_CLASSROOM_IDLE_PAUSE_S", 300.0)
 UNWATCHED_STOP_S = _env_number("GAN_CLASSROOM_IDLE_STOP_S", 900.0)
 
 
+log = logging.getLogger(__name__)
+
+
+@st.cache_resource(on_release=lambda backend: backend.close())
+def backend() -> Backend:
+    """Where runs train: threads of this process, or the Ray cluster named by
+    $GAN_CLASSROOM_RAY_ADDRESS or the secret `ray_address` (ganlib.backends). A cluster that
+    cannot be reached leaves the app training here, and the log says why."""
+    try:
+        return backend_for(ray_address(roles.secret("ray_address")))
+    except GanlibError as exc:
+        log.error("Training in this process instead of on Ray: %s", exc)
+        return THREADS
+
+
 @st.cache_resource(on_release=lambda registry: registry.stop_all())
 def registry() -> RunRegistry:
-    runs = RunRegistry(max_active=MAX_RUNS, classroom=roles.classroom(), save_job=autosave)
+    runs = RunRegistry(max_active=MAX_RUNS, classroom=roles.classroom(), save_job=autosave,
+                       queues=backend().queues)
     runs.start_sweeper(stop_after_s=UNWATCHED_PAUSE_S + UNWATCHED_STOP_S)
     threading.Thread(target=_autosave_at_exit, args=(weakref.ref(runs),),
                      name="autosave-at-exit", daemon=False).start()
@@ -106,18 +126,18 @@ def _gone_message(run_id: str) -> str:
     silently empty Train form."""
     saved = find_autosave(run_id)
     if saved is None:
-        return "This run is no longer on the server (the server restarted)."
-    return (f"This run ended when the server stopped. It was saved as `{saved.name}`: "
-            "open it on the Models page.")
+        return _("This run is no longer on the server (the server restarted).")
+    return _("This run ended when the server stopped. It was saved as `{name}`: open it on "
+             "the Models page.").format(name=saved.name)
 
 
-def current_run() -> TrainingRun | None:
+def current_run() -> Run | None:
     """The run this tab follows (a comparison's id in the URL is not a run to follow)."""
     job = registry().get(st.session_state.get(RUN))
-    return job if isinstance(job, TrainingRun) else None
+    return job if isinstance(job, Run) else None
 
 
-def can_control(run: TrainingRun | None) -> bool:
+def can_control(run: Run | None) -> bool:
     """Whether this browser may pause, step, stop and save `run`: in a class by its role and
     the run's owner; alone, by the owner key of the tab that started it (as before classes)."""
     if run is None:
@@ -142,7 +162,7 @@ def follow_teacher() -> bool:
     if not following_teacher():
         return False
     presented = registry().get(registry().presenting)
-    if not isinstance(presented, TrainingRun) or presented.run_id == st.session_state.get(RUN):
+    if not isinstance(presented, Run) or presented.run_id == st.session_state.get(RUN):
         return False
     st.session_state[FOLLOW] = True
     follow(presented, None)
@@ -154,15 +174,15 @@ def follow_link() -> str:
     return "?follow=teacher"
 
 
-def check_control(run: TrainingRun) -> None:
+def check_control(run: Run) -> None:
     """Refuse (NotAllowed) a control this browser may not use: every control callback calls
     it, since a hidden button is no protection against a crafted request."""
     if not can_control(run):
-        raise NotAllowed("Only the teacher, or the student who started it, can control "
-                         "this run.")
+        raise NotAllowed(_("Only the teacher, or the student who started it, can control "
+                           "this run."))
 
 
-def follow(run: TrainingRun, key: str | None) -> None:
+def follow(run: Run, key: str | None) -> None:
     """Make `run` this tab's run (with control when `key` is its owner key)."""
     st.session_state[RUN] = run.run_id
     st.session_state[KEY] = key
@@ -173,7 +193,7 @@ def follow(run: TrainingRun, key: str | None) -> None:
         st.query_params.pop("key", None)
 
 
-def start_run(config: TrainConfig, resume: ResumeState | None = None) -> TrainingRun:
+def start_run(config: TrainConfig, resume: ResumeState | None = None) -> Run:
     """Start training `config` (from where a checkpoint left off, with `resume`) on this
     server, with live quality metrics, and follow it with control.
 
@@ -186,9 +206,10 @@ def start_run(config: TrainConfig, resume: ResumeState | None = None) -> Trainin
     # A browser user may name only paths inside the admin's data folders (docs/decisions.md).
     dataset = load_dataset(config.dataset, config.digits, allowed_roots=allowed_data_roots())
     run, key = registry().start(
-        lambda: TrainingRun(config, dataset=dataset, evaluator=evaluator_for(dataset),
-                            pause_when_unwatched_s=UNWATCHED_PAUSE_S, resume=resume,
-                            owner_id=me.stored_owner),
+        lambda: backend().make_run(config, dataset=dataset, evaluation_samples=500,
+                                   priority=me.manages_everything,   # the teacher's go first
+                                   pause_when_unwatched_s=UNWATCHED_PAUSE_S, resume=resume,
+                                   owner_id=me.stored_owner),
         owner=me)
     st.session_state.pop(FOLLOW, None)      # a student's own run: stop following the teacher
     follow(run, key)
@@ -213,9 +234,15 @@ def has_metrics(snap: RunSnapshot) -> bool:
     return classifier_for(snap.dataset_name) is not None
 
 
-def watch_link(run: TrainingRun) -> str:
+def watch_link(run: Run) -> str:
     """A relative link that lets another browser watch (not control) the run."""
     return f"?run={run.run_id}"
+
+
+def remember_model(name: str) -> None:
+    """Make the saved model `name` the one the Latent explorer and Interpolation open on:
+    the model the user saved or picked last, not whatever run happens to be live."""
+    st.session_state[MODEL] = name
 
 
 @st.cache_resource(max_entries=6)
@@ -236,7 +263,7 @@ def _run_sampler(run_id: str):
     return Sampler.from_run(registry().get(run_id))
 
 
-def run_sampler(run: TrainingRun):
+def run_sampler(run: Run):
     """A copy of a live run's generator, refreshed to its newest step."""
     sampler = _run_sampler(run.run_id)
     sampler.refresh(run)

@@ -19,30 +19,35 @@ from ganlib.config import (G_LOSSES, OPTIMIZERS, TrainConfig, field_help, make_c
 from ganlib.data import DIGIT_NAMES, FASHION_NAMES, allowed_data_roots, data_sources
 from ganlib.errors import ConfigError
 from ui import roles
+from ui.i18n import N_, _
 
 OTHER_SOURCE = "other"     # the data menu's entry for a file or folder typed by hand
 
 # (label, number_input step, display format) of each numeric setting.
 _NUMBERS: dict[str, tuple[str, float, str]] = {
-    "steps": ("Steps (empty: until stopped)", 1, "%d"),
-    "batch_size": ("Batch size", 1, "%d"),
-    "latent_dim": ("Latent size (latent_dim)", 1, "%d"),
-    "seed": ("Seed", 1, "%d"),
-    "d_lr": ("D learning rate (d_lr)", 1e-5, "%.1e"),
-    "g_lr": ("G learning rate (g_lr)", 1e-5, "%.1e"),
-    "beta_1": ("Adam beta_1", 0.05, "%.3f"),
-    "beta_2": ("Adam beta_2", 0.001, "%.3f"),
-    "n_critic": ("Critic updates per G update (n_critic)", 1, "%d"),
-    "clip_value": ("Weight clip (clip_value)", 0.005, "%.3f"),
-    "gp_weight": ("Gradient-penalty weight (gp_weight)", 1.0, "%.1f"),
-    "real_label": ("Target for real (real_label)", 0.05, "%.2f"),
-    "fake_label": ("Target for fake (fake_label)", 0.05, "%.2f"),
+    "steps": (N_("Steps (empty: until stopped)"), 1, "%d"),
+    "batch_size": (N_("Batch size"), 1, "%d"),
+    "latent_dim": (N_("Latent size (latent_dim)"), 1, "%d"),
+    "seed": (N_("Seed"), 1, "%d"),
+    "d_lr": (N_("D learning rate (d_lr)"), 1e-5, "%.1e"),
+    "g_lr": (N_("G learning rate (g_lr)"), 1e-5, "%.1e"),
+    "beta_1": (N_("Adam beta_1"), 0.05, "%.3f"),
+    "beta_2": (N_("Adam beta_2"), 0.001, "%.3f"),
+    "n_critic": (N_("Critic updates per G update (n_critic)"), 1, "%d"),
+    "clip_value": (N_("Weight clip (clip_value)"), 0.005, "%.3f"),
+    "gp_weight": (N_("Gradient-penalty weight (gp_weight)"), 1.0, "%.1f"),
+    "gp_every": (N_("Penalty every k-th critic update (gp_every)"), 1, "%d"),
+    "gp_fraction": (N_("Share of the batch penalised (gp_fraction)"), 0.05, "%.2f"),
+    "warmup_steps": (N_("Warm-up steps (warmup_steps)"), 1, "%d"),
+    "warmup_n_critic": (N_("Critic updates in the warm-up (warmup_n_critic)"), 1, "%d"),
+    "real_label": (N_("Target for real (real_label)"), 0.05, "%.2f"),
+    "fake_label": (N_("Target for fake (fake_label)"), 0.05, "%.2f"),
 }
 # The title over the settings each algorithm adds (ganlib.algorithms lists them).
 _SETTINGS_TITLES: dict[str, str] = {
-    "gan": "Discriminator targets and generator loss",
-    "wgan": "Critic and weight clipping",
-    "wgan-gp": "Critic and gradient penalty",
+    "gan": N_("Discriminator targets and generator loss"),
+    "wgan": N_("Critic and weight clipping"),
+    "wgan-gp": N_("Critic and gradient penalty"),
 }
 # The settings every algorithm has, in the form's order.
 _COMMON_FIELDS = ("dataset", "digits", "steps", "batch_size", "latent_dim", "seed",
@@ -62,46 +67,58 @@ def config_form(prefix: str) -> TrainConfig:
         _load_preset(prefix, reset_preset=True)
 
     top = st.columns([2, 1, 3, 2], vertical_alignment="bottom")
-    algorithm = top[0].selectbox("Algorithm", ALGORITHMS, format_func=ALGORITHM_LABELS.get,
+    algorithm = top[0].selectbox(_("Algorithm"), ALGORITHMS, format_func=ALGORITHM_LABELS.get,
                                  key=key("algorithm"), on_change=_load_preset,
                                  args=(prefix, True), help=field_help("algorithm"))
-    preset = top[1].selectbox("Preset", presets_for(algorithm), key=key("preset"),
+    preset = top[1].selectbox(_("Preset"), presets_for(algorithm), key=key("preset"),
                               on_change=_load_preset, args=(prefix, False),
-                              help="Choosing a preset resets every field below to its values. "
-                                   + field_help("preset"))
+                              help=_("Choosing a preset resets every field below to its "
+                                     "values.") + " " + field_help("preset"))
     values: dict[str, Any] = {}
     with top[2]:
         values["dataset"] = _dataset_field(key)
     names = FASHION_NAMES if "fashion" in values["dataset"] else DIGIT_NAMES
-    values["digits"] = top[3].multiselect("Classes (empty: all)", list(range(10)),
-                                          format_func=lambda d: names[d], key=key("digits"),
+    values["digits"] = top[3].multiselect(_("Classes (empty: all)"), list(range(10)),
+                                          format_func=lambda d: _(names[d]), key=key("digits"),
+                                          placeholder=_("All classes"),
                                           help=field_help("digits"))
 
     rule = ALGORITHM_INFO[algorithm]
-    st.markdown("**Training**")
+    st.markdown(f"**{_('Training')}**")
     row = st.columns(4, vertical_alignment="bottom")
     for column, name in zip(row, ("steps", "batch_size", "latent_dim", "seed")):
         values[name] = _number(column, key, name)
-    st.markdown("**Optimiser**")
+    st.markdown(f"**{_('Optimiser')}**")
     row = st.columns(5, vertical_alignment="bottom")
     values["optimizer"] = row[0].selectbox(
-        "Optimiser", OPTIMIZERS, key=key("optimizer"), help=field_help("optimizer"),
+        _("Optimiser"), OPTIMIZERS, key=key("optimizer"), help=field_help("optimizer"),
         format_func={"adam": "Adam", "rmsprop": "RMSprop"}.get)
     values["d_lr"] = _number(row[1], key, "d_lr",
-                             label=f"{rule.critic_abbrev} learning rate (d_lr)")
+                             label=_("{critic} learning rate (d_lr)").format(
+                                 critic=rule.critic_abbrev))
     values["g_lr"] = _number(row[2], key, "g_lr")
     for column, name in zip(row[3:], ("beta_1", "beta_2")):
         values[name] = _number(column, key, name, disabled=values["optimizer"] != "adam")
 
-    st.markdown(f"**{_SETTINGS_TITLES[algorithm]}**")
-    row = st.columns(4, vertical_alignment="bottom")
+    st.markdown(f"**{_(_SETTINGS_TITLES[algorithm])}**")
+    row = st.columns(max(4, len(rule.settings)), vertical_alignment="bottom")
     for column, name in zip(row, rule.settings):
         if name == "g_loss":
-            values[name] = column.selectbox("Generator loss", G_LOSSES, key=key(name),
+            values[name] = column.selectbox(_("Generator loss"), G_LOSSES, key=key(name),
                                             help=field_help(name))
         else:
             values[name] = _number(column, key, name)
     return _build(algorithm, preset, values)
+
+
+def fill_form(prefix: str, algorithm: str, preset: str, **settings: Any) -> None:
+    """Set the form `prefix` to `preset`'s values, then `settings` (a link, ui.links, chose
+    them); call before the form is drawn."""
+    st.session_state[f"{prefix}-algorithm"] = algorithm
+    st.session_state[f"{prefix}-preset"] = preset
+    _load_preset(prefix, reset_preset=False)
+    for name, value in settings.items():
+        st.session_state[f"{prefix}-{name}"] = value
 
 
 def format_duration(seconds: float | None) -> str:
@@ -139,33 +156,36 @@ def _dataset_field(key) -> str:
     """The data menu, plus a path field for a file or folder on the server."""
     labels = {s.source: s.label for s in data_sources()}
     if may(roles.current_owner(), Action.SERVER_PATHS):     # students: the menu only
-        labels[OTHER_SOURCE] = "A file or folder on the server (.npz, .zip, images, IDX)…"
-    source = st.selectbox("Dataset", list(labels), format_func=labels.get, key=key("dataset"),
+        labels[OTHER_SOURCE] = N_("A file or folder on the server (.npz, .zip, images, IDX)…")
+    source = st.selectbox(_("Dataset"), list(labels), format_func=lambda s: _(labels[s]),
+                          key=key("dataset"),
                           help=field_help("dataset"))
     if source != OTHER_SOURCE:
         return source
-    folders = ", ".join(f"`{folder}`" for folder in allowed_data_roots()) or "none"
-    return st.text_input("Path on the server", key=key("dataset_path"),
+    folders = ", ".join(f"`{folder}`" for folder in allowed_data_roots()) or _("none")
+    return st.text_input(_("Path on the server"), key=key("dataset_path"),
                          placeholder="/data/my_digits.npz",
-                         help=f"Only files and folders inside the data folders this server "
-                              f"allows can be used: {folders} (GANLIB_DATA_DIRS).").strip()
+                         help=_("Only files and folders inside the data folders this server "
+                                "allows can be used: {folders} (GANLIB_DATA_DIRS).").format(
+                             folders=folders)).strip()
 
 
 def _number(column, key, name: str, label: str | None = None, disabled: bool = False):
     default_label, step, fmt = _NUMBERS[name]
-    return column.number_input(label or default_label, value=None, step=step, format=fmt,
+    return column.number_input(label or _(default_label), value=None, step=step, format=fmt,
                                key=key(name), help=field_help(name), disabled=disabled,
-                               placeholder="until stopped" if name == "steps" else "required")
+                               placeholder=_("until stopped") if name == "steps"
+                               else _("required"))
 
 
 def _build(algorithm: str, preset: str, values: dict[str, Any]) -> TrainConfig:
     """make_config with the form's values; an empty field (other than steps) is an error."""
-    empty = [_NUMBERS[n][0] for n, v in values.items() if v is None and n != "steps"]
+    empty = [_(_NUMBERS[n][0]) for n, v in values.items() if v is None and n != "steps"]
     if empty:
-        raise ConfigError(f"{', '.join(empty)}: empty. Type a number, or choose the preset "
-                          f"again to restore its values.")
+        raise ConfigError(_("{fields}: empty. Type a number, or choose the preset again to "
+                            "restore its values.").format(fields=", ".join(empty)))
     if not values["dataset"]:
-        raise ConfigError("Type the path of a data file or folder on the server, or choose "
-                          "one of the listed datasets.")
+        raise ConfigError(_("Type the path of a data file or folder on the server, or choose "
+                            "one of the listed datasets."))
     config = make_config(algorithm, preset, **values)
     return config.replace(steps=None) if values["steps"] is None else config

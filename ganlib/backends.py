@@ -1,0 +1,112 @@
+"""Where a run trains: a thread of this process (the default) or a Ray actor on a cluster.
+
+Pages, comparisons and autosave ask a `Backend` for a run and get an object with the `Run`
+interface; none of them knows where the training happens. The thread backend is the
+`TrainingRun` of ganlib.runner: nothing to install and nothing to start. The Ray backend
+(ganlib.ray_backend) is chosen only when a Ray address is configured, and only then is `ray`
+imported, so the app, the command line and the tests run without Ray installed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from ganlib.config import TrainConfig
+from ganlib.data import Dataset
+from ganlib.runner import RunSnapshot, TrainingRun
+
+# The Ray cluster to train on: "auto" (a cluster started on this machine with
+# `ray start --head`), "<head address>:6379", or "ray://<head>:10001"; unset: threads.
+RAY_ADDRESS_ENV = "GAN_CLASSROOM_RAY_ADDRESS"
+
+
+@runtime_checkable
+class Run(Protocol):
+    """One training run, wherever it trains: what pages, comparisons and autosave use.
+    `isinstance(job, Run)` tells a run from a comparison."""
+
+    run_id: str
+    config: TrainConfig
+    owner_id: str | None
+
+    def start(self, paused: bool = False) -> Run: ...
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def step(self, n: int = 1) -> None: ...
+
+    def stop(self, timeout: float | None = 30.0) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+    def wait_for(self, predicate: Callable[[RunSnapshot], bool], timeout: float = 60.0) -> bool: ...
+
+    @property
+    def alive(self) -> bool: ...
+
+    @property
+    def unwatched_s(self) -> float: ...
+
+    def snapshot(self, watch: bool = True) -> RunSnapshot: ...
+
+    def generator_weights(self) -> tuple[int, list[np.ndarray]]: ...
+
+    def save(self, name: str, root=None, overwrite: bool = True) -> Any: ...
+
+
+class Backend(Protocol):
+    """Makes runs. `queues`: a run that cannot train yet waits ("queued") instead of being
+    refused, so the registry does not apply its own cap (the cluster's size is the cap)."""
+
+    queues: bool
+
+    def make_run(self, config: TrainConfig, *, dataset: Dataset,
+                 evaluation_samples: int | None = None, priority: bool = False,
+                 **options: Any) -> Run: ...
+
+    def close(self) -> None: ...
+
+
+class ThreadBackend:
+    """Each run trains in a thread of this process (ganlib.runner.TrainingRun)."""
+
+    queues = False
+
+    def make_run(self, config: TrainConfig, *, dataset: Dataset,
+                 evaluation_samples: int | None = None, priority: bool = False,
+                 **options: Any) -> TrainingRun:
+        """A TrainingRun; `options` are its keyword arguments. `priority` changes nothing
+        here: a thread starts at once, or the registry refuses it."""
+        from ganlib.metrics import evaluator_for      # (cached: runs on the same data share it)
+
+        evaluator = evaluator_for(dataset, evaluation_samples) if evaluation_samples else None
+        return TrainingRun(config, dataset=dataset, evaluator=evaluator, **options)
+
+    def close(self) -> None:
+        """Nothing to release: the registry stops the runs."""
+
+
+THREADS = ThreadBackend()
+
+
+def ray_address(secret: object = None) -> str | None:
+    """The configured Ray address: $GAN_CLASSROOM_RAY_ADDRESS, else `secret` (the app passes
+    its Streamlit secret `ray_address`); None when neither is set (train in threads)."""
+    value = os.environ.get(RAY_ADDRESS_ENV) or secret
+    return (str(value).strip() or None) if value else None
+
+
+def backend_for(address: str | None) -> Backend:
+    """Threads without an address; a Ray cluster with one (raises GanlibError, saying what
+    to do, when Ray is not installed or the cluster cannot be reached)."""
+    if not address:
+        return THREADS
+    from ganlib.ray_backend import RayBackend
+
+    return RayBackend(address)

@@ -1,0 +1,659 @@
+"""Runs on a Ray cluster: each run trains in a Ray actor that holds a `TrainingRun`.
+
+Imported only when a Ray address is configured (ganlib.backends.backend_for): the app never
+imports `ray` otherwise.
+
+- **Same code, same behaviour.** The actor runs the very `TrainingRun` of ganlib.runner; the
+  app keeps a `RayRun` with the same interface whose methods call the actor. The project's
+  `ganlib` package (with its bundled digits and classifiers) reaches the workers through
+  Ray's runtime environment (`py_modules`), so no worker needs the app's disk; other data
+  travels once as arrays through Ray's object store.
+- **Nothing is lost with a worker.** A save asks the actor for the checkpoint's arrays
+  (`TrainingRun.checkpoint_state`) and the app writes them into its own checkpoint folder
+  with the same atomic save as a local run. Every `autosave_every_s` (if the run moved on)
+  the app autosaves each run this way as `autosave-<run id>`; when a worker dies, its run
+  turns "failed" and says which autosave to open.
+- **The app decides what trains.** Ray would start actors in its own order; the app keeps
+  its own queue instead, so that it can show each run its place ("3rd in line") and put the
+  teacher's runs first. Capacity is counted from the cluster's live nodes: each run asks for
+  `cpus_per_run` CPUs (and a GPU where the cluster has GPUs) on one node.
+- **No page waits on a cluster that is gone.** Every call has a timeout; a snapshot that
+  does not come back in time is answered with the last one heard of and a message, and
+  later snapshots do not wait again until the cluster answers. Anything that talks to
+  Ray's control service (placing, counting nodes) runs in the backend's own thread, never
+  in a page's.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ganlib.algorithms import ALGORITHM_INFO
+from ganlib.config import TrainConfig
+from ganlib.data import Dataset, load_dataset
+from ganlib.errors import GanlibError
+from ganlib.history import MetricHistory
+from ganlib.runner import ENDED, RunSnapshot, save_state
+
+log = logging.getLogger(__name__)
+
+CPUS_PER_RUN_ENV = "GAN_CLASSROOM_RAY_CPUS_PER_RUN"
+DEFAULT_CPUS_PER_RUN = 2.0     # as GAN_CLASSROOM_MAX_RUNS' default: one run per two cores
+SNAPSHOT_TIMEOUT_S = 2.0       # a page redraws every second: it may wait this long, once
+CALL_TIMEOUT_S = 15.0          # a control or a save (a save copies a few MB)
+AUTOSAVE_EVERY_S = 120.0       # an autosave builds the networks in the app: about a second
+TICK_S = 0.5                   # how often the backend looks at its runs and its queue
+# Ray ends a driver that loses its cluster's control service for this long (60 s by
+# default): the app would exit with it. A page says the cluster is gone instead.
+_RECONNECT_ENV = "RAY_gcs_rpc_server_reconnect_timeout_s"
+_RECONNECT_S = str(365 * 24 * 3600)
+
+
+def runtime_env() -> dict[str, Any]:
+    """What every worker gets: the ganlib package (code, bundled digits, classifiers), so
+    a worker machine needs only the Python packages of requirements-ray.txt."""
+    return {"py_modules": [str(Path(__file__).resolve().parent)],
+            "env_vars": {"TF_CPP_MIN_LOG_LEVEL": "2"}}
+
+
+def connect(address: str) -> Any:
+    """Connect this process to the Ray cluster at `address` (once); the `ray` module."""
+    try:
+        import ray
+    except ImportError:
+        raise GanlibError(f"Training on a Ray cluster ({address}) needs the `ray` package: "
+                          "install it with `.venv/bin/pip install -r requirements-ray.txt`, or "
+                          "unset GAN_CLASSROOM_RAY_ADDRESS to train on this machine.") from None
+    if not ray.is_initialized():
+        os.environ.setdefault(_RECONNECT_ENV, _RECONNECT_S)
+        try:
+            ray.init(address=address, runtime_env=runtime_env(), logging_level=logging.WARNING)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise GanlibError(f"Could not connect to the Ray cluster at {address!r} ({exc}). "
+                              "Start it (`ray start --head` on its head node), or fix "
+                              "GAN_CLASSROOM_RAY_ADDRESS, then restart the app.") from None
+    return ray
+
+
+class RunActor:
+    """One `TrainingRun` on a worker. The app's `RayRun` calls it; several calls may run at
+    once (a snapshot must not wait behind a save), which TrainingRun is made for."""
+
+    CALLS = frozenset({"start", "pause", "resume", "step", "stop", "snapshot",
+                       "generator_weights", "checkpoint_state"})
+
+    def __init__(self, run_id: str, config: TrainConfig, dataset: Dataset | None,
+                 evaluation_samples: int | None, cpus: float, options: dict[str, Any]):
+        import tensorflow as tf
+
+        from ganlib.metrics import evaluator_for
+        from ganlib.runner import TrainingRun
+
+        # TensorFlow would use every core of the machine, whatever the actor asked for.
+        threads = max(1, int(cpus))
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+        if dataset is None:                   # the bundled digits came with the code
+            dataset = load_dataset(config.dataset, config.digits)
+        evaluator = evaluator_for(dataset, evaluation_samples) if evaluation_samples else None
+        self.run = TrainingRun(config, dataset=dataset, evaluator=evaluator, **options)
+        self.run.run_id = run_id              # the id the app knows it by
+
+    def where(self) -> str:
+        """Which machine and process train the run (for messages about a dead worker)."""
+        import ray
+
+        return f"{ray.util.get_node_ip_address()}, pid {os.getpid()}"
+
+    def call(self, method: str, *args: Any) -> Any:
+        if method not in self.CALLS:
+            raise ValueError(f"RunActor does not forward {method!r}.")
+        result = getattr(self.run, method)(*args)
+        return None if result is self.run else result     # start() returns the run itself
+
+    def state(self) -> tuple[str, int]:
+        """Status and step only: what the backend polls, a few bytes instead of a snapshot."""
+        snap = self.run.snapshot(watch=False)
+        return snap.status, snap.step
+
+
+_remote_actor: Any = None
+
+
+def _actor_class() -> Any:
+    global _remote_actor
+    if _remote_actor is None:
+        import ray
+
+        _remote_actor = ray.remote(max_concurrency=4)(RunActor)
+    return _remote_actor
+
+
+class _Silent(GanlibError):
+    """The cluster did not answer in time."""
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+class RayRun:
+    """A run that trains in a Ray actor, with the interface of `TrainingRun` (ganlib.backends.Run).
+
+    Phases: "new" (made), "queued" (started, waiting for a place), "placed" (its actor
+    exists), "ended" (its last snapshot and final weights are here; the actor is gone).
+    """
+
+    def __init__(self, backend: RayBackend, config: TrainConfig, *, dataset: Dataset,
+                 evaluation_samples: int | None = None, priority: bool = False,
+                 owner_id: str | None = None, **options: Any):
+        self.config = config
+        self.owner_id = owner_id
+        self.run_id = f"run-{secrets.token_hex(4)}"
+        self.priority = priority
+        self._backend = backend
+        resume = options.get("resume")
+        history = MetricHistory(ALGORITHM_INFO[config.algorithm].metrics)
+        if resume is not None:
+            history.load(resume.history)
+        # What a snapshot shows before the worker answers (queued, building, unreachable).
+        self._before = RunSnapshot(
+            run_id=self.run_id, config=config, status="created", message=None,
+            step=resume.step if resume else 0, total_steps=config.steps, epoch=0.0,
+            elapsed_s=resume.elapsed_s if resume else 0.0, steps_per_s=0.0,
+            history=history.arrays(), evaluations={}, samples=None, samples_step=-1,
+            timeline=(), dataset_name=dataset.name, dataset_notice=dataset.notice,
+            num_images=len(dataset.images))
+        self._actor_args = (self.run_id, config, _travelling(config, dataset), evaluation_samples,
+                            backend.cpus_per_run, {**options, "owner_id": owner_id})
+        self._lock = threading.Lock()
+        self._phase = "new"
+        self._start_paused = False
+        self._actor: Any = None
+        self._where: Any = None               # the actor's where(), asked once placed
+        self._last: RunSnapshot | None = None
+        self._built = False                   # the worker said it has built the networks
+        self._final: Any = None               # the final weights (ganlib.runner._Weights)
+        self._inflight: Any = None            # the snapshot request not answered yet
+        self._silent_since: float | None = None
+        self._saved_as: str | None = None
+        self._autosaved = (time.monotonic(), self._before.step)
+        self._last_watched = time.monotonic()
+        self._ended = threading.Event()
+
+    # --- control (any thread) ------------------------------------------------------------
+
+    def start(self, paused: bool = False) -> RayRun:
+        """Join the backend's queue; the run starts as soon as the cluster has room."""
+        with self._lock:
+            self._phase, self._start_paused = "queued", paused
+        self._backend.enqueue(self)
+        return self
+
+    def pause(self) -> None:
+        self._control("pause", start_paused=True)
+
+    def resume(self) -> None:
+        self._last_watched = time.monotonic()
+        self._control("resume", start_paused=False)
+
+    def step(self, n: int = 1) -> None:
+        if n < 1:
+            raise ValueError("step(n) needs n >= 1.")
+        self._control("step", n)
+
+    def stop(self, timeout: float | None = 30.0) -> None:
+        """Stop the run; its final weights come to the app and its actor ends. Never raises:
+        the registry stops every run when the server shuts down."""
+        with self._lock:
+            phase, actor = self._phase, self._actor
+            # Not on a worker yet, or its worker has not built the networks (it is importing
+            # TensorFlow): nothing to keep, so it ends now instead of after the import.
+            unborn = phase in ("new", "queued") or (phase == "placed" and not self._built)
+            if unborn:
+                self._end(replace(self._before, status="stopped",
+                                  message="Stopped before it started."))
+        if unborn:
+            self._backend.dequeue(self)
+            if actor is not None:
+                import ray
+
+                ray.kill(actor)
+                self._backend.release(self)
+            return
+        if phase != "placed":
+            return
+        if self._silent_since is None:        # a silent cluster is not waited for
+            try:
+                self._get(actor.call.remote("stop", timeout), (timeout or CALL_TIMEOUT_S) + 5)
+            except Exception as exc:  # noqa: BLE001 - a dead or silent worker still ends it
+                log.warning("Stopping %s on Ray: %s", self.run_id, exc)
+            self.retire()
+        with self._lock:
+            if self._phase == "placed":       # the cluster is silent: end it here anyway
+                last = self._last or self._before
+                self._end(replace(last, status="stopped", message=(
+                    "Stopped. The Ray cluster did not answer, so the last weights could "
+                    "not be fetched: an autosave, if any, is on the Models page.")))
+        self._backend.release(self)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run has ended (and its results are here); True if it did."""
+        return self._ended.wait(timeout)
+
+    def wait_for(self, predicate: Callable[[RunSnapshot], bool], timeout: float = 60.0) -> bool:
+        """Block until predicate(snapshot) is true or the run ends; True if it became true."""
+        deadline = time.monotonic() + timeout
+        while True:
+            snap = self.snapshot(watch=False)
+            if predicate(snap) or snap.status in ENDED or time.monotonic() >= deadline:
+                return bool(predicate(snap))
+            time.sleep(0.05)
+
+    @property
+    def alive(self) -> bool:
+        with self._lock:
+            return self._phase in ("queued", "placed")
+
+    @property
+    def unwatched_s(self) -> float:
+        """Seconds since anyone watched the run: counted here, no call to the worker."""
+        return time.monotonic() - self._last_watched
+
+    # --- observation (any thread) ----------------------------------------------------------
+
+    def snapshot(self, watch: bool = True) -> RunSnapshot:
+        """The run's state from its worker, or (queued, ended, cluster silent) from here."""
+        if watch:
+            self._last_watched = time.monotonic()
+        with self._lock:
+            phase, last = self._phase, self._last
+        if phase == "queued":
+            position = self._backend.position(self)
+            return replace(self._before, status="queued", queue_position=position,
+                           message=self._backend.queue_message(position))
+        if phase == "new":
+            return self._before
+        if phase == "ended":
+            return last
+        try:
+            snap = self._ask_snapshot(watch)
+            if snap is None:                 # its worker is still starting (TensorFlow)
+                return self._before
+        except _Silent as exc:
+            return replace(last or self._before, message=str(exc))
+        except GanlibError:                  # the worker died: the run has ended here
+            with self._lock:
+                return self._last
+        snap = replace(snap, saved_as=self._saved_as or snap.saved_as)
+        with self._lock:
+            if self._phase == "placed":
+                self._last = snap
+                self._built = self._built or snap.status != "created"
+        return snap
+
+    def generator_weights(self) -> tuple[int, list[np.ndarray]]:
+        """(step, weights) of the generator: from the worker, or the final ones."""
+        with self._lock:
+            phase, final, last = self._phase, self._final, self._last
+        if phase == "placed":
+            return self._call("generator_weights")
+        if final is None:
+            raise GanlibError("The run has not built its models yet; try again in a moment.")
+        return last.step, final.generator
+
+    def save(self, name: str, root=None, overwrite: bool = True):
+        """Save a checkpoint of the current step into this app's checkpoint folder."""
+        weights, snap = self._checkpoint_state()
+        info = save_state(name, weights, snap, owner=self.owner_id, root=root,
+                          overwrite=overwrite)
+        with self._lock:
+            self._saved_as = info.name
+            if self._last is not None:
+                self._last = replace(self._last, saved_as=info.name)
+        return info
+
+    # --- what the backend calls ----------------------------------------------------------
+
+    def place(self, cpus: float, gpus: float) -> None:
+        """Create the actor (the backend's thread: it talks to Ray's control service)."""
+        actor = _actor_class().options(num_cpus=cpus, num_gpus=gpus).remote(*self._actor_args)
+        with self._lock:
+            stopped = self._phase != "queued"
+            if not stopped:
+                self._phase, self._actor, self._actor_args = "placed", actor, None
+                self._where = actor.where.remote()
+                paused = self._start_paused
+        if stopped:                           # meanwhile: the actor ends with its handle
+            self._backend.release(self)
+            return
+        actor.call.remote("start", paused)
+
+    def ask_state(self) -> Any:
+        """A request for (status, step), or None when the run is not on a worker."""
+        with self._lock:
+            return self._actor.state.remote() if self._phase == "placed" else None
+
+    def tend(self, state_ref: Any, autosave_every_s: float) -> None:
+        """Act on an answered `ask_state`: retire an ended run, autosave a moving one."""
+        import ray
+
+        try:
+            status, step = ray.get(state_ref, timeout=0)
+        except ray.exceptions.RayActorError:
+            self._worker_died()
+            return
+        self._built = self._built or status != "created"
+        if status in ENDED:
+            self.retire()
+        else:
+            when, saved_step = self._autosaved
+            if step > saved_step and time.monotonic() - when >= autosave_every_s:
+                self.autosave()
+
+    def retire(self) -> None:
+        """The run ended on its worker: bring its last snapshot and final weights here, and
+        let the actor go (dropping its handle ends it), which frees its place."""
+        with self._lock:
+            actor = self._actor if self._phase == "placed" else None
+        if actor is None:
+            return
+        try:
+            final, snap = self._get(actor.call.remote("checkpoint_state"), CALL_TIMEOUT_S)
+        except _Silent:
+            return                          # try again on the next tick
+        except GanlibError:                 # it never built its models, or it died
+            final, snap = None, None
+        with self._lock:
+            if self._phase != "placed":
+                return
+            last = snap or self._last or self._before
+            self._final = final
+            self._end(replace(last, saved_as=self._saved_as or last.saved_as))
+        self._backend.release(self)
+
+    def autosave(self) -> None:
+        """Save the run as `autosave-<run id>` in this app's folder: what is left when its
+        worker dies. Never raises (it runs in the backend's thread)."""
+        from ganlib.autosave import autosave_name
+
+        try:
+            weights, snap = self._checkpoint_state()
+            save_state(autosave_name(self.run_id), weights, snap, owner=self.owner_id,
+                       root=self._backend.checkpoint_root, overwrite=True)
+        except GanlibError as exc:
+            log.warning("Could not autosave %s from Ray: %s", self.run_id, exc)
+            return
+        self._autosaved = (time.monotonic(), snap.step)
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _end(self, snap: RunSnapshot) -> None:
+        """Under the lock: the run has ended with `snap`."""
+        self._phase, self._last, self._actor, self._inflight = "ended", snap, None, None
+        self._ended.set()
+
+    def _control(self, method: str, *args: Any, start_paused: bool | None = None) -> None:
+        """Forward a control to the worker; a queued run only remembers whether to start
+        paused (a step waits for the run to start)."""
+        with self._lock:
+            if self._phase in ("new", "queued"):
+                if start_paused is not None:
+                    self._start_paused = start_paused
+                return
+            if self._phase == "ended":
+                return
+        self._call(method, *args)
+
+    def _call(self, method: str, *args: Any) -> Any:
+        """Call the worker; while the cluster is silent, refuse at once (a page's button
+        must not wait CALL_TIMEOUT_S for an answer that is not coming)."""
+        with self._lock:
+            actor, silent_since = self._actor, self._silent_since
+        if actor is None:
+            raise GanlibError("This run is not on the Ray cluster any more.")
+        if silent_since is not None:
+            raise _Silent(self._backend.silence_message(time.monotonic() - silent_since)
+                          + " Try again when it answers.")
+        return self._get(actor.call.remote(method, *args), CALL_TIMEOUT_S)
+
+    def _checkpoint_state(self) -> tuple[Any, RunSnapshot]:
+        with self._lock:
+            phase, final, last = self._phase, self._final, self._last
+        if phase == "placed":
+            return self._call("checkpoint_state")
+        if final is None:
+            raise GanlibError("This run has no trained networks to save: " + (
+                "it is still waiting for a place on the Ray cluster." if phase in ("new", "queued")
+                else "its worker ended without handing them over. An autosave, if one was "
+                     "made, is on the Models page."))
+        return final, last
+
+    def _ask_snapshot(self, watch: bool) -> RunSnapshot | None:
+        """At most one snapshot request is in flight: while the cluster is silent, callers
+        share it and wait only briefly, so a page never piles requests or waits twice.
+        None while the worker has not answered once: it is starting, not silent."""
+        import ray
+
+        with self._lock:
+            if self._inflight is None:
+                self._inflight = self._actor.call.remote("snapshot", watch)
+            ref, silent = self._inflight, self._silent_since is not None
+            starting = self._last is None
+        ready, _ = ray.wait([ref], timeout=0.05 if silent or starting else SNAPSHOT_TIMEOUT_S)
+        if not ready and starting:
+            return None
+        if not ready:
+            with self._lock:
+                self._silent_since = self._silent_since or time.monotonic()
+                since = time.monotonic() - self._silent_since
+            raise _Silent(self._backend.silence_message(since))
+        with self._lock:
+            if self._inflight is ref:
+                self._inflight = None
+            self._silent_since = None
+        return self._get(ref, 0)
+
+    def _get(self, ref: Any, timeout: float) -> Any:
+        """ray.get with a timeout; the worker's own error as itself; a dead worker ends the
+        run ("failed") and raises a GanlibError that says so; silence raises _Silent."""
+        import ray
+
+        try:
+            return ray.get(ref, timeout=timeout)
+        except ray.exceptions.GetTimeoutError:
+            raise _Silent(self._backend.silence_message(timeout)) from None
+        except ray.exceptions.RayActorError:
+            raise GanlibError(self._worker_died()) from None
+        except ray.exceptions.RayTaskError as exc:
+            raise exc.cause from None
+
+    def _worker_died(self) -> str:
+        """The actor's process or machine is gone: the run failed; its message names the
+        worker and the autosave to open. Returns that message."""
+        import ray
+
+        from ganlib.autosave import find_autosave
+
+        try:
+            where = f" ({ray.get(self._where, timeout=0.2)})" if self._where is not None else ""
+        except Exception:  # noqa: BLE001 - the worker is gone: its address may be too
+            where = ""
+        saved = find_autosave(self.run_id, self._backend.checkpoint_root)
+        with self._lock:
+            last = self._last or self._before
+            message = (f"The Ray worker that trained this run{where} died at step {last.step:,}: "
+                       "its process or its machine stopped. " + (
+                           f"Its last autosave, {saved.name} (step {saved.step:,}), is on the "
+                           "Models page: open it there to resume training." if saved else
+                           "It had not been autosaved yet, so its training is lost."))
+            if self._phase != "ended":
+                self._end(replace(last, status="failed", message=message))
+            message = self._last.message
+        self._backend.release(self)
+        log.warning("Run %s failed: %s", self.run_id, message)
+        return message
+
+
+def _travelling(config: TrainConfig, dataset: Dataset) -> Dataset | None:
+    """The data to send to the worker: None when it is the bundled digits, which travel with
+    the code; anything else (a download, a user's file) goes as arrays, once."""
+    if config.dataset == "mnist-10k" and dataset is load_dataset(config.dataset, config.digits):
+        return None
+    return dataset
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+class RayBackend:
+    """Runs on the Ray cluster at `address` (ganlib.backends.Backend), with the app's queue."""
+
+    queues = True
+
+    def __init__(self, address: str, *, cpus_per_run: float | None = None,
+                 gpus_per_run: float | None = None, autosave_every_s: float = AUTOSAVE_EVERY_S,
+                 checkpoint_root: str | Path | None = None, tick_s: float = TICK_S):
+        ray = connect(address)
+        self.address = address
+        self.cpus_per_run = cpus_per_run or _env_float(CPUS_PER_RUN_ENV, DEFAULT_CPUS_PER_RUN)
+        if self.cpus_per_run <= 0:
+            raise GanlibError(f"{CPUS_PER_RUN_ENV} must be a positive number of CPUs.")
+        # A GPU for each run where the cluster has GPUs (TensorFlow uses one well).
+        self.gpus_per_run = (gpus_per_run if gpus_per_run is not None else
+                             1.0 if ray.cluster_resources().get("GPU", 0) else 0.0)
+        self.autosave_every_s = autosave_every_s
+        self.checkpoint_root = checkpoint_root
+        self.tick_s = tick_s
+        self._lock = threading.Lock()
+        self._waiting: list[RayRun] = []     # the queue: teacher's runs first, then in order
+        self._placed: list[RayRun] = []
+        self._capacity = self.capacity()
+        self._wake = threading.Event()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="ray-backend", daemon=True)
+        self._thread.start()
+
+    def make_run(self, config: TrainConfig, *, dataset: Dataset,
+                 evaluation_samples: int | None = None, priority: bool = False,
+                 **options: Any) -> RayRun:
+        """A run for the cluster; `priority` (the teacher's) goes before the others in line."""
+        return RayRun(self, config, dataset=dataset, evaluation_samples=evaluation_samples,
+                      priority=priority, **options)
+
+    def capacity(self) -> int:
+        """How many runs the cluster's live nodes can train at once (a run on one node)."""
+        import ray
+
+        slots = 0
+        for node in ray.nodes():
+            if not node.get("Alive"):
+                continue
+            resources = node.get("Resources", {})
+            fits = math.floor(resources.get("CPU", 0) / self.cpus_per_run + 1e-9)
+            if self.gpus_per_run:
+                fits = min(fits, math.floor(resources.get("GPU", 0) / self.gpus_per_run + 1e-9))
+            slots += fits
+        return slots
+
+    # --- the queue -----------------------------------------------------------------------------
+
+    def enqueue(self, run: RayRun) -> None:
+        with self._lock:
+            at = next((i for i, other in enumerate(self._waiting)
+                       if other.priority < run.priority), len(self._waiting))
+            self._waiting.insert(at, run)
+        self._wake.set()
+
+    def dequeue(self, run: RayRun) -> None:
+        with self._lock:
+            if run in self._waiting:
+                self._waiting.remove(run)
+
+    def release(self, run: RayRun) -> None:
+        """`run` left its place (ended, stopped, died): the next in line may start."""
+        with self._lock:
+            if run in self._placed:
+                self._placed.remove(run)
+        self._wake.set()
+
+    def position(self, run: RayRun) -> int | None:
+        """1 for the next run to start; None when `run` is not waiting."""
+        with self._lock:
+            return self._waiting.index(run) + 1 if run in self._waiting else None
+
+    def queue_message(self, position: int | None) -> str:
+        need = f"{self.cpus_per_run:g} CPU" + ("s" if self.cpus_per_run != 1 else "") + (
+            f" and {self.gpus_per_run:g} GPU" if self.gpus_per_run else "")
+        if not self._capacity:
+            return (f"Waiting for the Ray cluster: none of its machines has room for a run "
+                    f"({need}). It starts by itself when a big enough machine joins.")
+        where = f"{_ordinal(position)} in line" if position else "About to start"
+        return (f"{where} for the Ray cluster, which trains {self._capacity} run(s) at once "
+                f"({need} each). It starts by itself when a place frees up.")
+
+    def silence_message(self, seconds: float) -> str:
+        return (f"The Ray cluster at {self.address} has not answered for {seconds:.0f} s: this "
+                "shows the last state it reported. If the cluster stopped, its runs are lost "
+                "after their last autosave (Models page); restart the cluster, then the app.")
+
+    # --- the backend's thread ------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while not self._closed.is_set():
+            try:
+                self._tend()
+            except Exception:  # noqa: BLE001 - the loop must outlive one bad tick
+                log.exception("The Ray backend's tick failed")
+            self._wake.wait(self.tick_s)
+            self._wake.clear()
+
+    def _tend(self) -> None:
+        """Poll the placed runs (ended, dead, due for an autosave), then fill free places."""
+        import ray
+
+        with self._lock:
+            placed = list(self._placed)
+        asked = [(run, ref) for run in placed if (ref := run.ask_state()) is not None]
+        if asked:
+            refs = [ref for _, ref in asked]
+            ready, _ = ray.wait(refs, num_returns=len(refs), timeout=SNAPSHOT_TIMEOUT_S)
+            answered = {ref.hex() for ref in ready}
+            for run, ref in asked:
+                if ref.hex() in answered:
+                    run.tend(ref, self.autosave_every_s)
+        self._capacity = self.capacity()
+        while True:
+            with self._lock:
+                if not self._waiting or len(self._placed) >= self._capacity:
+                    return
+                run = self._waiting.pop(0)
+                self._placed.append(run)
+            run.place(self.cpus_per_run, self.gpus_per_run)
+
+    def close(self) -> None:
+        """Stop every run still on the cluster (its weights come here) and end the backend's
+        thread. The connection to Ray stays: it belongs to the process."""
+        with self._lock:
+            runs = self._placed + self._waiting
+        for run in runs:
+            run.stop(timeout=5.0)
+        self._closed.set()
+        self._wake.set()
+        self._thread.join(timeout=10)

@@ -1,0 +1,280 @@
+"""Both languages: the catalogs are complete and current, the prose files match, and every
+page rendered in Vietnamese shows no English text from the catalog."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from google.protobuf.json_format import MessageToDict
+from streamlit.testing.v1 import AppTest
+
+from ganlib import messages
+from ganlib.config import make_config
+from ganlib.errors import ConfigError
+from ganlib.runner import TrainingRun
+from scripts.translations import extract
+from ui import content, state
+from ui.pages import PAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATED = [language for language in messages.LANGUAGES
+              if language != messages.SOURCE_LANGUAGE]
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def catalog(language: str):
+    with messages.catalog_path(language).open("rb") as po:
+        return read_po(po, locale=language)
+
+
+def entries(language: str) -> list:
+    return [message for message in catalog(language) if message.id]
+
+
+def source_text(message) -> str:
+    return message.id if isinstance(message.id, str) else message.id[0]
+
+
+@pytest.fixture
+def speak(monkeypatch):
+    """A factory: from now on ganlib.messages speaks `language` (as a browser session would)."""
+    def set_(language: str) -> None:
+        monkeypatch.setattr(messages, "_lookup", lambda: language)
+    return set_
+
+
+# --- the catalogs ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_catalog_entry_is_translated_and_none_is_a_guess(language):
+    untranslated = [source_text(m) for m in entries(language)
+                    if not m.string or (isinstance(m.string, tuple) and not all(m.string))]
+    fuzzy = [source_text(m) for m in entries(language) if m.fuzzy]
+    assert not untranslated, f"untranslated in {language}: {untranslated}"
+    assert not fuzzy, f"fuzzy (unchecked guesses) in {language}: {fuzzy}"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_translation_keeps_the_placeholders_of_its_source(language):
+    for message in entries(language):
+        sources = [message.id] if isinstance(message.id, str) else list(message.id)
+        translations = [message.string] if isinstance(message.string, str) else message.string
+        wanted = set(PLACEHOLDER.findall(sources[-1]))
+        for translation in translations:
+            assert set(PLACEHOLDER.findall(translation)) == wanted, source_text(message)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_catalog_holds_exactly_the_strings_the_code_marks(language, tmp_path):
+    """Fails when someone wraps a new string in _() (or changes one) without running
+    `python -m scripts.translations` and translating it."""
+    template = tmp_path / "template.pot"
+    extract(template)
+    with template.open("rb") as pot:
+        in_code = {source_text(m) for m in read_po(pot) if m.id}
+    in_catalog = {source_text(m) for m in entries(language)}
+    assert not in_code - in_catalog, f"not in the {language} catalog: {in_code - in_catalog}"
+    assert not in_catalog - in_code, f"no longer in the code: {in_catalog - in_code}"
+    assert not catalog(language).obsolete, "obsolete entries: run scripts.translations"
+
+
+# --- the prose files -----------------------------------------------------------------------
+
+def formulas(markdown: str) -> list[str]:
+    return re.findall(r"\$\$.+?\$\$", markdown, re.DOTALL)
+
+
+def page_links(markdown: str) -> list[str]:
+    return re.findall(r"\]\((/[^)]*)\)", markdown)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize("name", ["home", "theory"])
+def test_each_languages_prose_has_the_same_sections_formulas_and_links(name, language):
+    english, translated = content.sections(name, "en"), content.sections(name, language)
+    assert list(translated) == list(english)
+    for section in english:
+        assert formulas(translated[section]) == formulas(english[section]), section
+        assert page_links(translated[section]) == page_links(english[section]), section
+    anchors = re.compile(r"\{#[\w-]+\}")
+    assert (anchors.findall(content.table_of_contents(name, language))
+            == anchors.findall(content.table_of_contents(name, "en")))
+
+
+# --- numbers and ganlib's own messages ----------------------------------------------------
+
+def test_numbers_are_written_as_each_language_writes_them(speak):
+    speak("en")
+    assert messages.format_number(1234.5) == "1,234.5"
+    speak("vi")
+    assert messages.format_number(1234.5) == "1.234,5"
+    assert messages.format_number(0.25, 2) == "0,25"
+
+
+def test_ganlib_errors_speak_the_language_of_whoever_asks(speak):
+    speak("vi")
+    with pytest.raises(ConfigError, match="phải là một số từ"):
+        make_config("gan", "quick", d_lr=5.0)
+    speak("en")
+    with pytest.raises(ConfigError, match="must be a number from"):
+        make_config("gan", "quick", d_lr=5.0)
+
+
+# --- the app in Vietnamese ----------------------------------------------------------------
+
+def _strings(value) -> Iterator[str]:
+    if isinstance(value, str):
+        if value.startswith("{") and value.endswith("}"):      # a chart's spec: its texts
+            try:
+                yield from _strings(json.loads(value))
+                return
+            except ValueError:
+                pass
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def rendered_texts(at: AppTest) -> set[str]:
+    """Every string the page sent to the browser: text, labels, help, options, chart titles."""
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            found.update(s.strip() for s in _strings(MessageToDict(proto)) if s.strip())
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
+def english_pattern(message) -> re.Pattern:
+    """What a rendered text looks like when `message` was shown untranslated: the English
+    with anything in place of its {placeholders}."""
+    parts = PLACEHOLDER.split(source_text(message))
+    return re.compile(".+?".join(map(re.escape, parts)), re.DOTALL)
+
+
+def english_left(at: AppTest, language: str) -> list[str]:
+    """Catalog strings that a page shows in English although they have a translation.
+
+    A short text counts when it is a whole rendered text (a label, an option); a sentence
+    also when it is part of one (a Markdown paragraph, a formatted message)."""
+    texts = rendered_texts(at)
+    found = []
+    for message in entries(language):
+        translation = message.string if isinstance(message.string, str) else message.string[0]
+        if translation == source_text(message):
+            continue                    # the same in both languages (names, formulas)
+        words = re.findall(r"[A-Za-z]{2,}", PLACEHOLDER.sub("", source_text(message)))
+        if PLACEHOLDER.search(source_text(message)) and len(words) < 2:
+            continue                    # "{covered} of {total}" would match any "x of y"
+        pattern = english_pattern(message)
+        long = len(source_text(message).split()) >= 4
+        if any(pattern.fullmatch(text) or (long and pattern.search(text)) for text in texts):
+            found.append(source_text(message))
+    return found
+
+
+@pytest.fixture
+def demo_models(isolated_checkpoints, tmp_path):
+    """The shipped demo models in this test's checkpoint folder (the Models page lists them)."""
+    for demo in (ROOT / "checkpoints").glob("*-demo"):
+        shutil.copytree(demo, tmp_path / "checkpoints" / demo.name)
+
+
+
+
+@pytest.mark.usefixtures("fresh_registry", "demo_models")
+@pytest.mark.parametrize("language", TRANSLATED)
+# The 2D playground is left out here: opened through AppTest in this test module it did not
+# finish within minutes (not yet understood); the browser test walks it in Vietnamese.
+@pytest.mark.parametrize("app_page", [p for p in PAGES if p is not PAGES.playground],
+                         ids=lambda p: p.url_path)
+def test_a_page_opened_in_another_language_shows_no_english(app_page, language, open_app):
+    at = open_app(app_page, query={"lang": language})
+    assert at.query_params["lang"] == language
+    assert not english_left(at, language)
+
+
+@pytest.mark.usefixtures("fresh_registry")
+def test_the_language_switch_changes_the_language_and_the_url(open_app):
+    at = open_app(query={"lang": "vi"})
+    assert at.sidebar.selectbox[0].value == "vi"
+    assert at.title[0].value == content.sections("home", "vi")["intro"].splitlines()[0][2:]
+    at.sidebar.selectbox[0].set_value("en").run()
+    assert at.query_params["lang"] == "en"
+    assert at.session_state["language"] == "en"
+
+
+def test_no_module_that_translates_reuses_the_name_of_underscore():
+    """`x, _ = f()` inside a function makes `_` a local name there, and every `_("...")` in
+    that function fails (UnboundLocalError) only when it runs."""
+    import ast
+
+    for path in [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py"),
+                 *ROOT.glob("ganlib/*.py")]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if not any(isinstance(node, ast.ImportFrom) and any(a.name == "_" for a in node.names)
+                   for node in ast.walk(tree)):
+            continue
+        in_comprehension = {id(node) for comp in ast.walk(tree)
+                            if isinstance(comp, (ast.ListComp, ast.SetComp, ast.DictComp,
+                                                 ast.GeneratorExp))
+                            for generator in comp.generators
+                            for node in ast.walk(generator.target)}
+        bound = [node.lineno for node in ast.walk(tree)
+                 if isinstance(node, ast.Name) and node.id == "_"
+                 and isinstance(node.ctx, ast.Store) and id(node) not in in_comprehension]
+        assert not bound, f"{path.relative_to(ROOT)} binds _ on line(s) {bound}"
+
+
+# --- the main states of a run, in another language ---------------------------------------
+
+def run_on_train_page(open_app, run, key: str, language: str) -> AppTest:
+    return open_app(PAGES.train, query={"lang": language},
+                    session={state.RUN: run.run_id, state.KEY: key})
+
+
+@pytest.mark.usefixtures("fresh_registry")
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_train_page_speaks_while_training_and_when_finished(
+        language, open_app, tiny_dataset, tiny_config):
+    training, key = state.registry().start(
+        lambda: TrainingRun(tiny_config(steps=None), dataset=tiny_dataset))
+    assert training.wait_for(lambda s: s.step >= 2 and s.samples is not None, timeout=60)
+    at = run_on_train_page(open_app, training, key, language)
+    assert at.get("plotly_chart") and at.get("image")
+    assert not english_left(at, language)
+    training.stop(timeout=10)
+
+    finished, key = state.registry().start(
+        lambda: TrainingRun(tiny_config(steps=3), dataset=tiny_dataset))
+    assert finished.wait(60)
+    at = run_on_train_page(open_app, finished, key, language)
+    assert at.success
+    assert not english_left(at, language)
+
+
+@pytest.mark.usefixtures("fresh_registry")
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_errors_are_shown_in_the_readers_language(language, open_app, speak):
+    speak(language)     # AppTest formats the menus' options again in the test's own thread
+    at = open_app(PAGES.train, query={"lang": language})
+    assert not english_left(at, language)                     # idle: the settings form
+    at.number_input(key="train-batch_size").set_value(None).run()
+    assert at.error and not english_left(at, language)        # an empty field
+    at.number_input(key="train-batch_size").set_value(4096).run()
+    assert at.error and not english_left(at, language)        # out of range (ganlib's error)

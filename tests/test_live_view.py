@@ -1,0 +1,80 @@
+"""ui.live_view: each run update's picture and figures are made once, for every viewer."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from ganlib.config import make_config
+from ganlib.runner import RunSnapshot
+from ui import charts, live_view
+
+
+def snapshot(run_id: str = "run-a", steps: int = 10) -> RunSnapshot:
+    history = {name: np.linspace(0.1, 1.0, steps) for name in
+               ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")}
+    history.update(step=np.arange(1.0, steps + 1), time=np.arange(steps) * 0.1)
+    samples = np.random.default_rng(steps).uniform(-1, 1, (64, 28, 28, 1)).astype(np.float32)
+    return RunSnapshot(
+        run_id=run_id, config=make_config("gan", "quick"), status="running", message="",
+        step=steps, total_steps=100, epoch=0.1, elapsed_s=1.0, steps_per_s=10.0,
+        history=history, evaluations={}, samples=samples, samples_step=steps, timeline=(),
+        dataset_name="digits", dataset_notice=None, num_images=100, saved_as=None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_store(monkeypatch):
+    monkeypatch.setattr(live_view, "RENDERS", live_view.SharedRenders(max_entries=8))
+
+
+def test_viewers_of_one_run_update_share_the_grid_and_the_figure():
+    first, second = snapshot(), snapshot()           # two sessions' snapshots of one update
+    png = live_view.grid_png(first.run_id, first.samples_step, first.samples, 8, 3)
+    assert png.startswith(b"\x89PNG")
+    assert live_view.grid_png(second.run_id, second.samples_step, second.samples, 8, 3) is png
+    figure = live_view.figure(first, charts.loss_figure)
+    assert live_view.figure(second, charts.loss_figure) is figure
+    assert live_view.figure(second, charts.d_scores_figure) is not figure
+
+
+def test_a_new_run_update_is_drawn_anew():
+    before, after = snapshot(steps=10), snapshot(steps=11)
+    assert (live_view.figure(after, charts.loss_figure)
+            is not live_view.figure(before, charts.loss_figure))
+    assert len(live_view.figure(after, charts.loss_figure).data[0].x) == 11
+    assert (live_view.grid_png("run-a", 11, after.samples, 8, 3)
+            != live_view.grid_png("run-a", 10, before.samples, 8, 3))
+    other_run = snapshot(run_id="run-b")
+    assert (live_view.figure(other_run, charts.loss_figure)
+            is not live_view.figure(before, charts.loss_figure))
+
+
+def test_the_store_keeps_only_its_newest_entries():
+    store = live_view.SharedRenders(max_entries=3)
+    for key in range(10):
+        store.get(key, object)
+    assert len(store) == 3
+    kept = store.get(9, object)
+    assert store.get(9, object) is kept
+    assert store.get(0, lambda: "made again") == "made again"      # evicted long ago
+    with pytest.raises(ValueError, match="at least 1"):
+        live_view.SharedRenders(max_entries=0)
+
+
+def test_concurrent_viewers_make_one_render():
+    store, made, results = live_view.SharedRenders(), [], []
+
+    def make() -> object:
+        made.append(1)
+        time.sleep(0.05)                        # an encoding in progress when the others ask
+        return object()
+
+    threads = [threading.Thread(target=lambda: results.append(store.get("grid", make)))
+               for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(made) == 1
+    assert all(result is results[0] for result in results)

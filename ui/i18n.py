@@ -1,0 +1,88 @@
+"""The app in the reader's language: which language a browser session gets, and the switch.
+
+The catalogs, `_()` and number formats are ganlib.messages' (ganlib's own errors use the same
+catalog); this module re-exports them for the pages and tells ganlib.messages, on import,
+to speak the language of the browser session being served. That language is chosen at the
+start of every script run: `?lang=` in the URL (a teacher's shared link opens in the class's
+language), else the choice made earlier in this session, else the browser's language, else
+English; and it is mirrored into the URL, so it survives a refresh and every page link.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+from babel.dates import format_datetime
+from babel.numbers import get_decimal_symbol, get_group_symbol
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from ganlib.messages import (LANGUAGES, SOURCE_LANGUAGE, N_, _, current_language,
+                             format_number, format_percent, ngettext, set_language_lookup)
+
+__all__ = ["N_", "_", "choose_language", "current_language", "format_moment", "format_number",
+           "format_percent", "language_switch", "ngettext", "number_separators"]
+
+CHOSEN = "language"          # session state: the language of this browser tab
+SWITCH = "language-switch"   # the sidebar menu's own state
+PARAM = "lang"               # the URL parameter
+
+
+def _session_language() -> str | None:
+    """The language of the session this thread serves; None outside a script run (a
+    training thread, the command line)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    return st.session_state.get(CHOSEN)
+
+
+set_language_lookup(_session_language)
+
+
+def format_moment(moment: datetime) -> str:
+    """A date and time as the current language writes it, in `moment`'s time zone:
+    "28 Nov 2026, 14:05" in English, "28 thg 11 2026, 14:05" in Vietnamese."""
+    return format_datetime(moment, "d MMM y, HH:mm", tzinfo=moment.tzinfo,
+                           locale=current_language())
+
+
+def number_separators() -> str:
+    """The decimal and thousands separators of the current language, as Plotly's
+    `layout.separators` takes them (".," in English, ",." in Vietnamese), so chart axes
+    write numbers as the rest of the page does."""
+    language = current_language()
+    return get_decimal_symbol(language) + get_group_symbol(language)
+
+
+def browser_language() -> str:
+    """The first language the browser asks for that the app speaks, else English."""
+    wanted = [st.context.locale or ""]
+    wanted += (st.context.headers.get("Accept-Language") or "").split(",")
+    for tag in wanted:
+        code = tag.split(";")[0].strip().split("-")[0].lower()
+        if code in LANGUAGES:
+            return code
+    return SOURCE_LANGUAGE
+
+
+def choose_language() -> None:
+    """Settle this session's language (URL, earlier choice, browser) and name it in the URL.
+    The entry point's first step after the page config: everything after speaks it."""
+    wanted = st.query_params.get(PARAM)
+    if wanted in LANGUAGES:
+        st.session_state[CHOSEN] = wanted
+    elif st.session_state.get(CHOSEN) not in LANGUAGES:
+        st.session_state[CHOSEN] = browser_language()
+    if wanted != st.session_state[CHOSEN]:
+        st.query_params[PARAM] = st.session_state[CHOSEN]
+
+
+def _switched() -> None:
+    st.session_state[CHOSEN] = st.query_params[PARAM] = st.session_state[SWITCH]
+
+
+def language_switch() -> None:
+    """The language menu in the sidebar, each language named in itself."""
+    st.session_state[SWITCH] = st.session_state[CHOSEN]
+    st.sidebar.selectbox(_("Language"), tuple(LANGUAGES), format_func=LANGUAGES.__getitem__,
+                         key=SWITCH, on_change=_switched)
