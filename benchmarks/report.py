@@ -651,7 +651,7 @@ def _memory(memory: dict[str, Any]) -> str:
         f"what the process held before ({memory['rss_before_mb']:.0f} MB); what matters is "
         f"the growth after warm-up (step {memory['warmup_steps']:,}). Some early growth is "
         f"by design: a run keeps a timeline of up to 60 sample grids (one a second, 64 "
-        f"images each, about 12 MB) and a metric history of up to 4,000 rows, both bounded, "
+        f"images each, about 3 MB as uint8 pixels) and a metric history of up to 4,000 rows, both bounded, "
         f"both filling during the first minute.", "",
         _table(("", "value"), [
             ("at the first reading", f"{first['rss_mb']:.0f} MB (step {first['step']:,})"),
