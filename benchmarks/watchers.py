@@ -8,13 +8,15 @@ Playwright, one browser, one context per watcher) to core 1. Then:
 1. a "teacher" page starts the GAN Quick preset on the Train page with no step limit, and
    leaves (so the run trains unwatched);
 2. for each number of watchers N (0 first, then more, then 0 again), N pages open the watch
-   link `train?run=<id>` and stay, redrawing every second as a student's would;
+   link `train?run=<id>` and stay, as a student's would: each polls the run's document in
+   the live feed once a second and swaps its sample grid (ui/live_grid.js), and its
+   Streamlit fragment (numbers, charts) refreshes every ui.live_view.WATCHER_REFRESH_S;
 3. after `warmup_s`, one window of `seconds`: the training steps/s (the Step counter read on
    a separate short-lived page the moment it changes, before and after the window, as
    benchmarks.watching reads it), the server process's CPU (utime + stime from /proc), the
    busy share of each of the two cores (/proc/stat: other work on the machine shows here),
-   and in every watcher page, the times its Step metric and its sample grid's image
-   changed (a 50 ms poll in the page).
+   and in every watcher page, the times its live grid's step and picture changed (a 50 ms
+   poll in the page).
 
 What the watchers cost the server is its CPU outside training: the server's CPU in the
 window minus that of its training threads (those that worked in the first window without
@@ -61,23 +63,24 @@ TRAINING_THREAD = 0.05
 STEPS_FIELD = "Steps (empty: until stopped)"
 VIEWPORT = {"width": 1280, "height": 800}
 TIMEOUT_MS = 180_000          # a page on a busy machine may take long to draw
-# Installed in every watcher page: when the Step metric's text and the grid's image address
+# A watcher's live grid (ui/live_grid.js): its step is the figure's data-step.
+LIVE_GRID = "figure.gc-live"
+# Installed in every watcher page: when the live grid's step and its picture's address
 # change (performance.now() ms); `window.__watch` is emptied at the start of a window.
 RECORDER = """() => {
   window.__watch = {steps: [], grids: []};
   let step = null, grid = null;
   setInterval(() => {
-    const img = document.querySelector('[data-testid="stImage"] img');
-    if (img && img.src !== grid) { grid = img.src; window.__watch.grids.push(performance.now()); }
-    for (const metric of document.querySelectorAll('[data-testid="stMetric"]')) {
-      const label = metric.querySelector('[data-testid="stMetricLabel"]');
-      if (label && label.innerText.trim() === 'Step') {
-        const value = metric.querySelector('[data-testid="stMetricValue"]').innerText;
-        if (value !== step) { step = value; window.__watch.steps.push(performance.now()); }
-      }
+    const figure = document.querySelector('%s');
+    if (!figure) return;
+    const img = figure.querySelector('img');
+    if (img.src !== grid) { grid = img.src; window.__watch.grids.push(performance.now()); }
+    if (figure.dataset.step !== step) {
+      step = figure.dataset.step;
+      window.__watch.steps.push(performance.now());
     }
   }, 50);
-}"""
+}""" % LIVE_GRID
 
 
 def pinning_unavailable() -> str | None:
@@ -216,12 +219,12 @@ def start_run(browser, url: str) -> str:
 
 
 def open_watcher(browser, watch_url: str):
-    """One student on the watch link, in a context of its own; the page, once it shows the
-    sample grid, with the recorder installed."""
+    """One student on the watch link, in a context of its own; the page, once its live grid
+    shows a picture, with the recorder installed."""
     context = new_context(browser)
     page = context.new_page()
     page.goto(watch_url)
-    page.wait_for_selector("[data-testid='stImage'] img")
+    page.wait_for_selector(f"{LIVE_GRID} img[src]")
     page.evaluate(RECORDER)
     return page
 

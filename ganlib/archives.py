@@ -13,6 +13,8 @@ import stat
 import zipfile
 import zlib
 
+from ganlib.messages import _
+
 # What reading a damaged zip (or .npz, which is a zip) can raise: an encrypted entry,
 # RuntimeError; an unknown compression method, NotImplementedError; a truncated deflate
 # stream, zlib.error.
@@ -26,16 +28,16 @@ def unsafe_entry_reason(entry: zipfile.ZipInfo) -> str | None:
     is a plain relative path of folders and a file and it is not a link."""
     name = entry.filename
     if stat.S_ISLNK(entry.external_attr >> 16):
-        return "it is a link"
+        return _("it is a link")
     if name.startswith("/"):
-        return "it is an absolute path"
+        return _("it is an absolute path")
     if "\\" in name:
-        return "it contains a backslash"
+        return _("it contains a backslash")
     if ":" in name:
-        return "it contains a colon (a drive letter)"
+        return _("it contains a colon (a drive letter)")
     parts = name.removesuffix("/").split("/")      # a folder entry ends in "/"
     if ".." in parts:
-        return "it climbs out with '..'"
+        return _("it climbs out with '..'")
     if any(part in ("", ".") for part in parts):
-        return "it has an empty or '.' part"
+        return _("it has an empty or '.' part")
     return None

@@ -49,7 +49,7 @@ from ganlib.archives import ZIP_READ_ERRORS, unsafe_entry_reason
 from ganlib.config import TrainConfig
 from ganlib.errors import CheckpointError, ConfigError
 from ganlib.images import PictureError, open_picture, png_bytes
-from ganlib.messages import _
+from ganlib.messages import _, ngettext
 from ganlib.units import format_size
 
 if TYPE_CHECKING:
@@ -153,9 +153,10 @@ def writable_root(root: str | Path | None = None) -> Path:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
-        raise CheckpointError(f"Checkpoints cannot be written to {folder} "
-                              f"({exc.strerror or exc}). Give a folder that exists or can be "
-                              f"created, and that you may write to.") from None
+        raise CheckpointError(_("Checkpoints cannot be written to {folder} ({reason}). Give a "
+                                "folder that exists or can be created, and that you may "
+                                "write to.").format(
+                                  folder=folder, reason=exc.strerror or exc)) from None
     return folder
 
 
@@ -188,22 +189,24 @@ def _one_line(text: object) -> str:
 def _reading(path: Path) -> Iterator[None]:
     """Turn every failure to read the checkpoint at `path` into a CheckpointError."""
     if not path.is_dir():
-        raise CheckpointError(f"There is no checkpoint '{path.name}' in {path.parent}. Check "
-                              f"the name: the Models page lists the saved checkpoints.")
+        raise CheckpointError(_("There is no checkpoint '{name}' in {parent}. Check the name: the "
+                                "Models page lists the saved checkpoints.").format(
+                                  name=path.name, parent=path.parent))
     try:
         held = {entry.name for entry in path.iterdir()}
     except OSError:
         held = set()                    # reading below says what is wrong
     if held and not held & set(CHECKPOINT_FILES):     # e.g. /etc, given by mistake
-        raise CheckpointError(f"{path} is not a checkpoint folder: it holds none of a "
-                              f"checkpoint's files ({', '.join(REQUIRED_FILES)}). Give the "
-                              f"name or the folder of a saved checkpoint (the Models page "
-                              f"lists them).")
+        raise CheckpointError(_("{path} is not a checkpoint folder: it holds none of a "
+                                "checkpoint's files ({files}). Give the name or the folder of a "
+                                "saved checkpoint (the Models page lists them).").format(
+                                  path=path, files=', '.join(REQUIRED_FILES)))
     try:
         yield
     except (_Damaged, OSError) as exc:
-        raise CheckpointError(f"Checkpoint '{path.name}' ({path}) cannot be used: "
-                              f"{_one_line(exc)}. Delete it or save it again.") from None
+        raise CheckpointError(_("Checkpoint '{name}' ({path}) cannot be used: {reason}. Delete it "
+                                "or save it again.").format(
+                                  name=path.name, path=path, reason=_one_line(exc))) from None
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -249,8 +252,9 @@ def list_checkpoints(root: str | Path | None = None) -> tuple[list[CheckpointInf
         if path.name.startswith(".") or not path.is_dir():
             continue
         if not _NAME.fullmatch(path.name):
-            problems.append(f"Folder {path} cannot hold a checkpoint: rename it using only "
-                            f"letters, digits, '-', '_' and '.' (at most 64).")
+            problems.append(_("Folder {path} cannot hold a checkpoint: rename it using only "
+                              "letters, digits, '-', '_' and '.' (at most 64).").format(
+                                path=path))
             continue
         try:
             good.append(read_info(path))
@@ -273,19 +277,20 @@ def resume_budget(info: CheckpointInfo, more_steps: int | None = None,
     """
     if more_steps is not None and (isinstance(more_steps, bool) or not isinstance(
             more_steps, int) or more_steps < 1):
-        raise ConfigError(f"The number of steps to train on must be a whole number of at "
-                          f"least 1 (got {more_steps!r}).")
+        raise ConfigError(_("The number of steps to train on must be a whole number of at least 1 "
+                            "(got {more_steps!r}).").format(more_steps=more_steps))
     if more_seconds is not None and not more_seconds > 0:
-        raise ConfigError(f"The time to train on must be a number of seconds above 0 "
-                          f"(got {more_seconds!r}).")
+        raise ConfigError(_("The time to train on must be a number of seconds above 0 (got "
+                            "{more_seconds!r}).").format(more_seconds=more_seconds))
     config = info.config
     if more_steps is not None:
         config = config.replace(steps=info.step + more_steps)
     elif more_seconds is not None:
         config = config.replace(steps=None)
     elif config.steps is None or config.steps <= info.step:
-        raise ConfigError(f"{info.name} has already trained the {info.step} steps it was set "
-                          f"to. Say how much more to train: a number of steps, or of seconds.")
+        raise ConfigError(_("{name} has already trained the {step} steps it was set to. Say how "
+                            "much more to train: a number of steps, or of seconds.").format(
+                              name=info.name, step=info.step))
     time_limit = None if more_seconds is None else info.elapsed_s + more_seconds
     return config, time_limit
 
@@ -293,12 +298,14 @@ def resume_budget(info: CheckpointInfo, more_steps: int | None = None,
 def _read_info(path: Path) -> CheckpointInfo:
     missing = [f for f in REQUIRED_FILES if not (path / f).is_file()]
     if missing:
-        raise _Damaged(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing")
+        raise _Damaged(ngettext("{files} is missing", "{files} are missing", len(missing)).format(
+                           files=', '.join(missing)))
     meta = _read_meta(path)
     try:
         config = TrainConfig.from_dict(_read_json(path / "config.json"))
     except (TypeError, ValueError) as exc:     # ConfigError is a ValueError
-        raise _Damaged(f"config.json is not a valid configuration ({exc})") from None
+        raise _Damaged(_("config.json is not a valid configuration ({exc})").format(
+                           exc=exc)) from None
     for name in (*MODEL_FILES, "history.npz", "optimizers.npz"):
         if (path / name).is_file():
             _zip_size(path / name, KERAS_MEMBERS if name in MODEL_FILES else ())
@@ -314,7 +321,8 @@ def _read_info(path: Path) -> CheckpointInfo:
         notice = meta.get("dataset_notice")
         owner = meta.get("owner")
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise _Damaged(f"meta.json has a missing or malformed field ({exc!r})") from None
+        raise _Damaged(_("meta.json has a missing or malformed field ({exc!r})").format(
+                           exc=exc)) from None
     preview = path / "preview.png"
     if preview.is_file():
         _check_preview(preview)
@@ -330,13 +338,13 @@ def _check_preview(path: Path) -> None:
     for every visitor: it makes the checkpoint a broken one (checked from the header)."""
     size = path.stat().st_size
     if size > MAX_PREVIEW_BYTES:
-        raise _Damaged(f"preview.png is {format_size(size)}, more than the "
-                       f"{format_size(MAX_PREVIEW_BYTES)} a preview may have")
+        raise _Damaged(_("preview.png is {size}, more than the {limit} a preview may have").format(
+                           size=format_size(size), limit=format_size(MAX_PREVIEW_BYTES)))
     try:
         with open_picture(path, MAX_PREVIEW_SIDE, formats=("PNG",)):
             pass
     except PictureError as exc:
-        raise _Damaged(f"preview.png {exc}") from None
+        raise _Damaged(_("preview.png {exc}").format(exc=exc)) from None
 
 
 def _reencode_preview(path: Path) -> None:
@@ -347,7 +355,7 @@ def _reencode_preview(path: Path) -> None:
             pixels = np.asarray(picture.convert("L" if picture.mode in ("1", "L", "I", "I;16")
                                                 else "RGB"))
     except PictureError as exc:
-        raise _Damaged(f"preview.png {exc}") from None
+        raise _Damaged(_("preview.png {exc}").format(exc=exc)) from None
     path.write_bytes(png_bytes(pixels))
 
 
@@ -355,17 +363,19 @@ def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:                  # bad JSON, or bytes that are not UTF-8
-        raise _Damaged(f"{path.name} is not valid JSON ({exc})") from None
+        raise _Damaged(_("{name} is not valid JSON ({exc})").format(
+                           name=path.name, exc=exc)) from None
 
 
 def _read_meta(path: Path) -> dict[str, Any]:
     meta = _read_json(path / "meta.json")
     if not isinstance(meta, dict):
-        raise _Damaged("meta.json does not hold a mapping of fields")
+        raise _Damaged(_("meta.json does not hold a mapping of fields"))
     if meta.get("format") != FORMAT:
-        raise _Damaged(f"it was saved by ganlib {meta.get('ganlib_version', '(unknown)')} in "
-                       f"checkpoint format {meta.get('format')!r}, and this ganlib "
-                       f"({__version__}) reads format {FORMAT} only")
+        raise _Damaged(_("it was saved by ganlib {saved_by} in checkpoint format {saved!r}, and "
+                         "this ganlib ({version}) reads format {format} only").format(
+                           saved_by=meta.get("ganlib_version", _("(unknown)")),
+                           saved=meta.get("format"), version=__version__, format=FORMAT))
     return meta
 
 
@@ -375,12 +385,13 @@ def _zip_size(path: Path, members: Sequence[str] = ()) -> int:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except ZIP_READ_ERRORS as exc:
-        raise _Damaged(f"{path.name} is truncated or not a zip file as it should be "
-                       f"({_one_line(exc)})") from None
+        raise _Damaged(_("{name} is truncated or not a zip file as it should be "
+                         "({reason})").format(
+                           name=path.name, reason=_one_line(exc))) from None
     lacking = [m for m in members if m not in {info.filename for info in infos}]
     if lacking:
-        raise _Damaged(f"{path.name} is not a complete Keras model file (it lacks "
-                       f"{', '.join(lacking)})")
+        raise _Damaged(_("{name} is not a complete Keras model file (it lacks {lacking})").format(
+                           name=path.name, lacking=', '.join(lacking)))
     return sum(info.file_size for info in infos)
 
 
@@ -391,12 +402,14 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     except ZIP_READ_ERRORS as exc:
         # numpy calls any file that is not .npy/.npz "pickled data" and advises allow_pickle,
         # which would run code from the file: never quote that advice.
-        reason = "it is not a numpy archive" if "pickle" in str(exc) else _one_line(exc)
-        raise _Damaged(f"{path.name} is damaged ({reason})") from None
+        reason = _("it is not a numpy archive") if "pickle" in str(exc) else _one_line(exc)
+        raise _Damaged(_("{name} is damaged ({reason})").format(
+                           name=path.name, reason=reason)) from None
     # numpy hands back the raw bytes of a member that is not a .npy array.
     strays = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
     if strays:
-        raise _Damaged(f"{path.name} is damaged ({strays[0]} is not a numpy array)")
+        raise _Damaged(_("{name} is damaged ({stray} is not a numpy array)").format(
+                           name=path.name, stray=strays[0]))
     return arrays
 
 
@@ -418,9 +431,9 @@ def _read_history(path: Path) -> dict[str, np.ndarray]:
     try:
         history = {k: v.astype(np.float64) for k, v in _read_arrays(path).items()}
     except (TypeError, ValueError):
-        raise _Damaged("history.npz holds columns that are not numbers") from None
+        raise _Damaged(_("history.npz holds columns that are not numbers")) from None
     if any(v.ndim != 1 for v in history.values()) or len({len(v) for v in history.values()}) > 1:
-        raise _Damaged("history.npz does not hold columns of equal length")
+        raise _Damaged(_("history.npz does not hold columns of equal length"))
     return history
 
 
@@ -430,8 +443,9 @@ def _load_model(path: Path) -> keras.Model:
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:  # noqa: BLE001 - Keras raises any kind for a bad or unsafe file
-        raise _Damaged(f"{path.name} cannot be loaded in safe mode "
-                       f"({type(exc).__name__}: {_one_line(exc)})") from None
+        raise _Damaged(_("{name} cannot be loaded in safe mode ({error}: {reason})").format(
+                           name=path.name, error=type(exc).__name__,
+                           reason=_one_line(exc))) from None
 
 
 def _shape_problem(generator: keras.Model, critic: keras.Model | None,
@@ -449,10 +463,13 @@ def _shape_problem(generator: keras.Model, critic: keras.Model | None,
 
     given_in, given_out = shapes(generator)
     if (given_in, given_out) != ((None, latent_dim), IMAGE_SHAPE):
-        return (f"the generator maps {given_in} to {given_out}, but it must map "
-                f"{(None, latent_dim)} (the configuration's latent_dim) to {IMAGE_SHAPE}")
+        return _("the generator maps {given_in} to {given_out}, but it must map {wanted_in} (the "
+                 "configuration's latent_dim) to {wanted_out}").format(
+                   given_in=given_in, given_out=given_out, wanted_in=(None, latent_dim),
+                   wanted_out=IMAGE_SHAPE)
     if critic is not None and shapes(critic)[0] != IMAGE_SHAPE:
-        return f"the critic takes {shapes(critic)[0]}, but it must take images {IMAGE_SHAPE}"
+        return _("the critic takes {given}, but it must take images {wanted}").format(
+            given=shapes(critic)[0], wanted=IMAGE_SHAPE)
     return None
 
 
@@ -462,10 +479,10 @@ def _read_optimizer_state(path: Path) -> dict[str, list[np.ndarray]]:
     for key, value in _read_arrays(path).items():
         group, _slash, index = key.rpartition("/")
         if not group or not (index.isascii() and index.isdigit()):
-            raise _Damaged(f"optimizers.npz holds an unexpected array {key!r}")
+            raise _Damaged(_("optimizers.npz holds an unexpected array {key!r}").format(key=key))
         slots.setdefault(group, {})[int(index)] = value
     if any(sorted(values) != list(range(len(values))) for values in slots.values()):
-        raise _Damaged("optimizers.npz lacks some optimiser variables")
+        raise _Damaged(_("optimizers.npz lacks some optimiser variables"))
     return {group: [values[i] for i in range(len(values))] for group, values in slots.items()}
 
 
@@ -500,7 +517,8 @@ def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
                                 "first.").format(name=name, folder=folder))
     problem = _shape_problem(generator, critic, config.latent_dim)
     if problem:
-        raise CheckpointError(f"Checkpoint '{name}' was not saved: {problem}.")
+        raise CheckpointError(_("Checkpoint '{name}' was not saved: {problem}.").format(
+                                  name=name, problem=problem))
     meta = {"format": FORMAT, "ganlib_version": __version__, "name": name, "step": int(step),
             "created": datetime.now(timezone.utc).isoformat(), "elapsed_s": float(elapsed_s),
             "metrics": {str(k): float(v) for k, v in (metrics or {}).items()}}
@@ -526,16 +544,19 @@ def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
         if preview_bytes is not None:
             (scratch / "preview.png").write_bytes(preview_bytes)
         _write_json(scratch / "meta.json", meta)     # last: only a complete folder has it
-        _check_quota(folder, _tree_bytes(scratch), f"Checkpoint '{name}' was not saved",
+        _check_quota(folder, _tree_bytes(scratch),
+                     _("Checkpoint '{name}' was not saved").format(name=name),
                      leaving=(scratch, target))
         _swap_in(scratch, target)
     except CheckpointError:
         raise
     except Exception as exc:  # noqa: BLE001 - Keras and the disk can fail in any way
-        kept = "The previous version is intact." if existed else "Nothing was written."
-        raise CheckpointError(f"Checkpoint '{name}' could not be saved "
-                              f"({type(exc).__name__}: {_one_line(exc)}). {kept} Check that "
-                              f"{folder} is writable and the disk has space, then save again."
+        kept = _("The previous version is intact.") if existed else _("Nothing was written.")
+        raise CheckpointError(_("Checkpoint '{name}' could not be saved ({error}: {reason}). "
+                                "{kept} Check that {folder} is writable and the disk has space, "
+                                "then save again.").format(
+                                  name=name, error=type(exc).__name__, reason=_one_line(exc),
+                                  kept=kept, folder=folder)
                               ) from exc
     finally:
         if scratch is not None and scratch.exists():
@@ -554,9 +575,11 @@ def checkpoint_quota() -> int:
     except ValueError:
         megabytes = -1.0
     if not 0 < megabytes < float("inf"):
-        raise CheckpointError(f"{QUOTA_ENV} is {text!r}: set it to the number of MB the "
-                              f"checkpoints folder may hold (e.g. {DEFAULT_QUOTA_MB}), or "
-                              f"unset it.")
+        raise CheckpointError(_("{quota_env} is {text!r}: set it to the number of MB the "
+                                "checkpoints folder may hold (e.g. {default_quota_mb}), or unset "
+                                "it.").format(
+                                  quota_env=QUOTA_ENV, text=text,
+                                  default_quota_mb=DEFAULT_QUOTA_MB))
     return int(megabytes * 2**20)
 
 
@@ -581,11 +604,13 @@ def _check_quota(folder: Path, adding: int, refused: str, leaving: Sequence[Path
     quota = checkpoint_quota()
     used = _tree_bytes(folder, leaving) if folder.is_dir() else 0
     if used + adding > quota:
-        raise CheckpointError(f"{refused}: it takes {format_size(adding)} and the checkpoints "
-                              f"folder holds {format_size(used)} of its quota of "
-                              f"{format_size(quota)} ({QUOTA_ENV}). Delete models that are no "
-                              f"longer needed (on the Models page, or their folders in "
-                              f"{folder}), then try again.")
+        raise CheckpointError(_("{refused}: it takes {adding} and the checkpoints folder holds "
+                                "{used} of its quota of {quota} ({quota_env}). Delete models that "
+                                "are no longer needed (on the Models page, or their folders in "
+                                "{folder}), then try again.").format(
+                                  refused=refused, adding=format_size(adding),
+                                  used=format_size(used), quota=format_size(quota),
+                                  quota_env=QUOTA_ENV, folder=folder))
 
 
 def sweep_leftovers(root: str | Path | None = None) -> list[str]:
@@ -652,19 +677,22 @@ def delete_checkpoint(name_or_path: str | Path, root: str | Path | None = None) 
     """
     path = _folder(name_or_path, root)
     if not path.is_dir():
-        raise CheckpointError(f"There is no checkpoint '{path.name}' in {path.parent} to "
-                              f"delete. The Models page lists the saved checkpoints.")
+        raise CheckpointError(_("There is no checkpoint '{name}' in {parent} to delete. The "
+                                "Models page lists the saved checkpoints.").format(
+                                  name=path.name, parent=path.parent))
     strays = sorted(p.name for p in path.iterdir()
                     if p.name not in CHECKPOINT_FILES or not p.is_file() or p.is_symlink())
     if strays:
-        raise CheckpointError(f"{path} was not deleted: it holds {', '.join(strays[:5])}, which "
-                              f"is not part of a checkpoint. If it should go, delete it by hand.")
+        raise CheckpointError(_("{path} was not deleted: it holds {strays}, which is not part of "
+                                "a checkpoint. If it should go, delete it by hand.").format(
+                                  path=path, strays=', '.join(strays[:5])))
     trash = _hidden_beside(path, "old")
     try:
         os.rename(path, trash)
     except OSError as exc:
-        raise CheckpointError(f"Checkpoint '{path.name}' could not be deleted ({exc}). Check "
-                              f"that {path.parent} is writable.") from None
+        raise CheckpointError(_("Checkpoint '{name}' could not be deleted ({exc}). Check that "
+                                "{parent} is writable.").format(
+                                  name=path.name, exc=exc, parent=path.parent)) from None
     shutil.rmtree(trash, ignore_errors=True)
 
 
@@ -689,8 +717,10 @@ def rename_checkpoint(name_or_path: str | Path, new_name: str,
         _write_json(scratch, meta)
         os.replace(scratch, target / "meta.json")
     except OSError as exc:
-        raise CheckpointError(f"Checkpoint '{path.name}' could not be renamed to '{new_name}' "
-                              f"({exc}). Check that {path.parent} is writable.") from None
+        raise CheckpointError(_("Checkpoint '{name}' could not be renamed to '{new_name}' "
+                                "({exc}). Check that {parent} is writable.").format(
+                                  name=path.name, new_name=new_name, exc=exc,
+                                  parent=path.parent)) from None
     return read_info(target)
 
 
@@ -742,7 +772,7 @@ def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None 
     with archive:
         top, members = _upload_members(archive, limit)
         _check_quota(folder, sum(info.file_size for info in members.values()),
-                     "The upload is refused")
+                     _("The upload is refused"))
         try:
             folder.mkdir(parents=True, exist_ok=True)
             scratch = Path(tempfile.mkdtemp(prefix=".tmp-import-", dir=folder))
@@ -754,8 +784,9 @@ def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None 
                 _reencode_preview(scratch / "preview.png")
             inner = sum(_zip_size(scratch / f) for f in members if f.endswith((".keras", ".npz")))
             if inner > limit:
-                raise _Damaged(f"its model and array files unpack to {format_size(inner)}, "
-                               f"more than the {format_size(limit)} allowed")
+                raise _Damaged(_("its model and array files unpack to {size}, more than the "
+                                 "{limit} allowed").format(size=format_size(inner),
+                                                           limit=format_size(limit)))
             _load(scratch, with_critic=True)
             meta = _read_meta(scratch)
             wanted = next(n for n in (name, top, meta.get("name"), "imported")
@@ -785,38 +816,43 @@ def _upload_members(archive: zipfile.ZipFile,
     (_copy_capped) holds each entry to its declared size.
     """
     def refuse(why: str) -> CheckpointError:
-        return CheckpointError(f"The upload is refused: {why}. A checkpoint zip holds only "
-                               f"{', '.join(CHECKPOINT_FILES)}, optionally inside one folder.")
+        return CheckpointError(_("The upload is refused: {why}. A checkpoint zip holds only "
+                                 "{files}, optionally inside one folder.").format(
+                                   why=why, files=', '.join(CHECKPOINT_FILES)))
 
     folders: set[str | None] = set()
     members: dict[str, zipfile.ZipInfo] = {}
     for info in archive.infolist():
         unsafe = unsafe_entry_reason(info)
         if unsafe:
-            raise refuse(f"it holds the unsafe path {info.filename!r} ({unsafe})")
+            raise refuse(_("it holds the unsafe path {filename!r} ({unsafe})").format(
+                             filename=info.filename, unsafe=unsafe))
         parts = info.filename.removesuffix("/").split("/")
         if info.is_dir():
             if len(parts) > 1:
-                raise refuse(f"it holds a nested folder {info.filename!r}")
+                raise refuse(_("it holds a nested folder {filename!r}").format(
+                                 filename=info.filename))
             folders.add(parts[0])
             continue
         if len(parts) > 2 or parts[-1] not in CHECKPOINT_FILES:
-            raise refuse(f"it holds {info.filename!r}")
+            raise refuse(_("it holds {filename!r}").format(filename=info.filename))
         if parts[-1] in members:
-            raise refuse(f"it holds {parts[-1]} twice")
+            raise refuse(_("it holds {name} twice").format(name=parts[-1]))
         folders.add(parts[0] if len(parts) == 2 else None)
         members[parts[-1]] = info
     if len(folders) > 1:
-        raise refuse("its files are spread over several folders")
+        raise refuse(_("its files are spread over several folders"))
     for filename, info in members.items():
         most = _MEMBER_LIMITS.get(filename)
         if most is not None and info.file_size > most:
-            raise refuse(f"its {filename} is {format_size(info.file_size)}, more than the "
-                         f"{format_size(most)} such a file may have")
+            raise refuse(_("its {filename} is {size}, more than the {limit} such a file may "
+                           "have").format(
+                             filename=filename, size=format_size(info.file_size),
+                             limit=format_size(most)))
     unpacked = sum(info.file_size for info in members.values())
     if unpacked > limit:
-        raise refuse(f"it would unpack to {format_size(unpacked)}, more than the "
-                     f"{format_size(limit)} allowed")
+        raise refuse(_("it would unpack to {size}, more than the {limit} allowed").format(
+                         size=format_size(unpacked), limit=format_size(limit)))
     return (folders.pop() if folders else None), members
 
 
@@ -826,7 +862,8 @@ def _copy_capped(source: IO[bytes], sink: IO[bytes], declared: int, filename: st
     while chunk := source.read(2**20):
         copied += len(chunk)
         if copied > declared:
-            raise _Damaged(f"{filename} holds more bytes than its zip entry declares")
+            raise _Damaged(_("{filename} holds more bytes than its zip entry declares").format(
+                               filename=filename))
         sink.write(chunk)
 
 

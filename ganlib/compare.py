@@ -33,6 +33,7 @@ from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.config import TrainConfig, make_config
 from ganlib.data import load_dataset
 from ganlib.errors import ConfigError
+from ganlib.messages import _
 from ganlib.backends import THREADS, Backend, ThreadBackend
 from ganlib.runner import RunSnapshot
 
@@ -51,7 +52,8 @@ LINEUPS: dict[str, tuple[tuple[str, str, dict], ...]] = {
 def lineup(name: str, **overrides) -> list[TrainConfig]:
     """The configurations of a named line-up, all on the same data (overrides apply to all)."""
     if name not in LINEUPS:
-        raise ConfigError(f"Unknown line-up {name!r}; choose one of {', '.join(LINEUPS)}.")
+        raise ConfigError(_("Unknown line-up {name!r}; choose one of {lineups}.").format(
+                              name=name, lineups=', '.join(LINEUPS)))
     return [make_config(algorithm, preset, **{**changes, **overrides})
             for algorithm, preset, changes in LINEUPS[name]]
 
@@ -160,21 +162,33 @@ class Comparison:
                  mode: str = "sequential", evaluate_every_s: float = 5.0,
                  n_eval_samples: int = 500, pause_when_unwatched_s: float | None = None,
                  backend: Backend = THREADS, priority: bool = False,
-                 owner_id: str | None = None):
+                 owner_id: str | None = None, time_scale: float = 1.0):
+        # `time_scale` shrinks the comparison's clock, the budget and the time between
+        # evaluations alike, so that a test or a rehearsal runs the page's real comparison
+        # as a miniature of itself (the app reads it from GAN_CLASSROOM_COMPARE_TIME_SCALE).
+        if not 0 < time_scale <= 1:
+            raise ConfigError(_("The comparison's time scale must be above 0 and at most 1 "
+                                "(got {scale:g}): set GAN_CLASSROOM_COMPARE_TIME_SCALE to 1, "
+                                "or unset it, for full-length comparisons.").format(
+                                  scale=time_scale))
         if mode not in MODES:
-            raise ConfigError(f"mode must be one of {', '.join(MODES)} (got {mode!r}).")
+            raise ConfigError(_("mode must be one of {modes} (got {mode!r}).").format(
+                                  modes=', '.join(MODES), mode=mode))
         if not 2 <= len(configs) <= 4:
-            raise ConfigError("Compare two to four configurations.")
+            raise ConfigError(_("Compare two to four configurations."))
         if not 1 <= budget_s <= 3600:
-            raise ConfigError(f"The time budget must be 1 to 3600 seconds (got {budget_s:g}).")
+            raise ConfigError(_("The time budget must be 1 to 3600 seconds (got "
+                                "{budget_s:g}).").format(
+                                  budget_s=budget_s))
         data = {(c.dataset, c.digits) for c in configs}
         if len(data) != 1:
-            raise ConfigError("A fair comparison trains every model on the same data: give "
-                              "them the same dataset and digits.")
+            raise ConfigError(_("A fair comparison trains every model on the same data: give them "
+                                "the same dataset and digits."))
         source, digits = data.pop()
         dataset = load_dataset(source, digits)
         self.run_id = f"cmp-{secrets.token_hex(4)}"
         self.mode = mode
+        budget_s, evaluate_every_s = budget_s * time_scale, evaluate_every_s * time_scale
         self.budget_s = budget_s
         # Each model trains where the backend puts it (ganlib.backends); `priority`: the
         # teacher's comparison goes first in a cluster's queue. `owner_id` is written into
@@ -255,7 +269,7 @@ def loss_quality_correlation(snap: RunSnapshot) -> float | None:
     evals = snap.evaluations
     if not evals or "fd" not in evals or len(evals["fd"]) < 4:
         return None
-    _, steps, values = loss_signal(snap)
+    _label, steps, values = loss_signal(snap)
     eval_steps, fd = evals["step"], evals["fd"]
     averaged, kept_fd = [], []
     previous = 0

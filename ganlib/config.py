@@ -25,7 +25,7 @@ from typing import Any
 
 from ganlib.algorithms import ALGORITHMS, algorithm_info
 from ganlib.errors import ConfigError
-from ganlib.messages import _
+from ganlib.messages import N_, _
 
 ARCHITECTURES: tuple[str, ...] = ("gan-article", "wgan-article", "quick", "mlp-2d")
 OPTIMIZERS: tuple[str, ...] = ("adam", "rmsprop")
@@ -142,8 +142,9 @@ class TrainConfig:
         """A copy with some fields changed, validated again."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
-            raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}. "
-                              f"Known settings: {', '.join(field_names())}.")
+            raise ConfigError(_("Unknown setting(s): {unknown}. Known settings: {known}.").format(
+                                  unknown=', '.join(sorted(unknown)),
+                                  known=', '.join(field_names())))
         return dataclasses.replace(self, **_coerce(changes))
 
     def to_dict(self) -> dict[str, Any]:
@@ -156,10 +157,11 @@ class TrainConfig:
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         """Rebuild from `to_dict` output; unknown keys are refused with a clear message."""
         if not isinstance(data, dict):
-            raise ConfigError("A configuration must be a mapping of setting names to values.")
+            raise ConfigError(_("A configuration must be a mapping of setting names to values."))
         unknown = set(data) - set(field_names())
         if unknown:
-            raise ConfigError(f"Unknown setting(s) in configuration: {', '.join(sorted(unknown))}.")
+            raise ConfigError(_("Unknown setting(s) in configuration: {unknown}.").format(
+                                  unknown=', '.join(sorted(unknown))))
         return cls(**_coerce(data))
 
 
@@ -172,7 +174,8 @@ def field_help(name: str) -> str:
     for f in dataclasses.fields(TrainConfig):
         if f.name == name:
             return _(f.metadata["help"])
-    raise ConfigError(f"Unknown setting {name!r}. Known settings: {', '.join(field_names())}.")
+    raise ConfigError(_("Unknown setting {name!r}. Known settings: {known}.").format(
+                          name=name, known=', '.join(field_names())))
 
 
 # Each preset lists only what differs from the TrainConfig defaults.
@@ -251,13 +254,15 @@ def make_config(algorithm: str = "gan", preset: str = "quick", **overrides: Any)
     """
     _check_choice("algorithm", algorithm, ALGORITHMS)
     if preset not in PRESETS[algorithm]:
-        raise ConfigError(f"Unknown preset {preset!r} for {algorithm}. "
-                          f"Choose one of: {', '.join(presets_for(algorithm))}.")
+        raise ConfigError(_("Unknown preset {preset!r} for {algorithm}. Choose one of: "
+                            "{presets}.").format(
+                              preset=preset, algorithm=algorithm,
+                              presets=', '.join(presets_for(algorithm))))
     given = {k: v for k, v in overrides.items() if v is not None}
     unknown = set(given) - set(field_names())
     if unknown:
-        raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}. "
-                          f"Known settings: {', '.join(field_names())}.")
+        raise ConfigError(_("Unknown setting(s): {unknown}. Known settings: {known}.").format(
+                              unknown=', '.join(sorted(unknown)), known=', '.join(field_names())))
     values: dict[str, Any] = {"algorithm": algorithm, "preset": preset}
     values.update(PRESETS[algorithm][preset])
     values.update(given)
@@ -298,7 +303,9 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
         try:
             out["digits"] = tuple(int(d) for d in digits)
         except (TypeError, ValueError):
-            raise ConfigError(f"digits must be whole numbers such as 3 or 0,1,7 (got {digits!r}).")
+            raise ConfigError(_("digits must be whole numbers such as 3 or 0,1,7 (got "
+                                "{digits!r}).").format(
+                                  digits=digits))
     for name in _FLOAT_RANGES:
         if isinstance(out.get(name), int) and not isinstance(out.get(name), bool):
             out[name] = float(out[name])
@@ -307,7 +314,8 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
 
 def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)} (got {value!r}).")
+        raise ConfigError(_("{name} must be one of {allowed} (got {value!r}).").format(
+                              name=name, allowed=', '.join(allowed), value=value))
 
 
 def _validate(c: TrainConfig) -> None:
@@ -316,7 +324,8 @@ def _validate(c: TrainConfig) -> None:
     _check_choice("optimizer", c.optimizer, OPTIMIZERS)
     _check_choice("g_loss", c.g_loss, G_LOSSES)
     if not isinstance(c.dataset, str) or not c.dataset.strip():
-        raise ConfigError("dataset must name a data source, e.g. mnist-10k (the bundled digits).")
+        raise ConfigError(_("dataset must name a data source, e.g. mnist-10k (the bundled "
+                            "digits)."))
     for name, (lo, hi) in _INT_RANGES.items():
         value = getattr(c, name)
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
@@ -330,32 +339,35 @@ def _validate(c: TrainConfig) -> None:
                                 "{value!r}).").format(name=name, lo=lo, hi=hi, value=value))
     if c.g_batch_size is not None and (not isinstance(c.g_batch_size, int)
                                        or not 1 <= c.g_batch_size <= 1024):
-        raise ConfigError(f"g_batch_size must be empty (same as batch_size) or a whole number "
-                          f"from 1 to 1024 (got {c.g_batch_size!r}).")
+        raise ConfigError(_("g_batch_size must be empty (same as batch_size) or a whole number "
+                            "from 1 to 1024 (got {g_batch_size!r}).").format(
+                              g_batch_size=c.g_batch_size))
     if c.steps is not None and (isinstance(c.steps, bool) or not isinstance(c.steps, int)
                                 or not 1 <= c.steps <= 10_000_000):
         raise ConfigError(_("steps must be empty (train until stopped) or a whole number from 1 "
                             "to 10,000,000 (got {value!r}).").format(value=c.steps))
     if not isinstance(c.digits, tuple) or any(
             isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 9 for d in c.digits):
-        raise ConfigError(f"digits must be class labels from 0 to 9, e.g. (7,) or (0, 1) "
-                          f"(got {c.digits!r}).")
+        raise ConfigError(_("digits must be class labels from 0 to 9, e.g. (7,) or (0, 1) (got "
+                            "{digits!r}).").format(digits=c.digits))
     if len(set(c.digits)) != len(c.digits):
-        raise ConfigError(f"digits lists a class twice: {c.digits!r}.")
+        raise ConfigError(_("digits lists a class twice: {digits!r}.").format(digits=c.digits))
     if not isinstance(c.split_d_update, bool):
-        raise ConfigError("split_d_update must be true or false.")
+        raise ConfigError(_("split_d_update must be true or false."))
     if (c.architecture == "mlp-2d") != (c.dataset == POINTS_DATASET):
-        raise ConfigError("The mlp-2d networks draw points in the plane and belong to the 2D "
-                          "playground; for images choose quick, gan-article or wgan-article.")
+        raise ConfigError(_("The mlp-2d networks draw points in the plane and belong to the 2D "
+                            "playground; for images choose quick, gan-article or wgan-article."))
     # Settings that belong to one rule (ganlib.algorithms lists each rule's own settings).
     settings = algorithm_info(c.algorithm).settings
     if "n_critic" not in settings and c.n_critic != 1:
-        raise ConfigError("n_critic is a WGAN setting: the GAN updates its discriminator "
-                          "once per generator update, so leave n_critic at 1.")
+        raise ConfigError(_("n_critic is a WGAN setting: the GAN updates its discriminator once "
+                            "per generator update, so leave n_critic at 1."))
     for name in _RULE_ONLY_SETTINGS:
         if name not in settings and getattr(c, name) != _DEFAULTS[name]:
-            raise ConfigError(f"{name} only applies to {_owner_of(name)}; leave it at "
-                              f"{_DEFAULTS[name]} for {c.algorithm}.")
+            raise ConfigError(_("{name} only applies to {owner}; leave it at {default} for "
+                                "{algorithm}.").format(
+                                  name=name, owner=_owner_of(name), default=_DEFAULTS[name],
+                                  algorithm=c.algorithm))
     if "real_label" in settings and c.real_label <= c.fake_label:
         raise ConfigError(_("real_label ({real}) must be larger than fake_label ({fake}): the "
                             "discriminator learns to tell them apart.").format(
@@ -363,20 +375,22 @@ def _validate(c: TrainConfig) -> None:
     for name, needed in _CONSTRAINT_WEIGHTS.items():
         value = getattr(c, name)
         if name in settings and not value > 0:
-            raise ConfigError(needed)
+            raise ConfigError(_(needed))
         if name not in settings and value:
-            raise ConfigError(f"{name} only applies to "
-                              f"{_owner_of(name)}; set it to 0 for {c.algorithm}.")
+            raise ConfigError(_("{name} only applies to {owner}; set it to 0 for "
+                                "{algorithm}.").format(
+                                  name=name, owner=_owner_of(name), algorithm=c.algorithm))
     if "gp_weight" in settings and c.split_d_update:
-        raise ConfigError("split_d_update does not apply to WGAN-GP: the gradient penalty "
-                          "mixes real and fake images in one critic update.")
+        raise ConfigError(_("split_d_update does not apply to WGAN-GP: the gradient penalty mixes "
+                            "real and fake images in one critic update."))
 
 
 # The weight of each way to keep a critic Lipschitz, and what to say when its rule lacks it.
 _CONSTRAINT_WEIGHTS: dict[str, str] = {
-    "clip_value": "WGAN needs a clip_value above 0 (the article uses 0.01): weight clipping "
-                  "is what keeps its critic Lipschitz. For no clipping, choose WGAN-GP.",
-    "gp_weight": "WGAN-GP needs a gp_weight above 0 (the paper uses 10).",
+    "clip_value": N_("WGAN needs a clip_value above 0 (the article uses 0.01): weight "
+                     "clipping is what keeps its critic Lipschitz. For no clipping, choose "
+                     "WGAN-GP."),
+    "gp_weight": N_("WGAN-GP needs a gp_weight above 0 (the paper uses 10)."),
 }
 
 

@@ -48,7 +48,7 @@ from PIL import Image
 from ganlib.archives import ZIP_READ_ERRORS, unsafe_entry_reason
 from ganlib.errors import DataError
 from ganlib.images import PictureError, open_picture
-from ganlib.messages import N_, _
+from ganlib.messages import N_, LazyText, _
 from ganlib.units import format_size
 
 BUNDLED_MNIST: Path = Path(__file__).resolve().parent / "assets" / "mnist-10k.npz"
@@ -220,37 +220,38 @@ _SourceKey = tuple[str, str, tuple]
 
 def _source_key(source: str) -> _SourceKey:
     if not isinstance(source, str) or not source.strip():
-        raise DataError("The data source is empty. " + _ACCEPTED)
+        raise DataError(_("The data source is empty.") + " " + _(_ACCEPTED))
     text = source.strip()
     if text.lower() in NAMED_SOURCES:
         return (text.lower(), "", ())
     if text.lower().startswith("idx:"):
         folder = Path(text[4:]).expanduser()
         if not folder.is_dir():
-            raise DataError(f"IDX folder not found: {folder}. Give a folder that holds "
-                            f"MNIST-format files such as train-images-idx3-ubyte.gz.")
+            raise DataError(_("IDX folder not found: {folder}. Give a folder that holds "
+                              "MNIST-format files such as train-images-idx3-ubyte.gz.").format(
+                                folder=folder))
         if not _find_idx_files(folder):
-            raise DataError(f"No IDX image file (a name containing 'idx3', such as "
-                            f"train-images-idx3-ubyte.gz) in {folder}.")
+            raise DataError(_("No IDX image file (a name containing 'idx3', such as "
+                              "train-images-idx3-ubyte.gz) in {folder}.").format(folder=folder))
         return ("idx", str(folder.resolve()), _fingerprint(folder))
     path = Path(text).expanduser()
     if not path.exists():
         if path.suffix.lower() in (".npz", ".zip") or "/" in text or "\\" in text:
             raise DataError(_("File or folder not found: {path}. Check the path.").format(
                 path=path))
-        raise DataError(f"Unknown data source {text!r}. " + _ACCEPTED)
+        raise DataError(_("Unknown data source {text!r}.").format(text=text) + " " + _(_ACCEPTED))
     if path.is_dir():
         kind = "idx" if _find_idx_files(path) else "folder"
     elif path.suffix.lower() in (".npz", ".zip"):
         kind = path.suffix.lower()[1:]
     else:
-        raise DataError(f"Cannot read {path.name}: give a .npz file, a .zip of images, or a "
-                        f"folder of images or IDX files.")
+        raise DataError(_("Cannot read {name}: give a .npz file, a .zip of images, or a folder of "
+                          "images or IDX files.").format(name=path.name))
     return (kind, str(path.resolve()), _fingerprint(path))
 
 
-_ACCEPTED = ("Accepted: mnist-10k (bundled, offline), mnist, fashion-mnist, idx:<folder>, or "
-             "the path of a .npz file, a .zip of images, or a folder of images or IDX files.")
+_ACCEPTED = N_("Accepted: mnist-10k (bundled, offline), mnist, fashion-mnist, idx:<folder>, "
+               "or the path of a .npz file, a .zip of images, or a folder of images or IDX files.")
 
 
 def _fingerprint(path: Path) -> tuple:
@@ -258,34 +259,39 @@ def _fingerprint(path: Path) -> tuple:
     try:
         return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
     except OSError as exc:
-        raise DataError(f"Cannot read {path} ({_brief(exc)}). Check the path and its "
-                        f"permissions.") from None
+        raise DataError(_("Cannot read {path} ({reason}). Check the path and its "
+                          "permissions.").format(
+                            path=path, reason=_brief(exc))) from None
 
 
 def _files_under(folder: Path) -> list[Path]:
     """Every file under `folder`, sorted, walking at most MAX_SCANNED_FILES entries."""
     def unreadable(exc: OSError) -> None:
-        raise DataError(f"Cannot read {exc.filename or folder} ({exc.strerror or exc}). Give "
-                        f"a folder whose files this server may read.") from None
+        raise DataError(_("Cannot read {path} ({reason}). Give a folder whose files this server "
+                          "may read.").format(
+                            path=exc.filename or folder, reason=exc.strerror or exc)) from None
 
     files: list[Path] = []
     for parent, _folders, names in os.walk(folder, onerror=unreadable):
         files += (Path(parent) / name for name in names)
         if len(files) > MAX_SCANNED_FILES:
-            raise DataError(f"{folder} holds more than {MAX_SCANNED_FILES:,} files: it is not a "
-                            f"dataset. Give a folder that holds only the training images, or "
-                            f"a .npz or .zip file.")
+            raise DataError(_("{folder} holds more than {max_scanned_files:,} files: it is not a "
+                              "dataset. Give a folder that holds only the training images, or a "
+                              ".npz or .zip file.").format(
+                                folder=folder, max_scanned_files=MAX_SCANNED_FILES))
     return sorted(p for p in files if p.is_file())
 
 
 def _normalise_digits(digits: Sequence[int]) -> tuple[int, ...]:
     if isinstance(digits, (str, bytes)) or not isinstance(digits, Sequence):
-        raise DataError(f"digits must be a list of class labels such as (7,) or (0, 1) "
-                        f"(got {digits!r}).")
+        raise DataError(_("digits must be a list of class labels such as (7,) or (0, 1) (got "
+                          "{digits!r}).").format(digits=digits))
     bad = [d for d in digits
            if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 0 <= d <= 9]
     if bad:
-        raise DataError(f"Unknown class label(s) {bad}: classes are whole numbers from 0 to 9.")
+        raise DataError(_("Unknown class label(s) {bad}: classes are whole numbers from "
+                          "0 to 9.").format(
+                            bad=bad))
     return tuple(sorted({int(d) for d in digits}))
 
 
@@ -297,8 +303,9 @@ def _filtered(key: _SourceKey, digits: tuple[int, ...]) -> Dataset:
     if not digits:
         return dataset
     if dataset.labels is None:
-        raise DataError(f"{dataset.name} has no labels, so it cannot be narrowed to classes "
-                        f"{list(digits)}. Leave the class filter empty.")
+        raise DataError(_("{name} has no labels, so it cannot be narrowed to classes {digits}. "
+                          "Leave the class filter empty.").format(
+                            name=dataset.name, digits=list(digits)))
     present = dataset.class_counts()
     missing = [d for d in digits if d not in present]
     if missing:
@@ -344,8 +351,9 @@ def _load_keras_mnist() -> Dataset:
         with _socket_timeout(DOWNLOAD_TIMEOUT_S):
             (x, y), _test = keras.datasets.mnist.load_data()
     except Exception as exc:  # any failure (no network, bad cache, proxy) means: go offline
-        return _bundled_with_notice(f"Full MNIST could not be downloaded ({_brief(exc)}); "
-                                    f"using the 10,000 bundled digits instead.")
+        return _bundled_with_notice(LazyText(
+            "Full MNIST could not be downloaded ({reason}); using the 10,000 bundled digits "
+            "instead.", reason=_brief(exc)))
     return _make_dataset("mnist", x, y, DIGIT_NAMES)
 
 
@@ -357,10 +365,10 @@ def _load_fashion_mnist() -> Dataset:
     except Exception as exc:  # as above: fall back to the copies on this machine
         if DEBIAN_FASHION_MNIST.is_dir() and _find_idx_files(DEBIAN_FASHION_MNIST):
             return _load_idx_folder(DEBIAN_FASHION_MNIST)
-        return _bundled_with_notice(
-            f"Fashion-MNIST could not be downloaded ({_brief(exc)}) and the Debian package "
-            f"dataset-fashion-mnist is not installed; using the 10,000 bundled MNIST digits "
-            f"instead.")
+        return _bundled_with_notice(LazyText(
+            "Fashion-MNIST could not be downloaded ({reason}) and the Debian package "
+            "dataset-fashion-mnist is not installed; using the 10,000 bundled MNIST digits "
+            "instead.", reason=_brief(exc)))
     return _make_dataset("fashion-mnist", x, y, FASHION_NAMES)
 
 
@@ -407,7 +415,8 @@ def _find_idx_files(folder: Path) -> tuple[Path, Path | None] | None:
 def _load_idx_folder(folder: Path) -> Dataset:
     found = _find_idx_files(folder)
     if found is None:  # the folder changed since it was resolved
-        raise DataError(f"No IDX image file (a name containing 'idx3') in {folder}.")
+        raise DataError(_("No IDX image file (a name containing 'idx3') in {folder}.").format(
+                            folder=folder))
     image_file, label_file = found
     x = _read_idx(image_file)
     y = _read_idx(label_file) if label_file is not None else None
@@ -424,22 +433,25 @@ def _read_idx(path: Path) -> np.ndarray:
         with opener(path, "rb") as f:
             raw = f.read()
     except (OSError, EOFError) as exc:
-        raise DataError(f"Cannot read {path.name} ({_brief(exc)}). Replace the file with an "
-                        f"intact copy.") from exc
+        raise DataError(_("Cannot read {name} ({reason}). Replace the file with an "
+                          "intact copy.").format(
+                            name=path.name, reason=_brief(exc))) from exc
     if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] not in _IDX_TYPES:
-        raise DataError(f"{path.name} is not an IDX file (its first bytes are not an IDX "
-                        f"magic number). Give MNIST-format files such as "
-                        f"train-images-idx3-ubyte.gz.")
+        raise DataError(_("{name} is not an IDX file (its first bytes are not an IDX magic "
+                          "number). Give MNIST-format files such as "
+                          "train-images-idx3-ubyte.gz.").format(
+                            name=path.name))
     ndim = raw[3]
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise DataError(f"{path.name} is truncated: its header is incomplete.")
+        raise DataError(_("{name} is truncated: its header is incomplete.").format(name=path.name))
     dims = struct.unpack(f">{ndim}I", raw[4:header])
     dtype = np.dtype(_IDX_TYPES[raw[2]])
     expected = header + math.prod(dims) * dtype.itemsize
     if len(raw) != expected:
-        raise DataError(f"{path.name} is truncated or corrupt: its header promises shape "
-                        f"{dims} ({expected} bytes) but the file holds {len(raw)} bytes.")
+        raise DataError(_("{name} is truncated or corrupt: its header promises shape {dims} "
+                          "({expected} bytes) but the file holds {actual} bytes.").format(
+                            name=path.name, dims=dims, expected=expected, actual=len(raw)))
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
 
 
@@ -456,16 +468,16 @@ def _load_npz(path: Path, name: str, class_names: tuple[str, ...]) -> Dataset:
             pickled = "pickle" in str(exc) and f.read(1) == b"\x80"
         raise _npz_error(path, exc, pickled) from exc
     if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise DataError(f"{path.name} holds a single array, not named arrays. Save it with "
-                        f"np.savez(path, x=images, y=labels).")
+        raise DataError(_("{name} holds a single array, not named arrays. Save it with "
+                          "np.savez(path, x=images, y=labels).").format(name=path.name))
     with archive:
         keys = set(archive.files)
         x_key = next((k for k in ("x", "images") if k in keys), None)
         y_key = next((k for k in ("y", "labels") if k in keys), None)
         if x_key is None:
-            raise DataError(f"{path.name} has no array named 'x' or 'images' (it has: "
-                            f"{', '.join(sorted(keys)) or 'nothing'}). Save it with "
-                            f"np.savez(path, x=images, y=labels).")
+            raise DataError(_("{name} has no array named 'x' or 'images' (it has: {arrays}). Save "
+                              "it with np.savez(path, x=images, y=labels).").format(
+                                name=path.name, arrays=', '.join(sorted(keys)) or _('nothing')))
         try:
             x = archive[x_key]
             y = archive[y_key] if y_key is not None else None
@@ -475,21 +487,23 @@ def _load_npz(path: Path, name: str, class_names: tuple[str, ...]) -> Dataset:
     stray = next((k for k, a in ((x_key, x), (y_key, y))
                   if a is not None and not isinstance(a, np.ndarray)), None)
     if stray is not None:
-        raise DataError(f"Cannot read {path.name} as a .npz file ({stray} is not a numpy "
-                        f"array). Save it again with np.savez(path, x=images, y=labels).")
+        raise DataError(_("Cannot read {name} as a .npz file ({stray} is not a numpy array). Save "
+                          "it again with np.savez(path, x=images, y=labels).").format(
+                            name=path.name, stray=stray))
     return _make_dataset(name, x, y, class_names if y is not None else ())
 
 
 def _npz_error(path: Path, exc: BaseException, pickled: bool) -> DataError:
     if pickled:
-        return DataError(f"{path.name} contains pickled (object) data, which is refused because "
-                         f"loading a pickle can run arbitrary code. Save plain numeric arrays "
-                         f"with np.savez(path, x=images, y=labels).")
+        return DataError(_("{name} contains pickled (object) data, which is refused because "
+                           "loading a pickle can run arbitrary code. Save plain numeric arrays "
+                           "with np.savez(path, x=images, y=labels).").format(name=path.name))
     # numpy calls any file that is neither .npy nor .npz "pickled data" and advises
     # allow_pickle=True, which would run code from the file: never quote that advice.
-    reason = "it is not a numpy archive" if "pickle" in str(exc) else _brief(exc)
-    return DataError(f"Cannot read {path.name} as a .npz file ({reason}). The file may be "
-                     f"corrupt or not a numpy archive; save it again with np.savez.")
+    reason = _("it is not a numpy archive") if "pickle" in str(exc) else _brief(exc)
+    return DataError(_("Cannot read {name} as a .npz file ({reason}). The file may be corrupt or "
+                       "not a numpy archive; save it again with np.savez.").format(
+                         name=path.name, reason=reason))
 
 
 # --- image folders and zips --------------------------------------------------------------
@@ -508,21 +522,23 @@ def _load_zip(path: Path) -> Dataset:
     try:
         archive = zipfile.ZipFile(path)
     except ZIP_READ_ERRORS as exc:
-        raise DataError(f"Cannot open {path.name} as a zip file ({_brief(exc)}). "
-                        f"Zip the images again.") from exc
+        raise DataError(_("Cannot open {name} as a zip file ({reason}). Zip the images "
+                          "again.").format(
+                            name=path.name, reason=_brief(exc))) from exc
     with archive:
         unsafe = [f"{e.filename!r}: {why}" for e in archive.infolist()
                    if (why := unsafe_entry_reason(e))]
         if unsafe:
-            raise DataError(f"{path.name} is refused: its entries must be plain relative "
-                            f"paths, not links ({'; '.join(unsafe[:3])}). Zip the images "
-                            f"again from their folder.")
+            raise DataError(_("{name} is refused: its entries must be plain relative paths, not "
+                              "links ({entries}). Zip the images again from their folder.").format(
+                                name=path.name, entries='; '.join(unsafe[:3])))
         entries = [e for e in archive.infolist() if not e.is_dir()]
         total = sum(e.file_size for e in entries)  # from the zip's directory, nothing unpacked
         if total > MAX_ZIP_BYTES:
-            raise DataError(f"{path.name} unpacks to {format_size(total)}, more than the "
-                            f"{format_size(MAX_ZIP_BYTES)} allowed. Use fewer or smaller "
-                            f"images.")
+            raise DataError(_("{name} unpacks to {size}, more than the {limit} allowed. Use fewer "
+                              "or smaller images.").format(
+                                name=path.name, size=format_size(total),
+                                limit=format_size(MAX_ZIP_BYTES)))
         images = sorted((e for e in entries if _is_image_name(e.filename)),
                         key=lambda e: e.filename)
         _check_image_count(len(images), path.name)
@@ -540,9 +556,9 @@ def _read_zip_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, path: Path
         with archive.open(entry) as source:
             content = source.read(entry.file_size + 1)
     except ZIP_READ_ERRORS as exc:
-        raise DataError(f"Cannot unpack {entry.filename} from {path.name} ({_brief(exc)}); "
-                        f"encrypted or damaged zips are not supported. Zip the images "
-                        f"again.") from exc
+        raise DataError(_("Cannot unpack {filename} from {name} ({reason}); encrypted or damaged "
+                          "zips are not supported. Zip the images again.").format(
+                            filename=entry.filename, name=path.name, reason=_brief(exc))) from exc
     _check_image_bytes(len(content), f"{path.name}:{entry.filename}")
     return content
 
@@ -555,18 +571,22 @@ def _is_image_name(relative: str) -> bool:
 
 def _check_image_count(count: int, name: str) -> None:
     if count < MIN_IMAGES:
-        raise DataError(f"{name} holds {count} images ({', '.join(IMAGE_SUFFIXES)}); at least "
-                        f"{MIN_IMAGES} are needed to train. Add more images.")
+        raise DataError(_("{name} holds {count} images ({suffixes}); at least {min_images} are "
+                          "needed to train. Add more images.").format(
+                            name=name, count=count, suffixes=', '.join(IMAGE_SUFFIXES),
+                            min_images=MIN_IMAGES))
     if count > MAX_IMAGE_FILES:
-        raise DataError(f"{name} holds {count} images, more than the {MAX_IMAGE_FILES:,} "
-                        f"allowed. Use a subset, or save them as a .npz file.")
+        raise DataError(_("{name} holds {count} images, more than the {max_image_files:,} "
+                          "allowed. Use a subset, or save them as a .npz file.").format(
+                            name=name, count=count, max_image_files=MAX_IMAGE_FILES))
 
 
 def _check_image_bytes(size: int, where: str) -> None:
     if size > MAX_IMAGE_BYTES:
-        raise DataError(f"{where} is {format_size(size)}, more than the "
-                        f"{format_size(MAX_IMAGE_BYTES)} one picture may have. Remove it, or "
-                        f"shrink the pictures (they become 28x28 pixels anyway).")
+        raise DataError(_("{where} is {size}, more than the {limit} one picture may have. Remove "
+                          "it, or shrink the pictures (they become 28x28 pixels anyway).").format(
+                            where=where, size=format_size(size),
+                            limit=format_size(MAX_IMAGE_BYTES)))
 
 
 class _PixelBudget:
@@ -579,9 +599,10 @@ class _PixelBudget:
     def take(self, width: int, height: int) -> None:
         self.used += width * height
         if self.used > MAX_TOTAL_PIXELS:
-            raise DataError(f"The pictures of {self.name} hold more than "
-                            f"{MAX_TOTAL_PIXELS:,} pixels in all. Shrink them first (they "
-                            f"become 28x28 pixels anyway), or use fewer.")
+            raise DataError(_("The pictures of {name} hold more than {max_total_pixels:,} pixels "
+                              "in all. Shrink them first (they become 28x28 pixels anyway), or "
+                              "use fewer.").format(
+                                name=self.name, max_total_pixels=MAX_TOTAL_PIXELS))
 
 
 def _decode_image(source: Path | IO[bytes], where: str, budget: _PixelBudget) -> np.ndarray:
@@ -596,8 +617,9 @@ def _decode_image(source: Path | IO[bytes], where: str, budget: _PixelBudget) ->
             gray = picture.convert("L").resize((28, 28), Image.Resampling.LANCZOS)
             return np.asarray(gray, dtype=np.uint8)
     except PictureError as exc:
-        raise DataError(f"{where} is not a readable image: it {exc}. Remove or replace "
-                        f"it.") from None
+        raise DataError(_("{where} is not a readable image: it {exc}. Remove or replace "
+                          "it.").format(
+                            where=where, exc=exc)) from None
 
 
 def _images_dataset(name: str, pixels: np.ndarray) -> Dataset:
@@ -606,8 +628,9 @@ def _images_dataset(name: str, pixels: np.ndarray) -> Dataset:
     notice = None
     if pixels.mean() > 127.5:
         pixels = 255 - pixels
-        notice = (f"The images of {name} are mostly bright (dark strokes on a light "
-                  f"background), so they were inverted to white on black, like MNIST.")
+        notice = LazyText("The images of {name} are mostly bright (dark strokes on a light "
+                          "background), so they were inverted to white on black, like MNIST.",
+                          name=name)
     return _make_dataset(name, pixels, None, (), notice)
 
 
@@ -624,45 +647,50 @@ def _make_dataset(name: str, x: np.ndarray, y: np.ndarray | None,
 
 def _scale_pixels(x: np.ndarray, name: str) -> np.ndarray:
     if not (x.ndim == 3 or (x.ndim == 4 and x.shape[-1] == 1)) or x.shape[1:3] != (28, 28):
-        raise DataError(f"The images of {name} have shape {x.shape}; expected (N, 28, 28) or "
-                        f"(N, 28, 28, 1): N grayscale pictures of 28x28 pixels. Resize them "
-                        f"first.")
+        raise DataError(_("The images of {name} have shape {shape}; expected (N, 28, 28) or (N, "
+                          "28, 28, 1): N grayscale pictures of 28x28 pixels. Resize them "
+                          "first.").format(
+                            name=name, shape=x.shape))
     if x.shape[0] < MIN_IMAGES:
-        raise DataError(f"{name} holds {x.shape[0]} images; at least {MIN_IMAGES} are needed "
-                        f"to train. Add more images.")
+        raise DataError(_("{name} holds {count} images; at least {min_images} are needed to "
+                          "train. Add more images.").format(
+                            name=name, count=x.shape[0], min_images=MIN_IMAGES))
     x = x.reshape(x.shape[0], 28, 28, 1)
     if np.issubdtype(x.dtype, np.integer):
         if x.min() < 0 or x.max() > 255:
-            raise DataError(f"The images of {name} are integers from {x.min()} to {x.max()}; "
-                            f"integer pixels must lie in 0..255.")
+            raise DataError(_("The images of {name} are integers from {lo} to {hi}; integer "
+                              "pixels must lie in 0..255.").format(
+                                name=name, lo=x.min(), hi=x.max()))
         return x.astype(np.float32) / 127.5 - 1.0
     if np.issubdtype(x.dtype, np.floating):
         if not np.isfinite(x).all():
-            raise DataError(f"The images of {name} contain NaN or infinite values. Fix or drop "
-                            f"those images.")
+            raise DataError(_("The images of {name} contain NaN or infinite values. Fix or drop "
+                              "those images.").format(name=name))
         lo, hi = float(x.min()), float(x.max())
         if 0.0 <= lo and hi <= 1.0:  # [0, 1], the usual float convention
             return x.astype(np.float32) * 2.0 - 1.0
         if -1.0 <= lo and hi <= 1.0:  # already in the tanh range
             return x.astype(np.float32)
-        raise DataError(f"The images of {name} are floats from {lo:g} to {hi:g}; float pixels "
-                        f"must lie in [0, 1] or [-1, 1] (or give uint8 0..255).")
-    raise DataError(f"The images of {name} have dtype {x.dtype}; give uint8 pixels 0..255 or "
-                    f"floats in [0, 1] or [-1, 1].")
+        raise DataError(_("The images of {name} are floats from {lo:g} to {hi:g}; float pixels "
+                          "must lie in [0, 1] or [-1, 1] (or give uint8 0..255).").format(
+                            name=name, lo=lo, hi=hi))
+    raise DataError(_("The images of {name} have dtype {dtype}; give uint8 pixels 0..255 or "
+                      "floats in [0, 1] or [-1, 1].").format(name=name, dtype=x.dtype))
 
 
 def _check_labels(y: np.ndarray, count: int, name: str) -> np.ndarray:
     if y.ndim != 1 or y.shape[0] != count:
-        raise DataError(f"{name} has {count} images but labels of shape {y.shape}; give one "
-                        f"label per image, shape ({count},).")
+        raise DataError(_("{name} has {count} images but labels of shape {shape}; give one label "
+                          "per image, shape ({count},).").format(
+                            name=name, count=count, shape=y.shape))
     whole = np.issubdtype(y.dtype, np.integer) or (
         np.issubdtype(y.dtype, np.floating) and np.isfinite(y).all() and (y % 1 == 0).all())
     if not whole:
-        raise DataError(f"The labels of {name} have dtype {y.dtype} with non-whole values; "
-                        f"labels must be whole numbers from 0 to 9.")
+        raise DataError(_("The labels of {name} have dtype {dtype} with non-whole values; labels "
+                          "must be whole numbers from 0 to 9.").format(name=name, dtype=y.dtype))
     if y.min() < 0 or y.max() > 9:
-        raise DataError(f"The labels of {name} run from {y.min():g} to {y.max():g}; labels "
-                        f"must be class numbers from 0 to 9.")
+        raise DataError(_("The labels of {name} run from {lo:g} to {hi:g}; labels must be class "
+                          "numbers from 0 to 9.").format(name=name, lo=y.min(), hi=y.max()))
     return _read_only(y.astype(np.int64))
 
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from ganlib.errors import ConfigError
 from ganlib.latent import latent_vectors
+from ganlib.messages import _
 
 # Latent vectors behind a fit: the least-squares problem has latent_dim + 1 unknowns per
 # class (101 at most for the presets), so 2,000 samples give ~20 observations per unknown.
@@ -59,21 +60,22 @@ class ClassDirections:
         if source is not None:
             self._check_class("source", source)
             if source == target:
-                raise ConfigError(f"Choose two different classes to turn one into the other "
-                                  f"(got {self.class_names[target]} twice).")
+                raise ConfigError(_("Choose two different classes to turn one into the other (got "
+                                    "{name} twice).").format(name=self.class_names[target]))
             vector = vector - self.weights[source]
         norm = np.linalg.norm(vector)
         if norm == 0:
-            raise ConfigError("The classifier's verdict does not change anywhere in this "
-                              "latent space (a generator that draws the same image for every "
-                              "z): train the model longer first.")
+            raise ConfigError(_("The classifier's verdict does not change anywhere in this latent "
+                                "space (a generator that draws the same image for every z): train "
+                                "the model longer first."))
         return (vector / norm).astype(np.float32)
 
     def _check_class(self, name: str, value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
                 or not 0 <= value < len(self.class_names):
-            raise ConfigError(f"{name} must be a class number from 0 to "
-                              f"{len(self.class_names) - 1} (got {value!r}).")
+            raise ConfigError(_("{name} must be a class number from 0 to {highest} (got "
+                                "{value!r}).").format(
+                                  name=name, highest=len(self.class_names) - 1, value=value))
 
 
 def fit_class_directions(generate: Callable[[np.ndarray], np.ndarray],
@@ -89,17 +91,20 @@ def fit_class_directions(generate: Callable[[np.ndarray], np.ndarray],
     """
     if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) \
             or samples <= latent_dim + 1:
-        raise ConfigError(f"samples must be a whole number above latent_dim + 1 = "
-                          f"{latent_dim + 1}, or the fit has more unknowns than observations; "
-                          f"{DEFAULT_SAMPLES} is a good choice (got {samples!r}).")
+        raise ConfigError(_("samples must be a whole number above latent_dim + 1 = {minimum}, or "
+                            "the fit has more unknowns than observations; {default_samples} is a "
+                            "good choice (got {samples!r}).").format(
+                              minimum=latent_dim + 1, default_samples=DEFAULT_SAMPLES,
+                              samples=samples))
     z = latent_vectors(FIT_SEED, samples, latent_dim).astype(np.float64)   # (N, d)
     log_p = np.log(np.asarray(probabilities(generate(z.astype(np.float32))), np.float64)
                    + _FLOOR)                                             # (N, classes)
     if log_p.shape != (samples, len(class_names)):
-        raise ConfigError(f"The classifier gave probabilities of shape {log_p.shape}; "
-                          f"expected ({samples}, {len(class_names)}), one per class named.")
+        raise ConfigError(_("The classifier gave probabilities of shape {shape}; expected "
+                            "({samples}, {classes}), one per class named.").format(
+                              shape=log_p.shape, samples=samples, classes=len(class_names)))
     design = np.hstack([z, np.ones((samples, 1))])                       # (N, d + 1)
-    coefficients, *_ = np.linalg.lstsq(design, log_p, rcond=None)        # (d + 1, classes)
+    coefficients, *_rest = np.linalg.lstsq(design, log_p, rcond=None)        # (d + 1, classes)
     residual = log_p - design @ coefficients
     spread = ((log_p - log_p.mean(axis=0)) ** 2).sum(axis=0)
     explained = 1.0 - (residual ** 2).sum(axis=0) / np.maximum(spread, 1e-12)

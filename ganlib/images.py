@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ganlib.errors import ConfigError
+from ganlib.messages import _
 
 # The separator between the images of a grid: mid-grey, distinct from both black
 # background and white strokes.
@@ -50,26 +51,28 @@ def open_picture(source: str | Path | IO[bytes], max_side: int,
 
     `formats` restricts what is accepted (e.g. ("PNG",)); None accepts what Pillow reads.
     """
-    kinds = "/".join(formats) if formats else "PNG, JPEG, BMP or GIF"
+    kinds = "/".join(formats) if formats else _("PNG, JPEG, BMP or GIF")
     try:
         picture = Image.open(source, formats=formats)
     except Image.DecompressionBombError:        # Pillow's own, far larger limit
-        raise PictureError(f"is far more than the {max_side}x{max_side} pixels "
-                           f"allowed") from None
+        raise PictureError(_("is far more than the {max_side}x{max_side} pixels allowed").format(
+                               max_side=max_side)) from None
     except UnidentifiedImageError:
         # Its message names the stream object ("<_io.BytesIO object at 0x...>"): not for people.
-        raise PictureError(f"is not a {kinds} picture") from None
+        raise PictureError(_("is not a {kinds} picture").format(kinds=kinds)) from None
     except _DECODE_ERRORS as exc:
-        raise PictureError(f"is not a readable {kinds} picture ({_brief(exc)})") from None
+        raise PictureError(_("is not a readable {kinds} picture ({reason})").format(
+                               kinds=kinds, reason=_brief(exc))) from None
     with picture:
         width, height = picture.size
         if max(width, height) > max_side:
-            raise PictureError(f"is {width}x{height} pixels, more than the "
-                               f"{max_side}x{max_side} allowed")
+            raise PictureError(_("is {width}x{height} pixels, more than the {max_side}x{max_side} "
+                                 "allowed").format(width=width, height=height, max_side=max_side))
         try:
             yield picture
         except _DECODE_ERRORS as exc:
-            raise PictureError(f"is a damaged picture ({_brief(exc)})") from None
+            raise PictureError(_("is a damaged picture ({reason})").format(
+                                   reason=_brief(exc))) from None
 
 
 def _brief(exc: BaseException) -> str:
@@ -89,13 +92,15 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]                                  # (N, H, W, 1) -> (N, H, W)
     if images.ndim != 3:
-        raise ConfigError(f"Expected a batch of grey images of shape (N, H, W, 1) or (N, H, W) "
-                          f"(got shape {images.shape}); for one image, pass images[None].")
+        raise ConfigError(_("Expected a batch of grey images of shape (N, H, W, 1) or (N, H, W) "
+                            "(got shape {shape}); for one image, pass images[None].").format(
+                              shape=images.shape))
     if images.dtype == np.uint8:
         return images
     if not np.issubdtype(images.dtype, np.floating):
-        raise ConfigError(f"Expected float images in [-1, 1] or uint8 pixels "
-                          f"(got dtype {images.dtype}).")
+        raise ConfigError(_("Expected float images in [-1, 1] or uint8 pixels (got dtype "
+                            "{dtype}).").format(
+                              dtype=images.dtype))
     scaled = (np.nan_to_num(images, nan=-1.0) + 1.0) * 127.5     # [-1, 1] -> [0, 255]
     return np.rint(np.clip(scaled, 0.0, 255.0)).astype(np.uint8)
 
@@ -115,16 +120,16 @@ def image_grid(images: np.ndarray, cols: int | None = None, pad: int = 2,
     pixels = to_uint8(images)                                    # (N, h, w)
     n = len(pixels)
     if n == 0:
-        raise ConfigError("There are no images to draw: the batch is empty. "
-                          "Generate or load at least one image first.")
+        raise ConfigError(_("There are no images to draw: the batch is empty. Generate or load at "
+                            "least one image first."))
     if cols is None:
         cols = math.ceil(math.sqrt(n))
     for name, value, minimum in (("cols", cols, 1), ("pad", pad, 0), ("scale", scale, 1)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-            raise ConfigError(f"{name} must be a whole number of at least {minimum} "
-                              f"(got {value!r}).")
+            raise ConfigError(_("{name} must be a whole number of at least {minimum} (got "
+                                "{value!r}).").format(name=name, minimum=minimum, value=value))
     pixels = pixels.repeat(scale, axis=1).repeat(scale, axis=2)  # (N, h * scale, w * scale)
-    _, h, w = pixels.shape
+    _count, h, w = pixels.shape
     rows = math.ceil(n / cols)
     picture = np.full((rows * h + (rows - 1) * pad, cols * w + (cols - 1) * pad),
                       SEPARATOR, dtype=np.uint8)
@@ -156,22 +161,23 @@ def gif_bytes(frames: Sequence[np.ndarray], fps: float = 10.0, boomerang: bool =
     """
     pictures = [np.asarray(frame) for frame in frames]
     if not pictures:
-        raise ConfigError("A GIF needs at least one frame; the sequence of frames is empty.")
+        raise ConfigError(_("A GIF needs at least one frame; the sequence of frames is empty."))
     images = [_as_image(picture) for picture in pictures]
     shapes = {picture.shape for picture in pictures}
     if len(shapes) > 1:
-        raise ConfigError(f"All frames of a GIF must have the same shape (got "
-                          f"{', '.join(map(str, sorted(shapes)))}); draw them with the same "
-                          f"grid settings.")
+        raise ConfigError(_("All frames of a GIF must have the same shape (got {shapes}); draw "
+                            "them with the same grid settings.").format(
+                              shapes=', '.join(map(str, sorted(shapes)))))
     if (isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating))
             or not 0 < fps <= MAX_FPS):
-        raise ConfigError(f"fps must be a number above 0 and at most {MAX_FPS:g} "
-                          f"(got {fps!r}); browsers slow faster GIFs down.")
+        raise ConfigError(_("fps must be a number above 0 and at most {max_fps:g} (got {fps!r}); "
+                            "browsers slow faster GIFs down.").format(max_fps=MAX_FPS, fps=fps))
     if (isinstance(hold_last, bool)
             or not isinstance(hold_last, (int, float, np.integer, np.floating))
             or not 0 <= hold_last <= MAX_HOLD_SECONDS):
-        raise ConfigError(f"hold_last must be a number of seconds from 0 to "
-                          f"{MAX_HOLD_SECONDS:g} (got {hold_last!r}).")
+        raise ConfigError(_("hold_last must be a number of seconds from 0 to {max_hold_seconds:g} "
+                            "(got {hold_last!r}).").format(
+                              max_hold_seconds=MAX_HOLD_SECONDS, hold_last=hold_last))
     frame_ms = 1000.0 / fps
     durations = [frame_ms] * len(images)
     durations[-1] += 1000.0 * hold_last
@@ -196,17 +202,18 @@ def save_picture(path: str | Path, picture_or_frames: np.ndarray | Sequence[np.n
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in PICTURE_SUFFIXES:
-        raise ConfigError(f"Cannot save a picture as {path.name!r}: the file name must end in "
-                          f"{' or '.join(PICTURE_SUFFIXES)}.")
+        raise ConfigError(_("Cannot save a picture as {name!r}: the file name must end in "
+                            "{suffixes}.").format(
+                              name=path.name, suffixes=' or '.join(PICTURE_SUFFIXES)))
     if suffix == ".png":
         if not isinstance(picture_or_frames, np.ndarray):
-            raise ConfigError("A .png holds one picture (an array); to save a sequence of "
-                              "frames, use a file name ending in .gif.")
+            raise ConfigError(_("A .png holds one picture (an array); to save a sequence of "
+                                "frames, use a file name ending in .gif."))
         data = png_bytes(picture_or_frames)
     else:
         if isinstance(picture_or_frames, np.ndarray) and picture_or_frames.ndim < 3:
-            raise ConfigError("A .gif holds a sequence of frames; to save one picture, "
-                              "use a file name ending in .png.")
+            raise ConfigError(_("A .gif holds a sequence of frames; to save one picture, use a "
+                                "file name ending in .png."))
         data = gif_bytes(list(picture_or_frames), fps=fps, boomerang=boomerang,
                          hold_last=hold_last)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -219,9 +226,10 @@ def _as_image(picture: np.ndarray) -> Image.Image:
     picture = np.asarray(picture)
     if picture.dtype != np.uint8 or not (
             picture.ndim == 2 or (picture.ndim == 3 and picture.shape[2] == 3)):
-        raise ConfigError(f"A picture must be a uint8 array of shape (H, W) or (H, W, 3) "
-                          f"(got {picture.dtype} of shape {picture.shape}); make one from an "
-                          f"image batch with image_grid.")
+        raise ConfigError(_("A picture must be a uint8 array of shape (H, W) or (H, W, 3) (got "
+                            "{dtype} of shape {shape}); make one from an image batch with "
+                            "image_grid.").format(dtype=picture.dtype, shape=picture.shape))
     if picture.shape[0] == 0 or picture.shape[1] == 0:
-        raise ConfigError(f"A picture must have at least one pixel (got shape {picture.shape}).")
+        raise ConfigError(_("A picture must have at least one pixel (got shape {shape}).").format(
+                              shape=picture.shape))
     return Image.fromarray(picture)                              # uint8: "L" or "RGB"

@@ -130,11 +130,13 @@ def interpolation_path(points: np.ndarray, steps_per_segment: int,
     Returns ((k - 1) * (steps_per_segment - 1) + 1, latent_dim).
     """
     if method not in METHODS:
-        raise ConfigError(f"method must be one of {', '.join(METHODS)} (got {method!r}).")
+        raise ConfigError(_("method must be one of {methods} (got {method!r}).").format(
+                              methods=', '.join(METHODS), method=method))
     points = _as_float_array("points", points)
     if points.ndim != 2 or points.shape[0] < 2 or points.shape[1] < 1:
-        raise ConfigError(f"points must be an array of shape (k, latent_dim) with k >= 2 "
-                          f"latent vectors to pass through (got shape {points.shape}).")
+        raise ConfigError(_("points must be an array of shape (k, latent_dim) with k >= 2 latent "
+                            "vectors to pass through (got shape {shape}).").format(
+                              shape=points.shape))
     _check_whole("steps_per_segment", steps_per_segment, 2)
     step = slerp if method == "spherical" else lerp
     segments = [step(p, q, steps_per_segment)[:-1] for p, q in zip(points[:-1], points[1:])]
@@ -158,14 +160,16 @@ def principal_directions(kernel: np.ndarray, k: int) -> np.ndarray:
     """
     kernel = _as_float_array("kernel", kernel)
     if kernel.ndim != 2 or 0 in kernel.shape:
-        raise ConfigError(f"kernel must be the (latent_dim, units) weight matrix of the "
-                          f"generator's first Dense layer (got shape {kernel.shape}).")
+        raise ConfigError(_("kernel must be the (latent_dim, units) weight matrix of the "
+                            "generator's first Dense layer (got shape {shape}).").format(
+                              shape=kernel.shape))
     latent_dim, units = kernel.shape
     limit = min(latent_dim, units)
     _check_whole("k", k, 1)
     if k > limit:
-        raise ConfigError(f"k must be at most {limit}: a ({latent_dim}, {units}) kernel has "
-                          f"only {limit} directions that change its layer (got k={k}).")
+        raise ConfigError(_("k must be at most {limit}: a ({latent_dim}, {units}) kernel has only "
+                            "{limit} directions that change its layer (got k={k}).").format(
+                              limit=limit, latent_dim=latent_dim, units=units, k=k))
     # The left singular vectors are the eigenvectors of the small (latent_dim, latent_dim)
     # Gram matrix: far cheaper than an SVD of the wide kernel (3136 columns for "quick").
     values, vectors = np.linalg.eigh(kernel @ kernel.T)         # ascending eigenvalues
@@ -185,8 +189,9 @@ def neighbours(z: np.ndarray, n: int, radius: float, seed: int) -> np.ndarray:
     _check_whole("n", n, 1)
     if (isinstance(radius, bool) or not isinstance(radius, (int, float, np.integer, np.floating))
             or not math.isfinite(radius) or radius < 0):
-        raise ConfigError(f"radius must be a number of at least 0, the standard deviation of "
-                          f"the step away from z; 0.1 to 1 is typical (got {radius!r}).")
+        raise ConfigError(_("radius must be a number of at least 0, the standard deviation of the "
+                            "step away from z; 0.1 to 1 is typical (got {radius!r}).").format(
+                              radius=radius))
     _check_whole("seed", seed, 0)
     noise = np.random.default_rng(seed).standard_normal((n - 1, z.size))  # (n - 1, latent_dim)
     return np.concatenate([z[None], z + radius * noise]).astype(np.float32)
@@ -202,8 +207,9 @@ def edits_text(values: np.ndarray, reference: np.ndarray) -> str:
     """
     values, reference = (np.asarray(a, np.float32) for a in (values, reference))
     if values.shape != reference.shape or values.ndim != 1:
-        raise ConfigError(f"values and reference must be vectors of one length (got shapes "
-                          f"{values.shape} and {reference.shape}).")
+        raise ConfigError(_("values and reference must be vectors of one length (got shapes "
+                            "{values} and {reference}).").format(
+                              values=values.shape, reference=reference.shape))
     changed = np.flatnonzero(values != reference)
     return ",".join(f"{i}:{np.format_float_positional(values[i], unique=True, trim='-')}"
                     for i in changed)
@@ -220,8 +226,9 @@ def parse_edits(text: str, reference: np.ndarray, name: str = "z") -> np.ndarray
         except ValueError:
             i, number = -1, np.float32("nan")
         if not 0 <= i < result.size or not np.isfinite(number):
-            raise ConfigError(f"{name}: {item!r} is not an edit. Write index:value, an index "
-                              f"from 0 to {result.size - 1} and a finite number, e.g. 3:2.5.")
+            raise ConfigError(_("{name}: {item!r} is not an edit. Write index:value, an index "
+                                "from 0 to {highest} and a finite number, e.g. 3:2.5.").format(
+                                  name=name, item=item, highest=result.size - 1))
         result[i] = number
     return result
 
@@ -232,8 +239,9 @@ def _check_whole(name: str, value: Any, minimum: int) -> None:
     """A whole number (Python or numpy int, not bool) of at least `minimum`."""
     if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
             or value < minimum):
-        raise ConfigError(f"{name} must be a whole number of at least {minimum} "
-                          f"(got {value!r}).")
+        raise ConfigError(_("{name} must be a whole number of at least {minimum} (got "
+                            "{value!r}).").format(
+                              name=name, minimum=minimum, value=value))
 
 
 def _as_float_array(name: str, value: Any) -> np.ndarray:
@@ -241,11 +249,12 @@ def _as_float_array(name: str, value: Any) -> np.ndarray:
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be an array of numbers "
-                          f"(got {type(value).__name__}).") from None
+        raise ConfigError(_("{name} must be an array of numbers (got {type}).").format(
+                              name=name, type=type(value).__name__)) from None
     if not np.all(np.isfinite(array)):
-        raise ConfigError(f"{name} contains NaN or infinity; latent vectors and weights must "
-                          f"be finite (a diverged generator has non-finite weights).")
+        raise ConfigError(_("{name} contains NaN or infinity; latent vectors and weights must be "
+                            "finite (a diverged generator has non-finite weights).").format(
+                              name=name))
     return array
 
 
@@ -256,12 +265,13 @@ def _vectors(*vectors: np.ndarray) -> tuple[np.ndarray, ...]:
                    for v in vectors)
     for array in arrays:
         if array.ndim != 1 or array.size == 0:
-            raise ConfigError(f"A latent vector must be 1-D, of shape (latent_dim,) (got shape "
-                              f"{array.shape}); pick one row of a batch with z[i].")
+            raise ConfigError(_("A latent vector must be 1-D, of shape (latent_dim,) (got shape "
+                                "{shape}); pick one row of a batch with z[i].").format(
+                                  shape=array.shape))
     if len({array.size for array in arrays}) > 1:
-        raise ConfigError(f"The latent vectors must have the same length (got "
-                          f"{', '.join(str(a.size) for a in arrays)}): they must come from "
-                          f"the same latent_dim.")
+        raise ConfigError(_("The latent vectors must have the same length (got {lengths}): they "
+                            "must come from the same latent_dim.").format(
+                              lengths=', '.join(str(a.size) for a in arrays)))
     return arrays
 
 

@@ -40,6 +40,7 @@ import numpy as np
 
 from ganlib.data import DIGIT_NAMES, FASHION_NAMES, Dataset
 from ganlib.errors import CheckpointError, DataError
+from ganlib.messages import _
 
 if TYPE_CHECKING:
     import keras
@@ -111,8 +112,9 @@ class DigitClassifier:
             model = keras.saving.load_model(path, compile=False, safe_mode=True)
         except Exception as exc:  # missing, truncated, or from an incompatible Keras
             raise CheckpointError(
-                f"The shipped classifier {path.name} cannot be loaded ({exc}). Reinstall "
-                f"ganlib, or rebuild it with: python -m scripts.train_classifier {name}"
+                _("The shipped classifier {file} cannot be loaded ({exc}). Reinstall ganlib, or "
+                  "rebuild it with: python -m scripts.train_classifier {name}").format(
+                    file=path.name, exc=exc, name=name)
             ) from exc
         return cls(model, name, _CLASS_NAMES[name], _heldout_accuracy(name))
 
@@ -255,8 +257,8 @@ class QualityEvaluator:
         if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 2:
             raise ValueError(f"n_samples must be a whole number of at least 2 (got {n_samples!r}).")
         if count < 4:
-            raise DataError(f"{dataset.name} holds {count} images; judging samples needs at "
-                            f"least 4 real ones.")
+            raise DataError(_("{name} holds {count} images; judging samples needs at least 4 real "
+                              "ones.").format(name=dataset.name, count=count))
         self.classifier = classifier
         # Half the data at most, so that the baseline's real samples and the reference are
         # disjoint and the baseline is measured at exactly the size generated samples have.
@@ -294,9 +296,10 @@ class QualityEvaluator:
     def report(self, images: np.ndarray) -> QualityReport:
         """Score the first `n_samples` of (N, 28, 28, 1) images in [-1, 1] (N >= n_samples)."""
         if len(images) < self.n_samples:
-            raise DataError(f"Got {len(images)} images to score, but this evaluator needs "
-                            f"{self.n_samples}: its baseline was measured at that sample size, "
-                            f"and the Frechet distance of fewer samples would not compare.")
+            raise DataError(_("Got {count} images to score, but this evaluator needs {n_samples}: "
+                              "its baseline was measured at that sample size, and the Frechet "
+                              "distance of fewer samples would not compare.").format(
+                                count=len(images), n_samples=self.n_samples))
         probabilities, features = self.classifier.both(images[:self.n_samples])
         histogram = _class_shares(probabilities)
         histogram.flags.writeable = False
@@ -342,8 +345,8 @@ def _class_shares(probabilities: np.ndarray, min_confidence: float = 0.0) -> np.
 def _checked_images(images: np.ndarray) -> np.ndarray:
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 4 or images.shape[1:] != (28, 28, 1):
-        raise DataError(f"Images to score must have shape (N, 28, 28, 1) with values in "
-                        f"[-1, 1]; got shape {images.shape}.")
+        raise DataError(_("Images to score must have shape (N, 28, 28, 1) with values in [-1, 1]; "
+                          "got shape {shape}.").format(shape=images.shape))
     # A generator's tanh stays in range; clipping keeps stray inputs from surprising the net.
     return np.clip(images, -1.0, 1.0)
 

@@ -35,7 +35,7 @@ from ganlib.errors import ConfigError, DataError
 from ganlib.gans import AdversarialModel, ModelPool
 from ganlib.history import MetricHistory
 from ganlib.latent import latent_vectors
-from ganlib.messages import _
+from ganlib.messages import N_, _
 
 MIXTURES: tuple[str, ...] = ("ring", "grid", "spiral")
 # The square every picture covers: the data's [-1, 1] plus a margin for stray samples.
@@ -102,8 +102,8 @@ def mixture(name: str, n: int = 2000, seed: int = 0) -> np.ndarray:
     """
     _check_mixture(name)
     if isinstance(n, bool) or not isinstance(n, int) or not MIN_POINTS <= n <= MAX_POINTS:
-        raise ConfigError(f"A mixture needs from {MIN_POINTS} to {MAX_POINTS:,} points "
-                          f"(got {n!r}).")
+        raise ConfigError(_("A mixture needs from {min_points} to {max_points:,} points (got "
+                            "{n!r}).").format(min_points=MIN_POINTS, max_points=MAX_POINTS, n=n))
     rng = np.random.default_rng(seed)
     modes = mixture_modes(name)
     if modes is not None:
@@ -142,7 +142,7 @@ def points_from_upload(data: bytes | str) -> np.ndarray:
                                   "CSV with one point \"x,y\" per line, or a .npy array of "
                                   "shape (N, 2).")) from None
         array = _parse_csv(data)
-    return _standardise(_validated(array, "The file"))
+    return _standardise(_validated(array, N_("The file")))
 
 
 def points_from_list(points: Iterable[Sequence[float]] | Iterable[dict]) -> np.ndarray:
@@ -164,7 +164,7 @@ def points_from_list(points: Iterable[Sequence[float]] | Iterable[dict]) -> np.n
         raise DataError(_("Drawn points must be pairs of numbers (x, y).")) from None
     if array.size == 0:
         array = array.reshape(0, 2)
-    return _validated(array, "The drawing").astype(np.float32)
+    return _validated(array, N_("The drawing")).astype(np.float32)
 
 
 def modes_covered(points: np.ndarray, modes: Modes) -> int:
@@ -365,7 +365,7 @@ class Playground:
         self.metric_names = tuple(m for m in self.info.metrics if m not in _UNRECORDED)
         self.settings = settings or default_settings(algorithm)
         self.config = self.settings.config(algorithm)
-        self.points = _validated(np.asarray(points, dtype=np.float64), "The data")
+        self.points = _validated(np.asarray(points, dtype=np.float64), N_("The data"))
         self.points = self.points.astype(np.float32)
         self.points.flags.writeable = False
         self.modes = modes
@@ -388,7 +388,9 @@ class Playground:
         """`n` full steps, each d_updates_per_step D updates then g_updates_per_step G
         updates, in one graph call; one history row per step."""
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_STEPS_PER_CALL:
-            raise ConfigError(f"Train 1 to {MAX_STEPS_PER_CALL:,} steps at a time (got {n!r}).")
+            raise ConfigError(_("Train 1 to {max_steps_per_call:,} steps at a time (got "
+                                "{n!r}).").format(
+                                  max_steps_per_call=MAX_STEPS_PER_CALL, n=n))
         s = self.settings
         self._train(n, s.d_updates_per_step, s.g_updates_per_step)
 
@@ -432,7 +434,8 @@ class Playground:
     def samples(self, n: int = SAMPLE_COUNT) -> np.ndarray:
         """G(z) for the first `n` of the fixed noise vectors: (n, 2) float32."""
         if not 1 <= n <= SAMPLE_COUNT:
-            raise ConfigError(f"Ask for 1 to {SAMPLE_COUNT} samples (got {n}).")
+            raise ConfigError(_("Ask for 1 to {sample_count} samples (got {n}).").format(
+                                  sample_count=SAMPLE_COUNT, n=n))
         with COMPUTE_GATE.turn():
             return self._compiled.generate(self._noise[:n]).numpy()
 
@@ -450,8 +453,9 @@ class Playground:
         critic score c(x) for the WGANs (only differences of scores mean anything).
         """
         if not 2 <= grid_size <= 500 or not bounds[0] < bounds[1]:
-            raise ConfigError(f"The map needs 2 to 500 cells a side and bounds low < high "
-                              f"(got {grid_size}, {bounds}).")
+            raise ConfigError(_("The map needs 2 to 500 cells a side and bounds low < high (got "
+                                "{grid_size}, {bounds}).").format(
+                                  grid_size=grid_size, bounds=bounds))
         ticks = np.linspace(bounds[0], bounds[1], grid_size, dtype=np.float32)
         grid = np.stack(np.meshgrid(ticks, ticks), axis=-1).reshape(-1, 2)  # (grid_size², 2)
         with COMPUTE_GATE.turn():
@@ -501,21 +505,23 @@ def _recorded(metrics: dict[str, tf.Tensor], names: tuple[str, ...]) -> dict[str
 def _rule_info(algorithm: str) -> AlgorithmInfo:
     """The facts of `algorithm` (ganlib.algorithms); ConfigError naming the choices if unknown."""
     if algorithm not in ALGORITHM_INFO:
-        raise ConfigError(f"algorithm must be one of {', '.join(ALGORITHMS)} "
-                          f"(got {algorithm!r}).")
+        raise ConfigError(_("algorithm must be one of {algorithms} (got {algorithm!r}).").format(
+                              algorithms=', '.join(ALGORITHMS), algorithm=algorithm))
     return ALGORITHM_INFO[algorithm]
 
 
 def _check_mixture(name: str) -> None:
     if name not in MIXTURES:
-        raise ConfigError(f"Unknown data {name!r}: choose one of {', '.join(MIXTURES)}.")
+        raise ConfigError(_("Unknown data {name!r}: choose one of {mixtures}.").format(
+                              name=name, mixtures=', '.join(MIXTURES)))
 
 
 def _check_updates(name: str, value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or \
             not 1 <= value <= MAX_UPDATES_PER_STEP:
-        raise ConfigError(f"{name} must be a whole number from 1 to {MAX_UPDATES_PER_STEP} "
-                          f"(got {value!r}).")
+        raise ConfigError(_("{name} must be a whole number from 1 to {max_updates_per_step} (got "
+                            "{value!r}).").format(
+                              name=name, max_updates_per_step=MAX_UPDATES_PER_STEP, value=value))
 
 
 def _parse_csv(text: str) -> np.ndarray:
@@ -541,20 +547,25 @@ def _parse_csv(text: str) -> np.ndarray:
 
 
 def _validated(array: np.ndarray, what: str) -> np.ndarray:
-    """(N, 2) finite numbers, MIN_POINTS <= N <= MAX_POINTS, as float64."""
+    """(N, 2) finite numbers, MIN_POINTS <= N <= MAX_POINTS, as float64. `what` names the
+    points in the messages (marked with N_, translated here)."""
     if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
-        raise DataError(f"{what} must hold numbers (got {array.dtype}).")
+        raise DataError(_("{what} must hold numbers (got {dtype}).").format(
+                            what=_(what), dtype=array.dtype))
     if array.ndim != 2 or array.shape[1] != 2:
-        raise DataError(f"{what} must have exactly 2 columns, x and y (got shape "
-                        f"{array.shape}). Keep only the two coordinates of each point.")
+        raise DataError(_("{what} must have exactly 2 columns, x and y (got shape {shape}). Keep "
+                          "only the two coordinates of each point.").format(
+                            what=_(what), shape=array.shape))
     if not MIN_POINTS <= len(array) <= MAX_POINTS:
-        hint = ("draw or select a larger area" if what == "The drawing"
-                else "add points" if len(array) < MIN_POINTS else "subsample it")
-        raise DataError(f"{what} has {len(array):,} points; the playground needs from "
-                        f"{MIN_POINTS} to {MAX_POINTS:,}: {hint}.")
+        hint = (_("draw or select a larger area") if what == "The drawing"
+                else _("add points") if len(array) < MIN_POINTS else _("subsample it"))
+        raise DataError(_("{what} has {count:,} points; the playground needs from {min_points} to "
+                          "{max_points:,}: {hint}.").format(
+                            what=_(what), count=len(array), min_points=MIN_POINTS,
+                            max_points=MAX_POINTS, hint=hint))
     if not np.isfinite(array).all():
-        raise DataError(f"{what} contains missing or infinite values (NaN, inf): remove those "
-                        f"points.")
+        raise DataError(_("{what} contains missing or infinite values (NaN, inf): remove those "
+                          "points.").format(what=_(what)))
     return array.astype(np.float64)
 
 
@@ -563,6 +574,6 @@ def _standardise(points: np.ndarray) -> np.ndarray:
     low, high = points.min(axis=0), points.max(axis=0)
     half = (high - low).max() / 2
     if half == 0:
-        raise DataError("All the points are the same point: the playground needs a spread "
-                        "of points to learn from.")
+        raise DataError(_("All the points are the same point: the playground needs a spread of "
+                          "points to learn from."))
     return ((points - (low + high) / 2) / half).astype(np.float32)

@@ -44,6 +44,7 @@ from ganlib.config import TrainConfig
 from ganlib.data import Dataset, load_dataset
 from ganlib.errors import GanlibError
 from ganlib.history import MetricHistory
+from ganlib.messages import LazyText, _, ngettext
 from ganlib.runner import ENDED, RunSnapshot, save_state
 
 log = logging.getLogger(__name__)
@@ -72,17 +73,19 @@ def connect(address: str) -> Any:
     try:
         import ray
     except ImportError:
-        raise GanlibError(f"Training on a Ray cluster ({address}) needs the `ray` package: "
-                          "install it with `.venv/bin/pip install -r requirements-ray.txt`, or "
-                          "unset GAN_CLASSROOM_RAY_ADDRESS to train on this machine.") from None
+        raise GanlibError(_("Training on a Ray cluster ({address}) needs the `ray` package: "
+                            "install it with `.venv/bin/pip install -r requirements-ray.txt`, or "
+                            "unset GAN_CLASSROOM_RAY_ADDRESS to train on this machine.").format(
+                              address=address)) from None
     if not ray.is_initialized():
         os.environ.setdefault(_RECONNECT_ENV, _RECONNECT_S)
         try:
             ray.init(address=address, runtime_env=runtime_env(), logging_level=logging.WARNING)
         except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise GanlibError(f"Could not connect to the Ray cluster at {address!r} ({exc}). "
-                              "Start it (`ray start --head` on its head node), or fix "
-                              "GAN_CLASSROOM_RAY_ADDRESS, then restart the app.") from None
+            raise GanlibError(_("Could not connect to the Ray cluster at {address!r} ({exc}). "
+                                "Start it (`ray start --head` on its head node), or fix "
+                                "GAN_CLASSROOM_RAY_ADDRESS, then restart the app.").format(
+                                  address=address, exc=exc)) from None
     return ray
 
 
@@ -145,8 +148,10 @@ class _Silent(GanlibError):
 
 
 def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    """`n` as the reader's language writes a place in a line: "3rd" in English."""
+    if 10 <= n % 100 <= 20 or n % 10 not in (1, 2, 3):
+        return _("{n}th").format(n=n)
+    return {1: _("{n}st"), 2: _("{n}nd"), 3: _("{n}rd")}[n % 10].format(n=n)
 
 
 class RayRun:
@@ -224,7 +229,7 @@ class RayRun:
             unborn = phase in ("new", "queued") or (phase == "placed" and not self._built)
             if unborn:
                 self._end(replace(self._before, status="stopped",
-                                  message="Stopped before it started."))
+                                  message=LazyText("Stopped before it started.")))
         if unborn:
             self._backend.dequeue(self)
             if actor is not None:
@@ -244,7 +249,7 @@ class RayRun:
         with self._lock:
             if self._phase == "placed":       # the cluster is silent: end it here anyway
                 last = self._last or self._before
-                self._end(replace(last, status="stopped", message=(
+                self._end(replace(last, status="stopped", message=LazyText(
                     "Stopped. The Ray cluster did not answer, so the last weights could "
                     "not be fetched: an autosave, if any, is on the Models page.")))
         self._backend.release(self)
@@ -311,7 +316,7 @@ class RayRun:
         if phase == "placed":
             return self._call("generator_weights")
         if final is None:
-            raise GanlibError("The run has not built its models yet; try again in a moment.")
+            raise GanlibError(_("The run has not built its models yet; try again in a moment."))
         return last.step, final.generator
 
     def save(self, name: str, root=None, overwrite: bool = True):
@@ -423,10 +428,10 @@ class RayRun:
         with self._lock:
             actor, silent_since = self._actor, self._silent_since
         if actor is None:
-            raise GanlibError("This run is not on the Ray cluster any more.")
+            raise GanlibError(_("This run is not on the Ray cluster any more."))
         if silent_since is not None:
             raise _Silent(self._backend.silence_message(time.monotonic() - silent_since)
-                          + " Try again when it answers.")
+                          + " " + _("Try again when it answers."))
         return self._get(actor.call.remote(method, *args), CALL_TIMEOUT_S)
 
     def _checkpoint_state(self) -> tuple[Any, RunSnapshot]:
@@ -435,10 +440,11 @@ class RayRun:
         if phase == "placed":
             return self._call("checkpoint_state")
         if final is None:
-            raise GanlibError("This run has no trained networks to save: " + (
-                "it is still waiting for a place on the Ray cluster." if phase in ("new", "queued")
-                else "its worker ended without handing them over. An autosave, if one was "
-                     "made, is on the Models page."))
+            raise GanlibError(
+                _("This run has no trained networks to save: it is still waiting for a place on "
+                  "the Ray cluster.") if phase in ("new", "queued")
+                else _("This run has no trained networks to save: its worker ended without "
+                       "handing them over. An autosave, if one was made, is on the Models page."))
         return final, last
 
     def _ask_snapshot(self, watch: bool) -> RunSnapshot | None:
@@ -452,7 +458,7 @@ class RayRun:
                 self._inflight = self._actor.call.remote("snapshot", watch)
             ref, silent = self._inflight, self._silent_since is not None
             starting = self._last is None
-        ready, _ = ray.wait([ref], timeout=0.05 if silent or starting else SNAPSHOT_TIMEOUT_S)
+        ready, _left = ray.wait([ref], timeout=0.05 if silent or starting else SNAPSHOT_TIMEOUT_S)
         if not ready and starting:
             return None
         if not ready:
@@ -494,11 +500,16 @@ class RayRun:
         saved = find_autosave(self.run_id, self._backend.checkpoint_root)
         with self._lock:
             last = self._last or self._before
-            message = (f"The Ray worker that trained this run{where} died at step {last.step:,}: "
-                       "its process or its machine stopped. " + (
-                           f"Its last autosave, {saved.name} (step {saved.step:,}), is on the "
-                           "Models page: open it there to resume training." if saved else
-                           "It had not been autosaved yet, so its training is lost."))
+            # LazyText: this thread may serve no reader; each reader gets it in their language.
+            message = LazyText(
+                "The Ray worker that trained this run{where} died at step {step:,}: its process "
+                "or its machine stopped. Its last autosave, {autosave} (step {autosave_step:,}), "
+                "is on the Models page: open it there to resume training.",
+                where=where, step=last.step, autosave=saved.name, autosave_step=saved.step,
+            ) if saved else LazyText(
+                "The Ray worker that trained this run{where} died at step {step:,}: its process "
+                "or its machine stopped. It had not been autosaved yet, so its training is lost.",
+                where=where, step=last.step)
             if self._phase != "ended":
                 self._end(replace(last, status="failed", message=message))
             message = self._last.message
@@ -534,7 +545,8 @@ class RayBackend:
         self.address = address
         self.cpus_per_run = cpus_per_run or _env_float(CPUS_PER_RUN_ENV, DEFAULT_CPUS_PER_RUN)
         if self.cpus_per_run <= 0:
-            raise GanlibError(f"{CPUS_PER_RUN_ENV} must be a positive number of CPUs.")
+            raise GanlibError(_("{cpus_per_run_env} must be a positive number of CPUs.").format(
+                                  cpus_per_run_env=CPUS_PER_RUN_ENV))
         # A GPU for each run where the cluster has GPUs (TensorFlow uses one well).
         self.gpus_per_run = (gpus_per_run if gpus_per_run is not None else
                              1.0 if ray.cluster_resources().get("GPU", 0) else 0.0)
@@ -599,19 +611,25 @@ class RayBackend:
             return self._waiting.index(run) + 1 if run in self._waiting else None
 
     def queue_message(self, position: int | None) -> str:
-        need = f"{self.cpus_per_run:g} CPU" + ("s" if self.cpus_per_run != 1 else "") + (
-            f" and {self.gpus_per_run:g} GPU" if self.gpus_per_run else "")
+        need = (ngettext("{cpus:g} CPU", "{cpus:g} CPUs", self.cpus_per_run != 1)
+                .format(cpus=self.cpus_per_run))
+        if self.gpus_per_run:
+            need = _("{cpus} and {gpus:g} GPU").format(cpus=need, gpus=self.gpus_per_run)
         if not self._capacity:
-            return (f"Waiting for the Ray cluster: none of its machines has room for a run "
-                    f"({need}). It starts by itself when a big enough machine joins.")
-        where = f"{_ordinal(position)} in line" if position else "About to start"
-        return (f"{where} for the Ray cluster, which trains {self._capacity} run(s) at once "
-                f"({need} each). It starts by itself when a place frees up.")
+            return _("Waiting for the Ray cluster: none of its machines has room for a run "
+                     "({need}). It starts by itself when a big enough machine joins.").format(
+                       need=need)
+        where = (_("{ordinal} in line").format(ordinal=_ordinal(position)) if position
+                 else _("About to start"))
+        return _("{where} for the Ray cluster, which trains {capacity} run(s) at once ({need} "
+                 "each). It starts by itself when a place frees up.").format(
+                   where=where, capacity=self._capacity, need=need)
 
     def silence_message(self, seconds: float) -> str:
-        return (f"The Ray cluster at {self.address} has not answered for {seconds:.0f} s: this "
-                "shows the last state it reported. If the cluster stopped, its runs are lost "
-                "after their last autosave (Models page); restart the cluster, then the app.")
+        return _("The Ray cluster at {address} has not answered for {seconds:.0f} s: this shows "
+                 "the last state it reported. If the cluster stopped, its runs are lost after "
+                 "their last autosave (Models page); restart the cluster, then the app.").format(
+                   address=self.address, seconds=seconds)
 
     # --- the backend's thread ------------------------------------------------------------------
 
@@ -633,7 +651,7 @@ class RayBackend:
         asked = [(run, ref) for run in placed if (ref := run.ask_state()) is not None]
         if asked:
             refs = [ref for _, ref in asked]
-            ready, _ = ray.wait(refs, num_returns=len(refs), timeout=SNAPSHOT_TIMEOUT_S)
+            ready, _pending = ray.wait(refs, num_returns=len(refs), timeout=SNAPSHOT_TIMEOUT_S)
             answered = {ref.hex() for ref in ready}
             for run, ref in asked:
                 if ref.hex() in answered:

@@ -26,7 +26,7 @@ from typing import Protocol
 
 from ganlib.classroom import Classroom, Owner, Role
 from ganlib.errors import GanlibError
-from ganlib.messages import _
+from ganlib.messages import LazyText, _
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ class RunRegistry:
                     self.presenting = run.run_id
             self._forget_old_ended()
         if victim is not None:
-            self._save_and_stop(victim, "to make room for the teacher's demo")
+            self._save_and_stop(victim, LazyText("to make room for the teacher's demo"))
         run.start(paused=paused)
         return run, key
 
@@ -157,8 +157,11 @@ class RunRegistry:
         job.stop()
         saved = list(self.save_job(job)) if self.save_job is not None else []
         names = ", ".join(getattr(info, "name", str(info)) for info in saved)
-        text = (f"Your run was saved as {names} and stopped {why}. Find it on the Models page."
-                if names else f"Your run was stopped {why} (it had nothing to save yet).")
+        # LazyText: its owner reads it in their language (this may be the sweeper's thread).
+        text = (LazyText("Your run was saved as {names} and stopped {why}. Find it on the "
+                         "Models page.", names=names, why=why)
+                if names else LazyText("Your run was stopped {why} (it had nothing to save "
+                                       "yet).", why=why))
         with self._lock:
             self._notices[job.run_id] = text
         log.warning("Stopped %s %s (saved: %s)", job.run_id, why, names or "nothing")
@@ -170,7 +173,7 @@ class RunRegistry:
                  if job.snapshot(watch=False).status == "paused"
                  and job.unwatched_s > stop_after_s]
         for job in stale:
-            self._save_and_stop(job, "because nobody watched it")
+            self._save_and_stop(job, LazyText("because nobody watched it"))
         return [job.run_id for job in stale]
 
     def start_sweeper(self, stop_after_s: float, every_s: float = 2.0) -> threading.Thread:

@@ -40,7 +40,7 @@ from ganlib.errors import GanlibError
 from ganlib.history import MetricHistory
 from ganlib.images import to_uint8
 from ganlib.latent import latent_vectors
-from ganlib.messages import N_, LazyText
+from ganlib.messages import N_, LazyText, _
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,8 @@ class ResumeState:
     def from_checkpoint(cls, checkpoint) -> ResumeState:
         """Where a run saved as `checkpoint` (a ganlib.checkpoints.Checkpoint) left off."""
         if checkpoint.critic is None:
-            raise GanlibError("Resuming needs the critic too: load the checkpoint with "
-                              "with_critic=True.")
+            raise GanlibError(_("Resuming needs the critic too: load the checkpoint with "
+                                "with_critic=True."))
         return cls(generator_weights=checkpoint.generator.get_weights(),
                    critic_weights=checkpoint.critic.get_weights(),
                    optimizer_state=checkpoint.optimizer_state, step=checkpoint.info.step,
@@ -420,11 +420,12 @@ class TrainingRun:
             self._build()
             self._loop()
         except Exception as exc:  # noqa: BLE001 - a run must never die silently
-            detail = str(exc) if isinstance(exc, GanlibError) else (
-                f"{type(exc).__name__}: {exc}. This is a bug in ganlib; the traceback is in "
-                "the server log.")
             traceback.print_exc()
-            self._end("failed", f"Training failed: {detail}")
+            self._end("failed", LazyText("Training failed: {detail}", detail=str(exc))
+                      if isinstance(exc, GanlibError) else
+                      LazyText("Training failed: {error}: {detail}. This is a bug in ganlib; "
+                               "the traceback is in the server log.",
+                               error=type(exc).__name__, detail=exc))
         finally:
             self._retire()
 
@@ -596,8 +597,8 @@ class TrainingRun:
                 elif self._final is not None:
                     weights = self._final.weights(with_critic)
                 else:
-                    raise GanlibError("The run has not built its models yet; try again in a "
-                                      "moment.")
+                    raise GanlibError(_("The run has not built its models yet; try again in a "
+                                        "moment."))
                 return weights, self.snapshot(watch=False)
         finally:
             with self._cond:

@@ -18,6 +18,7 @@ import tensorflow as tf
 from ganlib.checkpoints import load_checkpoint
 from ganlib.config import TrainConfig
 from ganlib.errors import ConfigError
+from ganlib.messages import _
 from ganlib.models import build_generator
 from ganlib.runner import TrainingRun
 
@@ -70,8 +71,8 @@ class Sampler:
         if z.ndim == 1:
             z = z[None]
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ConfigError(f"Latent vectors must have {self.latent_dim} numbers each "
-                              f"(got shape {z.shape}).")
+            raise ConfigError(_("Latent vectors must have {latent_dim} numbers each (got shape "
+                                "{shape}).").format(latent_dim=self.latent_dim, shape=z.shape))
         with self._lock:
             parts = [self._forward(z[i:i + batch_size]).numpy()
                      for i in range(0, len(z), batch_size)]
@@ -82,6 +83,6 @@ class Sampler:
         `ganlib.latent.principal_directions`: every architecture starts with a Dense layer."""
         layer = self.generator.layers[0]
         if not isinstance(layer, keras.layers.Dense):
-            raise ConfigError("This generator does not start with a Dense layer, so its "
-                              "principal latent directions cannot be computed.")
+            raise ConfigError(_("This generator does not start with a Dense layer, so its "
+                                "principal latent directions cannot be computed."))
         return layer.kernel.numpy()

@@ -76,12 +76,19 @@ def setup() -> None:
                                    key="compare-digits")
         budget = st.slider(_("Training time per model (seconds)"), MIN_BUDGET_S, MAX_BUDGET_S,
                            DEFAULT_BUDGET_S, step=10, key="compare-budget")
+        trained = budget * state.COMPARE_TIME_SCALE      # 1 but in tests and rehearsals
         st.caption(_("The whole comparison takes about {duration} on an idle 2-core machine: "
                      "{n} models × {budget} s of training, plus building each model and "
                      "judging its samples. At the same time, the models take turns step by "
                      "step, so each trains about as much as one after another.").format(
-            duration=format_duration(duration_estimate_s(len(LINEUPS[name]), budget)),
-            n=len(LINEUPS[name]), budget=budget))
+            duration=format_duration(duration_estimate_s(len(LINEUPS[name]), trained)),
+            n=len(LINEUPS[name]), budget=format_number(trained, 0)))
+        if trained != budget:
+            st.warning(_("This server shortens every comparison to {share} of the time chosen "
+                         "(GAN_CLASSROOM_COMPARE_TIME_SCALE): each model trains {trained} s, "
+                         "not {budget} s. Unset it for a full-length comparison.").format(
+                share=format_percent(state.COMPARE_TIME_SCALE), trained=format_number(trained, 0),
+                budget=budget), icon=":material/timer:")
         if st.button(_("Start comparison"), type="primary", icon=":material/play_arrow:"):
             try:
                 configs = lineup(name, dataset=source, digits=tuple(digits))
@@ -89,6 +96,7 @@ def setup() -> None:
                     lambda: Comparison(configs, budget_s=budget, mode=mode,
                                        pause_when_unwatched_s=state.UNWATCHED_PAUSE_S,
                                        backend=state.backend(),
+                                       time_scale=state.COMPARE_TIME_SCALE,
                                        priority=roles.current_owner().manages_everything,
                                        owner_id=roles.current_owner().stored_owner),
                     owner=roles.current_owner())

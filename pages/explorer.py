@@ -242,7 +242,10 @@ with picture, st.container(key="explorer-digit"):
     st.image(image_grid(images[:1], scale=IMAGE_SCALE), output_format="PNG", caption=caption,
              width="stretch", alt=_("The digit the generator draws from z: {caption}").format(
                  caption=caption))
-    st.plotly_chart(vector_figure(z, group), key="explorer-z-chart", width="stretch")
+    # No Plotly tool bar (zoom, pan, ...: nothing to zoom in a bar per number): its seven
+    # Tab stops came before "Pick a digit" for a keyboard user.
+    st.plotly_chart(vector_figure(z, group), key="explorer-z-chart", width="stretch",
+                    config={"displayModeBar": False})
 
 with controls:
     st.markdown(_("**Pick a digit**"))

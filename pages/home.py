@@ -13,6 +13,14 @@ from ui.pages import PAGES, require_entry_point
 
 require_entry_point()
 
+# In a class, a student who opens the app while the teacher trains lands on that run; back
+# here later, the link takes them there again.
+if state.lands_on_teacher():
+    st.switch_page(PAGES.train.page(), query_params={"follow": "teacher"})
+if state.following_teacher():
+    st.page_link(PAGES.train.page(), label=_("Follow the teacher's run"),
+                 query_params={"follow": "teacher"}, icon=":material/cast_for_education:")
+
 text = content.sections("home")
 content.show(text["intro"])
 

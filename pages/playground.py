@@ -246,11 +246,10 @@ def manual(action: str) -> None:
      "reset": model.reset}[action]()
 
 
-def controls(algorithm: str) -> tuple[int, bool]:
-    """The buttons; returns (steps per frame, show arrows)."""
+def controls(row, algorithm: str) -> tuple[int, bool]:
+    """The buttons, in `row`; returns (steps per frame, show arrows)."""
     playing = st.session_state.get(PLAYING, False)
     rule = ALGORITHM_INFO[algorithm]
-    row = st.container(horizontal=True, vertical_alignment="bottom")   # wraps when narrow
     row.button(_("Pause") if playing else _("Play"), key="pg-play", on_click=toggle_play,
                icon=":material/pause:" if playing else ":material/play_arrow:",
                type="primary", width=110)
@@ -458,6 +457,9 @@ demo.button(_("Show me mode collapse"), key="pg-demo", on_click=mode_collapse_de
             icon=":material/bolt:", width="stretch",
             help=_("Ring of 8 Gaussians, GAN, 3 generator updates per step, playing."))
 
+# The buttons come before the settings (filled once the model is built): Play is a few Tab
+# presses from the skip link, not behind the ten stops of the settings.
+buttons = st.container(horizontal=True, vertical_alignment="bottom")   # wraps when narrow
 with presenter.tucked_away(_("Settings and data")):
     choice, algorithm, settings = settings_form()
     data = real_data(choice)
@@ -470,5 +472,5 @@ try:
 except GanlibError as exc:
     st.error(str(exc))
     st.stop()
-speed, arrows = controls(algorithm)
+speed, arrows = controls(buttons, algorithm)
 st.fragment(live, run_every=FRAME_S if st.session_state.get(PLAYING) else None)(speed, arrows)

@@ -3,6 +3,9 @@
 The run trains in its own thread (ganlib.runner); this page only reads snapshots of it. The
 live part is a fragment that redraws itself every second while the run is active, and
 reruns the whole page once when the status changes, so the controls always match the run.
+A watcher (the watch link, a follower) gets the grid and the step every second from the live
+feed in the browser instead (ui.live_view.watch_grid), and the fragment only every
+live_view.WATCHER_REFRESH_S: a class of thirty would otherwise cost the server half a core.
 """
 
 from bisect import bisect_right
@@ -33,22 +36,20 @@ BADGES = {
     "diverged": (N_("diverged"), "red", ":material/error:"),
     "failed": (N_("failed"), "red", ":material/error:"),
 }
-GRID_COLUMNS = 8        # 64 fixed-noise samples as 8 x 8
-GRID_SCALE = 3          # each 28 x 28 digit drawn 84 x 84 pixels: crisp on a projector, and a
-                        # 672-pixel PNG a second is half the encoding of 896 pixels
 
 
 def new_run_form() -> None:
-    """The settings form and the Start button, with what is wrong beside it."""
+    """The Start button, with what is wrong beside it, above the settings form it starts:
+    a keyboard user reaches it two Tab presses after the skip link, not thirty-four."""
     if refusal := state.start_refusal():
         st.info(refusal, icon=":material/lock:")
         return
     links.open_train_link("train")          # a "try it" link's preset (Theory page)
+    start, message = st.columns([1, 4], vertical_alignment="center")   # filled below
     try:
         config, problem = widgets.config_form("train"), None
     except ConfigError as exc:
         config, problem = None, str(exc)
-    start, message = st.columns([1, 4], vertical_alignment="center")
     if start.button(_("Start training"), key="train-start", type="primary",
                     icon=":material/play_arrow:", disabled=config is None, width="stretch"):
         try:
@@ -220,6 +221,15 @@ def numbers(snap: RunSnapshot) -> None:
         st.caption(_("No step limit: it trains until you stop it."))
 
 
+def scrub_key(snap: RunSnapshot) -> str:
+    return f"train-scrub-{snap.run_id}"
+
+
+def scrubbed_back(snap: RunSnapshot) -> bool:
+    """Whether the user moved the slider below the grid back from the newest grid."""
+    return not st.session_state.get(f"{scrub_key(snap)}-live", True)
+
+
 def chosen_frame(snap: RunSnapshot) -> tuple[int, np.ndarray]:
     """The newest sample grid, or the one the user scrubbed back to with the slider below it.
 
@@ -229,8 +239,8 @@ def chosen_frame(snap: RunSnapshot) -> tuple[int, np.ndarray]:
     steps = [s for s, _ in snap.timeline]
     if len(steps) < 2:
         return snap.samples_step, snap.samples
-    key = f"train-scrub-{snap.run_id}"
-    if st.session_state.get(f"{key}-live", True):
+    key = scrub_key(snap)
+    if not scrubbed_back(snap):
         st.session_state[key] = steps[-1]
     else:
         st.session_state[key] = min(max(st.session_state[key], steps[0]), steps[-1])
@@ -241,7 +251,7 @@ def scrub_slider(snap: RunSnapshot) -> None:
     steps = [s for s, _ in snap.timeline]
     if len(steps) < 2:
         return
-    key = f"train-scrub-{snap.run_id}"
+    key = scrub_key(snap)
 
     def moved() -> None:
         st.session_state[f"{key}-live"] = st.session_state[key] >= steps[-1]
@@ -252,24 +262,37 @@ def scrub_slider(snap: RunSnapshot) -> None:
 
 def timelapse(frames: tuple[tuple[int, np.ndarray], ...]) -> bytes:
     """The sample grids as an animated GIF (made only when the button is pressed)."""
-    pictures = [image_grid(images, cols=GRID_COLUMNS, scale=2) for _, images in frames]
+    pictures = [image_grid(images, cols=live_view.GRID_COLUMNS, scale=2) for _, images in frames]
     return gif_bytes(pictures, fps=8, boomerang=False, hold_last=1.0)
 
 
-def samples(snap: RunSnapshot) -> None:
+def fed(run: TrainingRun, snap: RunSnapshot) -> bool:
+    """Whether this tab watches `run` through the live feed: a watcher (not in presenter
+    view) of a run that trains, or a follower, who must see the teacher's next run."""
+    return (not presenter.active() and not state.can_control(run)
+            and (snap.active or state.following_teacher()))
+
+
+def samples(run: TrainingRun, snap: RunSnapshot) -> None:
     if not presenter.active():
         st.markdown("#### " + _("Samples from 64 fixed noise vectors z"))
+    caption = _("Step {step}: the same z every time, so you see the same digits take shape.")
+    alt = _("64 samples from the generator at step {step}")
     if snap.samples is None:
         st.info(_("The first samples appear once the networks are built."))
+    if fed(run, snap) and not scrubbed_back(snap):     # shows the first grid once there is one
+        with st.container(key=presenter.GRID):
+            live_view.watch_grid(run, snap.status, caption, alt, state.following_teacher())
+    elif snap.samples is not None:
+        sample_step, images = chosen_frame(snap)
+        grid = live_view.grid_png(snap.run_id, sample_step, images, live_view.GRID_COLUMNS,
+                                  live_view.GRID_SCALE)
+        st.container(key=presenter.GRID).image(
+            grid, output_format="PNG", width="content",
+            caption=caption.format(step=format_number(sample_step)),
+            alt=alt.format(step=format_number(sample_step)))
+    if snap.samples is None:
         return
-    sample_step, images = chosen_frame(snap)
-    grid = live_view.grid_png(snap.run_id, sample_step, images, GRID_COLUMNS, GRID_SCALE)
-    st.container(key=presenter.GRID).image(
-        grid, output_format="PNG", width="content",
-        caption=_("Step {step}: the same z every time, so you see the same digits take "
-                  "shape.").format(step=format_number(sample_step)),
-        alt=_("64 samples from the generator at step {step}").format(
-            step=format_number(sample_step)))
     scrub_slider(snap)
     st.download_button(_("Download timelapse GIF"), data=lambda: timelapse(snap.timeline),
                        file_name=f"{snap.run_id}-timelapse.gif", mime="image/gif",
@@ -327,10 +350,13 @@ def curves(snap: RunSnapshot) -> None:
 
 
 def wait_for_teacher() -> None:
-    """A follower before the teacher's first run: switch to it as soon as it starts."""
+    """A follower before the teacher's first run: switch to it as soon as it starts. The
+    browser polls the feed's classroom document and asks for this rerun when the teacher
+    presents a job; the fragment itself refreshes only every live_view.WATCHER_REFRESH_S."""
     if state.follow_teacher():
         st.rerun()
     st.caption(_("Following the teacher: their run appears here when it starts."))
+    live_view.watch_classroom()
 
 
 def live(run: TrainingRun, drawn_status: str) -> None:
@@ -350,7 +376,7 @@ def live(run: TrainingRun, drawn_status: str) -> None:
         numbers(snap)
     left, right = st.columns([4, 5] if presenting else [5, 4], gap="large")
     with left:
-        samples(snap)
+        samples(run, snap)
     with right:
         curves(snap)
     if watching and not presenting:
@@ -400,7 +426,7 @@ if not presenting:
     st.title(_("Train"))
 if run is None:
     if state.following_teacher():
-        st.fragment(wait_for_teacher, run_every=1.0)()
+        st.fragment(wait_for_teacher, run_every=live_view.WATCHER_REFRESH_S)()
     st.caption(_("Choose a training rule and a preset; every field starts at the preset's "
                  "value."))
     new_run_form()
@@ -412,7 +438,8 @@ if not panel_below:
     new_run_panel()
 snap = run.snapshot()
 header(run, snap, presenting)
-st.fragment(live, run_every=1.0 if snap.active or state.following_teacher() else None)(
+refresh_s = live_view.WATCHER_REFRESH_S if fed(run, snap) else 1.0
+st.fragment(live, run_every=refresh_s if snap.active or state.following_teacher() else None)(
     run, snap.status)
 if panel_below:
     new_run_panel()

@@ -1,9 +1,10 @@
 """Bring every translation catalog up to date with the strings in the code.
 
 Extracts every string marked with _(), N_() or ngettext() (babel.cfg says where) and merges
-it into locale/<language>/LC_MESSAGES/ganclassroom.po (made when missing): new strings arrive with an empty
-translation, changed ones as "fuzzy" guesses. A translator then fills those in (the tests
-fail until every entry is translated and none is fuzzy).
+it into locale/<language>/LC_MESSAGES/ganclassroom.po (made when missing): new strings arrive
+with an empty translation, changed ones as "fuzzy" guesses, and strings no longer in the code
+are dropped. A translator then fills those in (the tests fail until every entry is translated
+and none is fuzzy).
 
     python -m scripts.translations
 """
@@ -40,8 +41,10 @@ def main() -> int:
         for language in LANGUAGES:
             if language != SOURCE_LANGUAGE:
                 command = "update" if catalog_path(language).exists() else "init"
+                # --ignore-obsolete: a string gone from the code leaves the catalog too.
                 pybabel(command, "--no-wrap", "-i", str(template), "-d", str(LOCALE_DIR),
-                        "-D", DOMAIN, "-l", language)
+                        "-D", DOMAIN, "-l", language,
+                        *(["--ignore-obsolete"] if command == "update" else []))
                 print(f"{command}: {catalog_path(language)}")
     return 0
 

@@ -15,6 +15,7 @@ from ganlib.gans import build_gan
 from ganlib.runner import TrainingRun
 from ui import roles, state
 from ui.pages import PAGES
+from tests.test_app_train import live_grid
 
 PASSCODE = "correct horse"
 NAME = "teachers-gan"
@@ -147,12 +148,20 @@ def test_a_follower_switches_to_the_teachers_next_run_without_reloading(
         tiny_dataset, tiny_config, open_app):
     state.registry().max_active = 2
     make = lambda: TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset)  # noqa: E731
-    first, _ = state.registry().start(make, paused=True, owner=TEACHER)
     student = open_app(PAGES.train, query={"follow": "teacher"})
+    # Before the teacher's first run the browser polls the classroom's document: the
+    # component asks for a rerun once it names a job.
+    assert live_grid(student)["feed"].endswith("/classroom.json")
+    assert (live_grid(student)["run"], live_grid(student)["presenting"]) == (None, None)
+    first, _ = state.registry().start(make, paused=True, owner=TEACHER)
+    student.run()                      # the rerun the component asks for
     assert student.session_state[state.RUN] == first.run_id
+    grid = live_grid(student)
+    assert (grid["run"], grid["follow"], grid["presenting"]) == (first.run_id, True,
+                                                                  first.run_id)
     second, _ = state.registry().start(make, paused=True, owner=TEACHER)
     assert state.registry().presenting == second.run_id
-    student.run()                      # what the live fragment's next tick does
+    student.run()                      # the rerun the component asks for on the change
     assert student.session_state[state.RUN] == second.run_id
     assert student.query_params["run"] == second.run_id
 
@@ -166,3 +175,37 @@ def test_students_cannot_name_a_file_on_the_server_as_data(open_app, monkeypatch
     monkeypatch.setattr(roles, "current_owner", lambda: owner_for("5" * 64, Role.STUDENT))
     with pytest.raises(NotAllowed, match="Only the teacher"):
         state.start_run(make_config("gan", "quick", dataset="/usr/share"))
+
+
+def test_a_student_who_opens_the_app_lands_on_the_teachers_run_once(
+        tiny_dataset, tiny_config, open_app):
+    run, _ = state.registry().start(
+        lambda: TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset),
+        paused=True, owner=TEACHER)
+    student = open_app()                         # the app's address, Home
+    assert student.session_state[state.RUN] == run.run_id
+    assert student.query_params["run"] == run.run_id
+    assert any("read-only" in i.value for i in student.info)       # the Train page, watching
+    student.switch_page(PAGES.home.path).run()   # back to Home later: it stays there
+    assert not student.exception
+    assert [s.value for s in student.subheader][:1] == ["Start a demo"]
+
+
+def test_without_a_teachers_run_a_student_stays_on_home_with_a_follow_link(open_app):
+    student = open_app()
+    assert state.RUN not in student.session_state
+    assert [s.value for s in student.subheader][:1] == ["Start a demo"]
+    links = {link.proto.label: link.proto for link in student.get("page_link")}
+    link = links["Follow the teacher's run"]
+    assert (link.page, link.query_string) == ("train", "follow=teacher")
+
+
+def test_the_teacher_and_a_lone_user_get_no_follow_link(open_app, monkeypatch):
+    teacher = open_app(session={roles.BROWSER: TEACHER.id})
+    roles.classroom().sign_in(TEACHER.id, PASSCODE)
+    teacher.run()
+    assert "Follow the teacher's run" not in {link.proto.label for link in teacher.get("page_link")}
+    monkeypatch.delenv(PASSCODE_ENV)             # a server without a passcode: single-user
+    st.cache_resource.clear()
+    alone = open_app()
+    assert "Follow the teacher's run" not in {link.proto.label for link in alone.get("page_link")}

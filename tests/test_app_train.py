@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from ganlib.config import make_config
 from ganlib.runner import TrainingRun
-from ui import state
+from ui import live_view, state
 from ui.pages import PAGES
 
 
@@ -31,6 +31,13 @@ def step(at: AppTest) -> int:
 
 def grid_caption(at: AppTest) -> str:
     return at.get("image")[0].proto.imgs[0].caption
+
+
+def live_grid(at: AppTest) -> dict:
+    """What a watcher's live grid component was given (AppTest runs no browser to draw it)."""
+    found = [e for e in at.get("bidi_component") if e.proto.component_name.endswith("live_grid")]
+    assert len(found) == 1, "a watcher's page should have one live grid"
+    return json.loads(found[0].proto.json)
 
 
 def poll(at: AppTest, done, timeout: float = 60.0) -> None:
@@ -173,10 +180,22 @@ def test_pause_freezes_the_run_step_advances_it_and_stop_ends_it(open_app):
 def test_a_watch_link_shows_the_run_without_controls(tiny_dataset, tiny_config, open_app):
     run, key = state.registry().start(
         lambda: TrainingRun(tiny_config("wgan", steps=None), dataset=tiny_dataset), paused=True)
+    assert run.wait_for(lambda s: s.status == "paused", timeout=60)    # built
     watcher = open_app(PAGES.train, query={"run": run.run_id})
     assert any("watching this run (read-only)" in i.value for i in watcher.info)
     assert not [b for b in watcher.button if b.key in ("train-pause", "train-resume",
                                                          "train-stop", "train-save")]
+    # The grid comes from the live feed, polled by the browser: the page names the run's
+    # document, the status it was drawn for, and the translated caption and alt text.
+    grid = live_grid(watcher)
+    assert (grid["run"], grid["status"], grid["follow"]) == (run.run_id, "paused", False)
+    assert grid["alt"] == "64 samples from the generator at step {step}"
+    assert grid["caption"].startswith("Step {step}: the same z")
+    written = json.loads((live_view.STATIC / grid["feed"].removeprefix("app/static/"))
+                         .read_text())
+    assert (written["run"], written["status"]) == (run.run_id, "paused")
+    assert not watcher.get("image"), "a watcher's grid must not come through Streamlit"
     owner = open_app(PAGES.train, query={"run": run.run_id, "key": key})
     assert owner.button(key="train-stop")
     assert not [i for i in owner.info if "read-only" in i.value]
+    assert grid_caption(owner).startswith("Step 0:") and not owner.get("bidi_component")

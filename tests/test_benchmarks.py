@@ -21,7 +21,8 @@ from benchmarks.memory import memory_probe, rss_mb, runs_probe
 from benchmarks.report import PLOTS, write_report
 from benchmarks.run import QUICK, SECTIONS, run_benchmarks
 from benchmarks.throughput import preset_throughput
-from benchmarks.time_to_quality import on_grid, time_to_quality, time_to_target
+from benchmarks.time_to_quality import (TARGETS, QualityTarget, on_grid, time_to_quality,
+                                        time_to_target)
 from benchmarks.watchers import cost_of_watchers, page_updates, render_cost, summarize_windows
 from benchmarks.watching import browser_unavailable, cost_of_watching, measure_counter, parse_step
 from ganlib.config import make_config
@@ -45,7 +46,8 @@ def presets() -> dict:
 
 @pytest.fixture(scope="module")
 def quality() -> dict:
-    return time_to_quality(seeds=1, seconds=2.0, evaluate_every_s=0.5, algorithms=("gan",))
+    return time_to_quality(seeds=1, seconds=3.0, evaluate_every_s=0.5,
+                           algorithms=("gan", "wgan-gp"))
 
 
 @pytest.fixture(scope="module")
@@ -135,29 +137,55 @@ def test_wgan_article_loop_clips_the_critics_kernels_and_trains_all_of_it():
 
 
 def test_time_to_quality_records_scores_against_wall_clock_time(quality):
-    gan = quality["presets"]["gan"]
-    (run,) = gan["runs"]
-    series = run["series"]
-    lengths = {len(values) for values in series.values()}
-    assert len(lengths) == 1 and lengths.pop() >= 2              # at start and at the end
-    assert series["wall_s"] == sorted(series["wall_s"])
-    # Scored once the networks are built (step 0) and once more as the run stops.
-    assert series["step"][0] == 0 and series["step"][-1] == run["steps"]
-    assert run["status"] == "stopped"
-    assert series["fd_ratio"] == pytest.approx(
-        [fd / base for fd, base in zip(series["fd"], series["fd_baseline"])])
-    assert run["time_to_target_s"] == time_to_target(series)
-    assert gan["met"] == (run["time_to_target_s"] is not None
-                          and run["time_to_target_s"] <= quality["target_seconds"])
+    for algorithm, preset in quality["presets"].items():
+        (run,) = preset["runs"]
+        series = run["series"]
+        lengths = {len(values) for values in series.values()}
+        assert len(lengths) == 1 and lengths.pop() >= 2              # at start and at the end
+        assert series["wall_s"] == sorted(series["wall_s"])
+        # Scored once the networks are built (step 0) and once more as the run stops.
+        assert series["step"][0] == 0 and series["step"][-1] == run["steps"]
+        assert run["status"] == "stopped"
+        assert series["fd_ratio"] == pytest.approx(
+            [fd / base for fd, base in zip(series["fd"], series["fd_baseline"])])
+        # Timed against every target that names the preset, and only those.
+        mine = [target for target in TARGETS if algorithm in target.presets]
+        assert run["time_to_target_s"] == {target.name: time_to_target(series, target)
+                                           for target in mine}
 
 
-def test_time_to_target_needs_all_classes_and_a_small_fd():
-    series = {"wall_s": [1.0, 2.0, 3.0, 4.0], "classes_covered": [10, 9, 10, 10],
-              "classes_present": [10, 10, 10, 10], "fd": [500.0, 40.0, 80.0, 50.0],
-              "fd_baseline": [7.0, 7.0, 7.0, 7.0]}
-    assert time_to_target(series) == 4.0                         # 3.0 has FD 80 > 70
-    series["fd"][3] = 71.0
-    assert time_to_target(series) is None
+def test_every_quick_preset_is_judged_by_the_issue_target_and_the_gan_by_its_own_too(quality):
+    # Issue 12: every Quick preset, >= 9 classes and FD <= 15x within 60 s, every seed.
+    quick, strict = quality["targets"]
+    assert (quick["name"], quick["min_classes"], quick["fd_factor"], quick["seconds"]) == (
+        "quick", 9, 15.0, 60.0)
+    assert set(quick["results"]) == {"gan", "wgan-gp"}          # the presets measured here
+    assert (strict["min_classes"], strict["fd_factor"]) == (10, 10.0)
+    assert set(strict["results"]) == {"gan"}
+    for target in quality["targets"]:
+        for algorithm, result in target["results"].items():
+            (run,) = quality["presets"][algorithm]["runs"]
+            seconds = run["time_to_target_s"][target["name"]]
+            assert result["time_to_target_s"] == [seconds]
+            assert result["reached"] == (seconds is not None)
+            assert result["met"] == (seconds is not None and seconds <= target["seconds"])
+        assert target["met"] == all(r["met"] for r in target["results"].values())
+
+
+def test_time_to_target_needs_enough_classes_and_a_small_fd():
+    series = {"wall_s": [1.0, 2.0, 3.0, 4.0, 5.0], "classes_covered": [10, 8, 9, 10, 10],
+              "classes_present": [10, 10, 10, 10, 10], "fd": [500.0, 40.0, 80.0, 90.0, 50.0],
+              "fd_baseline": [7.0] * 5, "confident": [0.5] * 5}
+    nine = QualityTarget("nine", min_classes=9, fd_factor=12.0, seconds=60.0, presets=("gan",))
+    ten = QualityTarget("ten", min_classes=10, fd_factor=10.0, seconds=60.0, presets=("gan",))
+    assert time_to_target(series, nine) == 3.0         # 2.0 has 8 classes; 3.0: 9, 80 <= 84
+    assert time_to_target(series, ten) == 5.0          # 4.0 has FD 90 > 70
+    series["fd"][4] = 71.0
+    assert time_to_target(series, ten) is None
+    # Data of fewer classes than the target asks: all of them will do.
+    few = {**series, "classes_covered": [3] * 5, "classes_present": [3] * 5}
+    assert time_to_target(few, nine) == 2.0
+    assert nine.label() == ">= 9 classes and FD <= 12x baseline"
 
 
 def test_on_grid_holds_the_latest_score_and_is_nan_before_the_first():
@@ -351,6 +379,10 @@ def test_report_has_every_section_plot_and_number(tmp_path, articles, presets, q
     assert "`--quick` smoke run" in text
     assert f"{articles['gan']['ratio']['median']:.2f}x" in text
     assert "| 30 watchers on the watch link" in text and "15% of a core" in text
+    for preset in ("GAN", "WGAN-GP"):          # issue 12's target, a summary row per preset
+        assert f"| {preset} Quick: >= 9 classes and FD <= 15x baseline | <= 60 s, every seed |" \
+            in text
+    assert "| GAN Quick: >= 10 classes and FD <= 10x baseline |" in text
     for plot in PLOTS.values():
         assert (tmp_path / plot).stat().st_size > 1000
         assert f"]({plot})" in text

@@ -114,7 +114,8 @@ def test_the_grid_and_the_loss_chart_fit_a_projector(browser, train_url, name, v
 def test_a_phone_watcher_sees_the_grid_on_the_first_screen(browser, train_url):
     watch = re.sub(r"&?(key|present)=[^&]*", "", train_url)      # the plain watch link
     page = new_page(browser, watch, {"width": 390, "height": 844}, 3.0)
-    image = page.locator("[data-testid='stImage'] img").first
+    # A watcher's grid comes from the live feed (ui/live_grid.js), once it has a picture.
+    image = page.locator(".st-key-presenter-grid img[src]").first
     image.wait_for()
     settled(page)
     shot(page, "train-phone-390x844")

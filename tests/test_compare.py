@@ -107,3 +107,15 @@ def test_at_the_same_time_each_run_trains_for_the_budget_times_the_models():
     assert all(run.step > 0 and run.elapsed_s >= 2.0 for run in comparison.snapshot().runs)
     # Either way the whole comparison takes about as long, said before it starts.
     assert duration_estimate_s(2, 60) > 120
+
+
+def test_a_time_scale_shrinks_the_whole_comparison_for_tests_and_rehearsals():
+    comparison = Comparison([tiny("gan"), tiny("wgan")], budget_s=30, mode="concurrent",
+                            n_eval_samples=50, time_scale=0.1)
+    assert comparison.budget_s == pytest.approx(3.0)
+    assert comparison.snapshot().run_seconds == pytest.approx(6.0)
+    assert [run.max_seconds for run in comparison.runs] == pytest.approx([6.0, 6.0])
+    assert [run.evaluate_every_s for run in comparison.runs] == pytest.approx([0.5, 0.5])
+    for scale in (0, -1, 2):
+        with pytest.raises(ConfigError, match="GAN_CLASSROOM_COMPARE_TIME_SCALE"):
+            Comparison([tiny("gan"), tiny("wgan")], budget_s=30, time_scale=scale)

@@ -78,3 +78,12 @@ def test_concurrent_viewers_make_one_render():
         thread.join()
     assert len(made) == 1
     assert all(result is results[0] for result in results)
+
+
+def test_the_live_feed_writes_the_same_grid_bytes_the_train_page_shows():
+    """One PNG per sample step for the whole server: the feed's file and a controller's
+    st.image are the same encoding, in the Train page's layout."""
+    snap = snapshot()
+    shown = live_view.grid_png(snap.run_id, snap.samples_step, snap.samples,
+                               live_view.GRID_COLUMNS, live_view.GRID_SCALE)
+    assert live_view.live_grid(snap) is shown

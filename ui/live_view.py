@@ -16,6 +16,16 @@ that asks for it at a run update, and the others get the same object:
 
 The store is small and bounded (least recently used entries go first), so a long day of
 runs does not grow it; entries of a run that moved on are simply never asked for again.
+
+Shared renders still left Streamlit's own cost of a watcher's refresh (the script run, its
+element messages, the charts' JSON, the web socket: about 15 ms, 46 % of a core for thirty
+students). So a watcher's grid and step do not come through Streamlit at all: the process's
+`LiveFeed` (ganlib.live_feed) writes each wanted run's document and grid under `static/live/`,
+which Streamlit serves as plain files (`server.enableStaticServing`), and `watch_grid` draws a
+small component that polls that document once a second in the browser, swaps the picture,
+and asks Streamlit for one rerun only when the run's status changes or the teacher presents
+another run. The watcher's page itself refreshes every WATCHER_REFRESH_S (docs/decisions.md,
+"A class of watchers polls files").
 """
 
 from __future__ import annotations
@@ -23,16 +33,35 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 import plotly.graph_objects as go
+import streamlit as st
 
+from ganlib.backends import Run
 from ganlib.images import image_grid, png_bytes
+from ganlib.live_feed import LiveFeed
 from ganlib.messages import current_language
 from ganlib.runner import RunSnapshot
+from ui import state
 
 T = TypeVar("T")
+
+GRID_COLUMNS = 8        # 64 fixed-noise samples as 8 x 8
+GRID_SCALE = 3          # each 28 x 28 digit drawn 84 x 84 pixels: crisp on a projector, and a
+                        # 672-pixel PNG a second is half the encoding of 896 pixels
+# Streamlit serves the folder `static/` beside app.py at `app/static/` (.streamlit/config.toml);
+# the live feed writes under static/live/ (ignored by git).
+STATIC = Path(__file__).resolve().parent.parent / "static"
+LIVE_ROOT = STATIC / "live"
+# A watcher's page (its numbers and charts) refreshes this often; the grid and the step come
+# every second from the feed. About 15 ms a refresh: thirty watchers cost 30 x 15 ms / 10 s =
+# 4.5 % of a core, and their polls of the feed's files (a JSON document and a PNG a second,
+# about 2 ms each) about 12 % more: 0.56 % of a core a watcher measured, 17 % for thirty
+# (every 5 s: 0.66 %, 20 %; docs/decisions.md, "A class of watchers polls files").
+WATCHER_REFRESH_S = 10.0
 
 # Enough for the grids and the five figures of a few live runs, plus the frames viewers
 # scrub back to; about 70 kB a grid.
@@ -97,3 +126,56 @@ def figure(snapshot: RunSnapshot, build: Callable[[RunSnapshot], go.Figure]) -> 
     return RENDERS.get(("figure", snapshot.run_id, build.__qualname__, update,
                         current_language()),
                        lambda: build(snapshot))
+
+
+def live_grid(snap: RunSnapshot) -> bytes:
+    """The newest sample grid of `snap` in the Train page's layout, as PNG bytes (shared)."""
+    return grid_png(snap.run_id, snap.samples_step, snap.samples, GRID_COLUMNS, GRID_SCALE)
+
+
+@st.cache_resource(on_release=lambda feed: feed.close())
+def feed() -> LiveFeed:
+    """The process's live feed, started on first use; it names the run the teacher presents."""
+    runs = state.registry()
+    # A page that still shows a run wants it again at its next refresh: keep it until then,
+    # with room for a refresh late on a busy server.
+    return LiveFeed(LIVE_ROOT, grid=live_grid, presenting=lambda: runs.presenting,
+                    want_for_s=3 * WATCHER_REFRESH_S).start()
+
+
+def _url(name: str) -> str:
+    """The address of one of the feed's files, relative to the page's."""
+    return f"app/static/{(feed().folder / name).relative_to(STATIC).as_posix()}"
+
+
+_LIVE_GRID = st.components.v2.component(
+    "gan_classroom.live_grid", isolate_styles=False,
+    js=(Path(__file__).with_name("live_grid.js")).read_text(encoding="utf-8"),
+    css=(Path(__file__).with_name("live_grid.css")).read_text(encoding="utf-8"))
+
+
+def watch_grid(run: Run, drawn_status: str, caption: str, alt: str, follow: bool) -> None:
+    """The live grid of `run` for a watcher, polled from the feed by the browser every second.
+
+    `caption` and `alt` are translated templates with a `{step}` (the browser fills in the
+    grid's step in the page's language); `drawn_status` is the status the page was drawn
+    for: when the feed says otherwise, or (`follow`) the teacher presents another job than
+    the one presented when the page was drawn, the component asks for one rerun. In AppTest
+    (no browser) only its data is there to check.
+    """
+    _mount(feed().want(run), run=run.run_id, status=drawn_status, follow=follow,
+           caption=caption, alt=alt)
+
+
+def watch_classroom() -> None:
+    """For a follower before the teacher's first run: nothing to see, but the browser polls
+    the classroom's document and asks for one rerun when the teacher presents a job."""
+    _mount(feed().classroom(), run=None, status=None, follow=True, caption="", alt="")
+
+
+def _mount(document: str, **data: object) -> None:
+    # The callback only declares the "changed" trigger: the rerun it causes is the point.
+    _LIVE_GRID(key="train-live-grid", width="stretch", on_changed_change=lambda: None, data={
+        "feed": _url(document), **data,
+        "presenting": state.registry().presenting if data["follow"] else None,
+        "lang": current_language()})

@@ -38,6 +38,7 @@ RUN = "run_id"
 KEY = "run_key"
 MODEL = "model_name"      # the saved model picked for the explorer / interpolation
 FOLLOW = "follow_teacher" # this tab shows whatever run the teacher presents (`?follow=teacher`)
+PAGE_RUNS = "page_runs"    # how many pages this tab has drawn (app.py counts them)
 
 
 def _env_number(name: str, default: float) -> float:
@@ -54,6 +55,9 @@ UNWATCHED_PAUSE_S = _env_number("GAN_CLASSROOM_IDLE_PAUSE_S", 300.0)
 # ... and a paused run nobody has looked at for this long more is saved and stopped, which
 # frees its slot (its owner finds it on the Models page as autosave-<run id>).
 UNWATCHED_STOP_S = _env_number("GAN_CLASSROOM_IDLE_STOP_S", 900.0)
+# Compare page: every comparison's clock times this (1: the times the page offers). Below 1
+# only to rehearse or test the page's real comparison in a fraction of its time.
+COMPARE_TIME_SCALE = _env_number("GAN_CLASSROOM_COMPARE_TIME_SCALE", 1.0)
 
 
 log = logging.getLogger(__name__)
@@ -97,6 +101,7 @@ def _autosave_at_exit(runs: weakref.ref[RunRegistry]) -> None:
 
 def sync_url() -> None:
     """Adopt a run from the URL (refresh, watch link) and keep the URL naming the run."""
+    st.session_state[PAGE_RUNS] = st.session_state.get(PAGE_RUNS, 0) + 1
     params = st.query_params
     if params.get("follow") == "teacher":
         st.session_state[FOLLOW] = True
@@ -167,6 +172,16 @@ def follow_teacher() -> bool:
     st.session_state[FOLLOW] = True
     follow(presented, None)
     return True
+
+
+def lands_on_teacher() -> bool:
+    """Whether this tab, a student's just opened on the app's address, goes straight to the run
+    the teacher is showing: in class a student opens the app to see the demo, and should not
+    have to find it. Only on the tab's first page, so a student who comes back to Home stays."""
+    if st.session_state.get(PAGE_RUNS, 0) > 1 or not following_teacher():
+        return False
+    presented = registry().get(registry().presenting)
+    return isinstance(presented, Run) and presented.snapshot(watch=False).active
 
 
 def follow_link() -> str:

@@ -1,0 +1,70 @@
+"""In a real Chromium: each page's main action is a few Tab presses from the skip link.
+
+A keyboard user opens a page, presses Tab (Streamlit's "Skip to main content" link, the
+first stop of every page) and Enter, and then Tabs to what they came for. The count of those
+Tab presses is what this test measures, per page, and bounds (issue 14: "with few Tab
+presses"); it is reported in the test's output (`-s`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_browser import CHROMIUM, SCREENSHOTS, settled
+from ui.pages import PAGES, AppPage
+
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="playwright is not installed (requirements-dev.txt)")
+
+pytestmark = pytest.mark.skipif(
+    not __import__("pathlib").Path(CHROMIUM).exists(),
+    reason="Debian's chromium is not installed (apt-get install chromium)")
+
+MOST_TABS = 10          # Tab presses after the skip link, at most, to each page's main action
+SKIP_LINK = "Skip to main content"
+
+# Each page's main action, as a keyboard user names it: (role, accessible name).
+MAIN_ACTIONS: dict[AppPage, tuple[str, str]] = {
+    PAGES.train: ("button", "Start training"),
+    PAGES.compare: ("button", "Start comparison"),
+    PAGES.explorer: ("button", "0"),                # the first digit of "Pick a digit"
+    PAGES.interpolation: ("button", "0"),           # the first of "Pick the stops by clicking"
+    PAGES.models: ("button", "Open in explorer"),
+    PAGES.playground: ("button", "Play"),
+}
+
+
+def tabs_to_main_action(tab, role: str, name: str) -> int | None:
+    """Tab presses after the skip link until the action named `name` has the focus; None
+    if it does not get it within 60."""
+    target = tab.get_by_role(role, name=name, exact=True).first
+    target.wait_for()
+    tab.keyboard.press("Tab")
+    assert tab.evaluate("document.activeElement.innerText").strip() == SKIP_LINK
+    tab.keyboard.press("Enter")
+    for presses in range(1, 61):
+        tab.keyboard.press("Tab")
+        if target.evaluate("element => element.contains(document.activeElement)"):
+            return presses
+    return None
+
+
+@pytest.fixture
+def tab(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("app_page", list(MAIN_ACTIONS), ids=lambda p: p.url_path)
+def test_each_pages_main_action_is_a_few_tab_presses_from_the_skip_link(server, tab, app_page):
+    tab.set_default_timeout(90_000)
+    tab.goto(f"{server}/{app_page.url_path}")
+    tab.wait_for_selector("h1")
+    settled(tab)
+    role, name = MAIN_ACTIONS[app_page]
+    presses = tabs_to_main_action(tab, role, name)
+    print(f"{app_page.url_path}: {name!r} after {presses} Tab presses")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)      # the action focused, in its layout
+    tab.screenshot(path=str(SCREENSHOTS / f"keyboard-{app_page.url_path}.png"))
+    assert presses is not None and presses <= MOST_TABS, (app_page.url_path, presses)
