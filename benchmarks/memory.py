@@ -20,7 +20,7 @@ from benchmarks.timing import load_average
 from ganlib.config import make_config
 from ganlib.data import load_dataset
 from ganlib.metrics import evaluator_for
-from ganlib.runner import TrainingRun
+from ganlib.training.runner import TrainingRun
 
 # Allowed growth of resident memory from the end of warm-up to the end of the run.
 TARGET_GROWTH_MB = 50.0
@@ -82,7 +82,7 @@ def runs_probe(cycles: int = 100, steps: int = 20, every: int = 10) -> dict[str,
     and stopped, read every `every` cycles. A classroom server starts runs all day: what
     matters is the growth from the end of the first cycle (which also warms TensorFlow up)
     to the end of the last, with the registry still holding its ended runs."""
-    from ganlib.registry import RunRegistry
+    from ganlib.server.registry import RunRegistry
 
     if cycles < 2 or not 0 < every <= cycles:
         raise ValueError("Need cycles >= 2 and 0 < every <= cycles.")

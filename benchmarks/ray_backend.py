@@ -1,4 +1,4 @@
-"""The same run in a thread and in a Ray actor on this machine (ganlib.ray_backend).
+"""The same run in a thread and in a Ray actor on this machine (ganlib.training.ray_backend).
 
 Two questions for a course that moves its runs onto a Ray cluster: does training in an actor
 cost speed (it is the same TrainingRun, in another process), and does watching a run through
@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from ganlib.backends import THREADS, Run
 from ganlib.config import make_config
 from ganlib.data import load_dataset
+from ganlib.training.backends import THREADS
+from ganlib.training.core import Run
 
 SNAPSHOT_TARGET_MS = 50.0
 
@@ -29,7 +30,7 @@ def ray_vs_thread(seconds: float, snapshots: int) -> dict[str, Any]:
     thread backend and for a Ray actor on a local one-node cluster."""
     import ray
 
-    from ganlib.ray_backend import RayBackend, runtime_env
+    from ganlib.training.ray_backend import RayBackend, runtime_env
 
     cores = os.cpu_count() or 2
     config = make_config("gan", "quick", steps=None)

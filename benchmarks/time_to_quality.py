@@ -27,7 +27,7 @@ from ganlib.algorithms import ALGORITHMS
 from ganlib.config import make_config
 from ganlib.data import load_dataset
 from ganlib.metrics import evaluator_for
-from ganlib.runner import Evaluator, TrainingRun
+from ganlib.training.runner import Evaluator, TrainingRun
 
 
 @dataclass(frozen=True)

@@ -354,7 +354,7 @@ def play_in_this_process(players: int, warmup_s: float, seconds: float) -> dict[
     from ganlib.config import make_config
     from ganlib.data import load_dataset
     from ganlib.metrics import evaluator_for
-    from ganlib.runner import TrainingRun
+    from ganlib.training.runner import TrainingRun
 
     class NoGate(pg.ComputeGate):
         def turn(self):
@@ -431,7 +431,7 @@ def render_cost(viewers: int = CLASS_SIZE, refreshes: int = 20,
 
     from ganlib.config import make_config
     from ganlib.images import image_grid, png_bytes
-    from ganlib.runner import RunSnapshot
+    from ganlib.training.runner import RunSnapshot
     from ui import charts, live_view
 
     rng = np.random.default_rng(0)

@@ -112,7 +112,7 @@ def headless_throughput(warmup_s: float, seconds: float) -> dict[str, Any]:
     from ganlib.config import make_config
     from ganlib.data import load_dataset
     from ganlib.metrics import evaluator_for
-    from ganlib.runner import TrainingRun
+    from ganlib.training.runner import TrainingRun
 
     config = make_config("gan", "quick")
     dataset = load_dataset(config.dataset, config.digits)

@@ -106,7 +106,7 @@ class CheckpointInfo:
     preview_png: Path | None
     dataset_notice: str | None = None   # what the data loader wanted the user to know
     owner: str | None = None     # the browser id of the student who saved it; None: the
-                                 # teacher's, or shipped (ganlib.classroom decides rights)
+                                 # teacher's, or shipped (ganlib.server.classroom decides rights)
 
     @property
     def algorithm(self) -> str:

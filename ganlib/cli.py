@@ -166,7 +166,7 @@ def _add_field_option(group, name: str, hint: Any) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from ganlib.runner import TrainingRun       # TensorFlow comes with the run
+    from ganlib.training.runner import TrainingRun       # TensorFlow comes with the run
 
     if args.resume:
         config, resume, max_seconds, resumed = _resumed(args)
@@ -276,7 +276,7 @@ def _new_config(args: argparse.Namespace) -> TrainConfig:
 def _resumed(args: argparse.Namespace):
     """(config, ResumeState, max_seconds, folder) to continue the checkpoint of --resume."""
     from ganlib.checkpoints import load_checkpoint, resume_budget
-    from ganlib.runner import ResumeState
+    from ganlib.training.runner import ResumeState
 
     given = [f"--{name.replace('_', '-')}" for name in _field_overrides(args)]
     given += [flag for flag, value in (("--algorithm", args.algorithm),

@@ -244,7 +244,7 @@ def inception_score(probabilities: np.ndarray) -> float:
 
 
 class QualityEvaluator:
-    """Scores generated images against the real data of a run (a `ganlib.runner.Evaluator`).
+    """Scores generated images against the real data of a run (a `ganlib.training.runner.Evaluator`).
 
     Built once per run: it computes the real reference statistics and the real-vs-real
     baseline up front, so each `evaluate` is one forward pass of `n_samples` images plus

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Protocol
 
 import keras
 import numpy as np
@@ -20,7 +21,16 @@ from ganlib.config import TrainConfig
 from ganlib.errors import ConfigError
 from ganlib.messages import _
 from ganlib.models import build_generator
-from ganlib.runner import TrainingRun
+
+
+class LiveGenerator(Protocol):
+    """What a sampler reads of a training run (ganlib.training's `Run`): the library knows
+    nothing of the machinery that trains, only that a run can hand over its generator."""
+
+    run_id: str
+    config: TrainConfig
+
+    def generator_weights(self) -> tuple[int, list[np.ndarray]]: ...
 
 
 class Sampler:
@@ -45,7 +55,7 @@ class Sampler:
                    checkpoint.info.step)
 
     @classmethod
-    def from_run(cls, run: TrainingRun) -> Sampler:
+    def from_run(cls, run: LiveGenerator) -> Sampler:
         """A copy of a live run's generator, at the run's latest step."""
         sampler = cls(build_generator(run.config), run.config, run.run_id, -1)
         sampler.refresh(run)
@@ -55,7 +65,7 @@ class Sampler:
     def latent_dim(self) -> int:
         return self.config.latent_dim
 
-    def refresh(self, run: TrainingRun) -> bool:
+    def refresh(self, run: LiveGenerator) -> bool:
         """Copy the run's newest weights if it has moved on; True if they changed."""
         step, weights = run.generator_weights()
         if step == self.step:

@@ -2,15 +2,14 @@
 
 The articles claim that the classic GAN suffers mode collapse and vanishing gradients, and
 that the WGAN's loss tracks the quality of its samples. This page trains the three and shows
-the evidence on shared axes. The comparison trains in background threads (ganlib.compare);
+the evidence on shared axes. The comparison trains in background threads (ganlib.training.compare);
 the page only reads snapshots.
 """
 
 import plotly.graph_objects as go
 import streamlit as st
 
-from ganlib.classroom import Action, may
-from ganlib.compare import (DEFAULT_BUDGET_S, LINEUPS, MAX_BUDGET_S, MIN_BUDGET_S, Comparison,
+from ganlib.training.compare import (DEFAULT_BUDGET_S, LINEUPS, MAX_BUDGET_S, MIN_BUDGET_S, Comparison,
                             duration_estimate_s, lineup, loss_quality_correlation)
 from ganlib.algorithms import ALGORITHM_INFO, ALGORITHM_LABELS
 from ganlib.data import data_sources
@@ -19,6 +18,7 @@ from ganlib.images import image_grid
 from ui import charts, links, presenter, roles, state
 from ui.i18n import _, format_number, format_percent
 from ui.pages import require_entry_point
+from ui.roles import Action, may
 from ui.widgets import format_duration
 
 require_entry_point()

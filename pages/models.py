@@ -14,14 +14,14 @@ import streamlit as st
 from ganlib.checkpoints import (MAX_UPLOAD_BYTES, CheckpointInfo, checkpoint_root,
                                 delete_checkpoint, export_zip, import_zip, list_checkpoints,
                                 load_checkpoint, read_info, rename_checkpoint, resume_budget)
-from ganlib.classroom import Action, may, require
 from ganlib.algorithms import ALGORITHM_LABELS
 from ganlib.errors import GanlibError
-from ganlib.runner import ResumeState
+from ganlib.training.runner import ResumeState
 from ganlib.units import format_size
 from ui import roles, state
 from ui.i18n import _, format_moment, format_number, ngettext
 from ui.pages import PAGES, require_entry_point
+from ui.roles import Action, may, require
 from ui.text import plain
 from ui.widgets import format_duration
 

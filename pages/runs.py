@@ -2,22 +2,22 @@
 
 Everyone sees the list (watching is free); the buttons are drawn only where this browser may
 use them (the teacher: every job; a student: their own), and every callback checks again
-(ganlib.classroom), since a hidden button is no protection against a crafted request.
+(ganlib.server.classroom), since a hidden button is no protection against a crafted request.
 """
 
 import time
 
 import streamlit as st
 
-from ganlib.autosave import autosave
-from ganlib.classroom import Action, may, require
-from ganlib.compare import Comparison
 from ganlib.errors import GanlibError
-from ganlib.registry import Job
-from ganlib.backends import Run
+from ganlib.training.autosave import autosave
+from ganlib.training.compare import Comparison
+from ganlib.training.core import Run
 from ui import roles, state
 from ui.i18n import _, format_number, ngettext
 from ui.pages import PAGES, require_entry_point
+from ui.roles import Action, may, require
+from ui.state import Job
 from ui.widgets import format_duration
 
 require_entry_point()

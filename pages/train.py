@@ -1,6 +1,6 @@
 """Train: set up a run, control it, and watch the generator learn, live.
 
-The run trains in its own thread (ganlib.runner); this page only reads snapshots of it. The
+The run trains in its own thread (ganlib.training.runner); this page only reads snapshots of it. The
 live part is a fragment that redraws itself every second while the run is active, and
 reruns the whole page once when the status changes, so the controls always match the run.
 A watcher (the watch link, a follower) gets the grid and the step every second from the live
@@ -17,7 +17,7 @@ import streamlit as st
 from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.errors import ConfigError, GanlibError
 from ganlib.images import gif_bytes, image_grid
-from ganlib.runner import RunSnapshot, TrainingRun
+from ganlib.training.runner import RunSnapshot, TrainingRun
 from ui import charts, links, live_view, presenter, roles, state, widgets
 from ui.i18n import N_, _, format_number, format_percent
 from ui.pages import require_entry_point

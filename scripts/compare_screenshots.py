@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ganlib.compare import DEFAULT_BUDGET_S
+from ganlib.training.compare import DEFAULT_BUDGET_S
 from scripts.soak import CHROMIUM, CHROMIUM_ARGS, AppServer, settled
 
 ROOT = Path(__file__).resolve().parent.parent

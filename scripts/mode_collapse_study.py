@@ -15,7 +15,7 @@ import sys
 import time
 
 from ganlib.config import make_config
-from ganlib.runner import TrainingRun
+from ganlib.training.runner import TrainingRun
 from scripts.study_args import overrides, study_data, study_parser
 
 CANDIDATES = {

@@ -29,10 +29,10 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from ganlib.compare import spearman
 from ganlib.config import TrainConfig, make_config
 from ganlib.gans import build_gan
 from ganlib.latent import latent_vectors
+from ganlib.training.compare import spearman
 from scripts.study_args import overrides, study_data, study_parser
 
 # The target of issue 12, on an idle 2-core machine.

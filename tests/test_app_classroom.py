@@ -9,10 +9,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ganlib.checkpoints import checkpoint_root, list_checkpoints, save_checkpoint
-from ganlib.classroom import PASSCODE_ENV, Role, owner_for
 from ganlib.config import make_config
 from ganlib.gans import build_gan
-from ganlib.runner import TrainingRun
+from ganlib.server.classroom import PASSCODE_ENV, Role, owner_for
+from ganlib.training.runner import TrainingRun
 from ui import roles, state
 from ui.pages import PAGES
 from tests.test_app_train import live_grid
@@ -171,7 +171,7 @@ def test_students_cannot_name_a_file_on_the_server_as_data(open_app, monkeypatch
     roles.classroom().allow_student_runs = True
     at.run()
     assert "other" not in at.selectbox(key="train-dataset").options
-    from ganlib.classroom import NotAllowed
+    from ganlib.server.classroom import NotAllowed
     monkeypatch.setattr(roles, "current_owner", lambda: owner_for("5" * 64, Role.STUDENT))
     with pytest.raises(NotAllowed, match="Only the teacher"):
         state.start_run(make_config("gan", "quick", dataset="/usr/share"))

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ganlib.compare import Comparison
 from ganlib.config import make_config
+from ganlib.training.compare import Comparison
 from ui import state
 from ui.pages import PAGES
 

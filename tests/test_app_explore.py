@@ -14,15 +14,15 @@ import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from ganlib import backends
+from ganlib.training import backends
 from ganlib.checkpoints import (checkpoint_root, export_zip, list_checkpoints, load_checkpoint,
                                 read_info, save_checkpoint)
 from ganlib.config import make_config
 from ganlib.gans import build_gan
 from ganlib.images import image_grid
 from ganlib.latent import latent_vectors
-from ganlib.runner import TrainingRun
 from ganlib.sampling import Sampler
+from ganlib.training.runner import TrainingRun
 from ui import state
 from ui.generator_picker import LIVE_RUN
 from ui.pages import PAGES

@@ -8,7 +8,7 @@ import pytest
 from streamlit.runtime.scriptrunner import script_runner
 from streamlit.testing.v1 import AppTest
 
-from ganlib.runner import TrainingRun
+from ganlib.training.runner import TrainingRun
 from ui import state, streamlit_fixes
 from ui.pages import PAGES
 

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ganlib.config import make_config
-from ganlib.runner import TrainingRun
+from ganlib.training.runner import TrainingRun
 from ui import live_view, state
 from ui.pages import PAGES
 

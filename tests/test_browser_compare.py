@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
 pytest.importorskip("playwright.sync_api",
                     reason="playwright is not installed (requirements-dev.txt)")
 
-from ganlib.compare import DEFAULT_BUDGET_S  # noqa: E402
+from ganlib.training.compare import DEFAULT_BUDGET_S  # noqa: E402
 from scripts.compare_screenshots import (VIEWPORT, budget_shown,  # noqa: E402
                                          default_comparison, grid_alts, open_compare, settled)
 

@@ -1,5 +1,5 @@
 """A class watching the teacher's run in real headless Chromium: the grid and the step move
-every second from the live feed (ganlib.live_feed, ui/live_grid.js) without a Streamlit rerun
+every second from the live feed (ganlib.server.live_feed, ui/live_grid.js) without a Streamlit rerun
 a second per student, and the pages still follow the run's status and the teacher's next run.
 
 One server with a teacher passcode; the teacher and two students in browser contexts of

@@ -1,11 +1,11 @@
-"""The classroom rights table, passcode check and back-off (ganlib/classroom.py)."""
+"""The classroom rights table, passcode check and back-off (ganlib/server/classroom.py)."""
 
 from unittest import mock
 
 import pytest
 
-from ganlib import classroom
-from ganlib.classroom import (Action, Classroom, NotAllowed, Role, browser_id_from_cookie,
+from ganlib.server import classroom
+from ganlib.server.classroom import (Action, Classroom, NotAllowed, Role, browser_id_from_cookie,
                               configured_passcode,
                               lock_seconds, may, owner_for, require)
 

@@ -237,7 +237,7 @@ def test_sample_of_a_folder_that_is_no_checkpoint_does_not_advise_deleting_it(tm
 
 
 def test_an_unwritable_root_is_found_before_training(tmp_path, capsys, monkeypatch):
-    from ganlib import runner
+    from ganlib.training import runner
 
     def no_training(*args, **kwargs):
         raise AssertionError("training started")

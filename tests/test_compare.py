@@ -6,7 +6,7 @@ import pytest
 import threading
 import time
 
-from ganlib.compare import (Comparison, TakeTurns, duration_estimate_s, lineup,
+from ganlib.training.compare import (Comparison, TakeTurns, duration_estimate_s, lineup,
                             loss_quality_correlation)
 from ganlib.config import make_config
 from ganlib.errors import ConfigError

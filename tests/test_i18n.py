@@ -21,7 +21,7 @@ from ganlib import checkpoints, messages, playground
 from ganlib.config import make_config
 from ganlib.data import load_dataset
 from ganlib.errors import CheckpointError, ConfigError, DataError
-from ganlib.runner import TrainingRun
+from ganlib.training.runner import TrainingRun
 from scripts.translations import extract
 from ui import content, state
 from ui.pages import PAGES

@@ -1,4 +1,4 @@
-"""ganlib.live_feed: each wanted run's document and grid, written once per run update."""
+"""ganlib.server.live_feed: each wanted run's document and grid, written once per run update."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from ganlib.live_feed import CLASSROOM, KEEP_GRIDS, LiveFeed, sweep_stale
+from ganlib.server.live_feed import CLASSROOM, KEEP_GRIDS, LiveFeed, sweep_stale
 from tests.test_live_view import snapshot
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ganlib.config import make_config
-from ganlib.runner import RunSnapshot
+from ganlib.training.runner import RunSnapshot
 from ui import charts, live_view
 
 

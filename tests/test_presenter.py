@@ -7,7 +7,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import pytest
 
-from ganlib.runner import TrainingRun
+from ganlib.training.runner import TrainingRun
 from ui import charts, presenter, state
 from ui.pages import PAGES
 

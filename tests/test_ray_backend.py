@@ -1,4 +1,4 @@
-"""Runs on a real Ray cluster of two simulated nodes (ganlib.ray_backend).
+"""Runs on a real Ray cluster of two simulated nodes (ganlib.training.ray_backend).
 
 One small cluster for the whole module (each node 1 CPU, each run asks for 1): a run's actor
 is a fresh process that imports TensorFlow, so the tests share places and keep few runs.
@@ -17,14 +17,15 @@ import pytest
 ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
 
-from ganlib.autosave import autosave_name, find_autosave  # noqa: E402
-from ganlib.backends import Run, backend_for  # noqa: E402
 from ganlib.checkpoints import load_checkpoint, read_info  # noqa: E402
-from ganlib.classroom import Owner, Role  # noqa: E402
 from ganlib.errors import GanlibError  # noqa: E402
-from ganlib.ray_backend import RayBackend, RayRun  # noqa: E402
-from ganlib.registry import RunRegistry  # noqa: E402
-from ganlib.runner import ResumeState  # noqa: E402
+from ganlib.server.classroom import Owner, Role  # noqa: E402
+from ganlib.server.registry import RunRegistry  # noqa: E402
+from ganlib.training.autosave import autosave_name, find_autosave  # noqa: E402
+from ganlib.training.backends import backend_for  # noqa: E402
+from ganlib.training.core import Run  # noqa: E402
+from ganlib.training.ray_backend import RayBackend, RayRun  # noqa: E402
+from ganlib.training.runner import ResumeState  # noqa: E402
 
 NODE = dict(num_cpus=1, object_store_memory=80 * 2**20)
 

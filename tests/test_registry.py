@@ -2,11 +2,11 @@ import time
 
 import pytest
 
-from ganlib.autosave import autosave
 from ganlib.checkpoints import read_info
-from ganlib.classroom import Classroom, NotAllowed, Role, owner_for
-from ganlib.registry import RunRegistry, TooManyRuns
-from ganlib.runner import TrainingRun
+from ganlib.server.classroom import Classroom, NotAllowed, Role, owner_for
+from ganlib.server.registry import RunRegistry, TooManyRuns
+from ganlib.training.autosave import autosave
+from ganlib.training.runner import TrainingRun
 
 
 def test_the_cap_refuses_a_run_past_the_limit_with_what_to_do(tiny_dataset, tiny_config):

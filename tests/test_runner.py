@@ -8,7 +8,7 @@ import pytest
 
 from ganlib.data import Dataset
 from ganlib.images import to_uint8
-from ganlib.runner import TrainingRun
+from ganlib.training.runner import TrainingRun
 
 
 def started(run: TrainingRun, **kwargs) -> TrainingRun:
@@ -127,7 +127,7 @@ def test_max_seconds_ends_the_run(tiny_dataset, tiny_config):
 
 def test_save_then_resume_continues_from_the_saved_step(tiny_dataset, tiny_config):
     from ganlib.checkpoints import load_checkpoint
-    from ganlib.runner import ResumeState
+    from ganlib.training.runner import ResumeState
 
     run = started(TrainingRun(tiny_config("wgan", steps=3), dataset=tiny_dataset))
     assert run.wait(60)
@@ -191,7 +191,7 @@ def test_an_ended_run_saves_the_same_resumable_checkpoint_from_outside_memory(
     if not spill:
         def no_room(*args, **kwargs):
             raise OSError(28, "No space left on device")
-        monkeypatch.setattr("ganlib.runner.tempfile", SimpleNamespace(TemporaryFile=no_room))
+        monkeypatch.setattr("ganlib.training.runner.tempfile", SimpleNamespace(TemporaryFile=no_room))
     run = started(TrainingRun(tiny_config("wgan", steps=None), dataset=tiny_dataset),
                   paused=True)
     run.step(3)

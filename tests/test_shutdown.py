@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from ganlib.autosave import autosave, autosave_name, find_autosave, stop_and_autosave
 from ganlib.checkpoints import list_checkpoints, load_checkpoint, read_info
-from ganlib.compare import Comparison
 from ganlib.config import make_config
-from ganlib.registry import RunRegistry
-from ganlib.runner import TrainingRun
+from ganlib.server.registry import RunRegistry
+from ganlib.server.shutdown import stop_and_autosave
+from ganlib.training.autosave import autosave, autosave_name, find_autosave
+from ganlib.training.compare import Comparison
+from ganlib.training.runner import TrainingRun
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,14 +55,14 @@ def test_autosave_skips_unbuilt_runs_and_logs_a_failing_one(tiny_dataset, tiny_c
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(broken, "save", full_disk)
-    with caplog.at_level(logging.ERROR, logger="ganlib.autosave"):
+    with caplog.at_level(logging.ERROR, logger="ganlib.training.autosave"):
         assert autosave(broken, tmp_path) == []            # logged, not raised
     assert f"Could not autosave run {broken.run_id}" in caplog.text
     assert "No space left" in caplog.text
 
 
 def test_autosave_saves_each_started_run_of_a_comparison_as_its_owners(tmp_path):
-    from ganlib.classroom import Role, owner_for
+    from ganlib.server.classroom import Role, owner_for
 
     student = owner_for("5" * 64, Role.STUDENT)
     tiny = [make_config(a, "quick", batch_size=8, digits=(1, 7)) for a in ("gan", "wgan")]

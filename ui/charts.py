@@ -17,8 +17,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ganlib.algorithms import ALGORITHM_INFO
-from ganlib.compare import ComparisonSnapshot, loss_signal
-from ganlib.runner import RunSnapshot
+from ganlib.training.compare import ComparisonSnapshot, loss_signal
+from ganlib.training.runner import RunSnapshot
 from ui.i18n import _, number_separators
 
 MAX_POINTS = 500

@@ -20,7 +20,7 @@ runs does not grow it; entries of a run that moved on are simply never asked for
 Shared renders still left Streamlit's own cost of a watcher's refresh (the script run, its
 element messages, the charts' JSON, the web socket: about 15 ms, 46 % of a core for thirty
 students). So a watcher's grid and step do not come through Streamlit at all: the process's
-`LiveFeed` (ganlib.live_feed) writes each wanted run's document and grid under `static/live/`,
+`LiveFeed` (ganlib.server.live_feed) writes each wanted run's document and grid under `static/live/`,
 which Streamlit serves as plain files (`server.enableStaticServing`), and `watch_grid` draws a
 small component that polls that document once a second in the browser, swaps the picture,
 and asks Streamlit for one rerun only when the run's status changes or the teacher presents
@@ -40,11 +40,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from ganlib.backends import Run
 from ganlib.images import image_grid, png_bytes
-from ganlib.live_feed import LiveFeed
 from ganlib.messages import current_language
-from ganlib.runner import RunSnapshot
+from ganlib.server.live_feed import LiveFeed
+from ganlib.training.core import Run
+from ganlib.training.runner import RunSnapshot
 from ui import state
 
 T = TypeVar("T")

@@ -1,8 +1,9 @@
 """Who this browser is in the class: its id, its role, and the teacher's sign-in form.
 
-The rights themselves are decided in ganlib.classroom; this module only finds out who is
-asking. The browser id never goes into the URL: a link read off the projector carries no
-rights.
+The rights themselves are decided in ganlib.server.classroom; this module only finds out who is
+asking, and hands pages the server's `Action`, `may` and `require` (pages reach the classroom
+server only through ui/). The browser id never goes into the URL: a link read off the
+projector carries no rights.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ import secrets
 
 import streamlit as st
 
-from ganlib.classroom import Classroom, NotAllowed, Owner, browser_id_from_cookie
+from ganlib.server.classroom import (Action, Classroom, NotAllowed, Owner, browser_id_from_cookie,
+                                     may, require)
 from ui.i18n import _
 
 BROWSER = "browser_id"     # session fallback when the browser sends no XSRF cookie (AppTest)
 XSRF_COOKIE = "_streamlit_xsrf"
+
+__all__ = ["Action", "may", "require"]     # for pages, which never import the server
 
 
 def _secrets() -> dict[str, object]:

@@ -6,7 +6,7 @@
   (`?run=<id>&key=<owner key>`), so a refresh reconnects to the same run with the same rights.
   A watch link carries only `?run=<id>`: the class can follow, not control.
 - In a class (a teacher passcode is set, ui.roles) no key goes into the URL: control follows
-  the browser's role and the job's owner (ganlib.classroom), so a link read off the projector
+  the browser's role and the job's owner (ganlib.server.classroom), so a link read off the projector
   carries no rights.
 - Networks the pages sample from are cached per checkpoint / per run, never built in a page body.
 """
@@ -21,16 +21,18 @@ from pathlib import Path
 
 import streamlit as st
 
-from ganlib.autosave import autosave, find_autosave, stop_and_autosave
-from ganlib.backends import THREADS, Backend, Run, backend_for, ray_address
-from ganlib.classroom import Action, NotAllowed, may, require
 from ganlib.checkpoints import read_info
 from ganlib.config import TrainConfig
 from ganlib.data import allowed_data_roots, data_sources, load_dataset
 from ganlib.errors import GanlibError
 from ganlib.metrics import classifier_for
-from ganlib.registry import RunRegistry
-from ganlib.runner import ResumeState, RunSnapshot
+from ganlib.server.classroom import Action, NotAllowed, may, require
+from ganlib.server.registry import Job, RunRegistry
+from ganlib.server.shutdown import stop_and_autosave
+from ganlib.training.autosave import autosave, find_autosave
+from ganlib.training.backends import THREADS, Backend, backend_for, ray_address
+from ganlib.training.core import Run
+from ganlib.training.runner import ResumeState, RunSnapshot
 from ui import roles
 from ui.i18n import _
 
@@ -66,7 +68,7 @@ log = logging.getLogger(__name__)
 @st.cache_resource(on_release=lambda backend: backend.close())
 def backend() -> Backend:
     """Where runs train: threads of this process, or the Ray cluster named by
-    $GAN_CLASSROOM_RAY_ADDRESS or the secret `ray_address` (ganlib.backends). A cluster that
+    $GAN_CLASSROOM_RAY_ADDRESS or the secret `ray_address` (ganlib.training.backends). A cluster that
     cannot be reached leaves the app training here, and the log says why."""
     try:
         return backend_for(ray_address(roles.secret("ray_address")))

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from ganlib.algorithms import ALGORITHM_INFO, ALGORITHM_LABELS, ALGORITHMS
-from ganlib.classroom import Action, may
+from ganlib.server.classroom import Action, may
 from ganlib.config import (G_LOSSES, OPTIMIZERS, TrainConfig, field_help, make_config,
                            presets_for)
 from ganlib.data import DIGIT_NAMES, FASHION_NAMES, allowed_data_roots, data_sources

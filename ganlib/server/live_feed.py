@@ -43,8 +43,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:                      # only types: the feed itself needs no TensorFlow
-    from ganlib.backends import Run
-    from ganlib.runner import RunSnapshot
+    from ganlib.training.core import Run
+    from ganlib.training.runner import RunSnapshot
 
 log = logging.getLogger(__name__)
 

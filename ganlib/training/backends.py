@@ -2,62 +2,24 @@
 
 Pages, comparisons and autosave ask a `Backend` for a run and get an object with the `Run`
 interface; none of them knows where the training happens. The thread backend is the
-`TrainingRun` of ganlib.runner: nothing to install and nothing to start. The Ray backend
-(ganlib.ray_backend) is chosen only when a Ray address is configured, and only then is `ray`
+`TrainingRun` of ganlib.training.runner: nothing to install and nothing to start. The Ray backend
+(ganlib.training.ray_backend) is chosen only when a Ray address is configured, and only then is `ray`
 imported, so the app, the command line and the tests run without Ray installed.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
-
-import numpy as np
+from typing import Any, Protocol
 
 from ganlib.config import TrainConfig
 from ganlib.data import Dataset
-from ganlib.runner import RunSnapshot, TrainingRun
+from ganlib.training.core import Run
+from ganlib.training.runner import TrainingRun
 
 # The Ray cluster to train on: "auto" (a cluster started on this machine with
 # `ray start --head`), "<head address>:6379", or "ray://<head>:10001"; unset: threads.
 RAY_ADDRESS_ENV = "GAN_CLASSROOM_RAY_ADDRESS"
-
-
-@runtime_checkable
-class Run(Protocol):
-    """One training run, wherever it trains: what pages, comparisons and autosave use.
-    `isinstance(job, Run)` tells a run from a comparison."""
-
-    run_id: str
-    config: TrainConfig
-    owner_id: str | None
-
-    def start(self, paused: bool = False) -> Run: ...
-
-    def pause(self) -> None: ...
-
-    def resume(self) -> None: ...
-
-    def step(self, n: int = 1) -> None: ...
-
-    def stop(self, timeout: float | None = 30.0) -> None: ...
-
-    def wait(self, timeout: float | None = None) -> bool: ...
-
-    def wait_for(self, predicate: Callable[[RunSnapshot], bool], timeout: float = 60.0) -> bool: ...
-
-    @property
-    def alive(self) -> bool: ...
-
-    @property
-    def unwatched_s(self) -> float: ...
-
-    def snapshot(self, watch: bool = True) -> RunSnapshot: ...
-
-    def generator_weights(self) -> tuple[int, list[np.ndarray]]: ...
-
-    def save(self, name: str, root=None, overwrite: bool = True) -> Any: ...
 
 
 class Backend(Protocol):
@@ -74,7 +36,7 @@ class Backend(Protocol):
 
 
 class ThreadBackend:
-    """Each run trains in a thread of this process (ganlib.runner.TrainingRun)."""
+    """Each run trains in a thread of this process (ganlib.training.runner.TrainingRun)."""
 
     queues = False
 
@@ -107,6 +69,6 @@ def backend_for(address: str | None) -> Backend:
     to do, when Ray is not installed or the cluster cannot be reached)."""
     if not address:
         return THREADS
-    from ganlib.ray_backend import RayBackend
+    from ganlib.training.ray_backend import RayBackend
 
     return RayBackend(address)

@@ -12,10 +12,8 @@ import logging
 from pathlib import Path
 
 from ganlib.checkpoints import CheckpointInfo, read_info
-from ganlib.compare import Comparison
 from ganlib.errors import GanlibError
-from ganlib.registry import Job, RunRegistry
-from ganlib.runner import TrainingRun
+from ganlib.training.core import Run
 
 AUTOSAVE_PREFIX = "autosave-"
 
@@ -27,14 +25,14 @@ def autosave_name(run_id: str) -> str:
     return f"{AUTOSAVE_PREFIX}{run_id}"
 
 
-def autosave(job: Job, root: str | Path | None = None) -> list[CheckpointInfo]:
-    """Save a run, or each run of a comparison, that has built its networks, as
-    `autosave-<run id>`; the checkpoints written.
+def autosave(job: object, root: str | Path | None = None) -> list[CheckpointInfo]:
+    """Save a run, or each run of a comparison (a job with `runs`), that has built its
+    networks, as `autosave-<run id>`; the checkpoints written.
 
     Never raises for one run: this runs while the server shuts down, where an error would
     lose every run after it. A failure is logged (with its traceback) instead.
     """
-    runs = job.runs if isinstance(job, Comparison) else [job]
+    runs = [job] if isinstance(job, Run) else list(job.runs)
     saved = []
     for run in runs:
         if not _worth_saving(run):
@@ -48,24 +46,11 @@ def autosave(job: Job, root: str | Path | None = None) -> list[CheckpointInfo]:
     return saved
 
 
-def _worth_saving(run: TrainingRun) -> bool:
+def _worth_saving(run: Run) -> bool:
     """Whether the run has networks to save: it drew its first samples right after building
     them, and a diverged run's weights are NaN (the command line does not save those either)."""
     snap = run.snapshot(watch=False)
     return snap.samples is not None and snap.status != "diverged"
-
-
-def stop_and_autosave(registry: RunRegistry, root: str | Path | None = None
-                      ) -> list[CheckpointInfo]:
-    """Stop every run of the registry and autosave those that were still training or
-    paused (the server is shutting down); the checkpoints written.
-
-    Stopping first gives each run its final weights and frees the cores for the saves.
-    Calling it again finds no active run and saves nothing.
-    """
-    active = registry.active()
-    registry.stop_all()
-    return [info for job in active for info in autosave(job, root)]
 
 
 def find_autosave(run_id: str, root: str | Path | None = None) -> CheckpointInfo | None:

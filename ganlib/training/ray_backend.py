@@ -1,9 +1,9 @@
 """Runs on a Ray cluster: each run trains in a Ray actor that holds a `TrainingRun`.
 
-Imported only when a Ray address is configured (ganlib.backends.backend_for): the app never
+Imported only when a Ray address is configured (ganlib.training.backends.backend_for): the app never
 imports `ray` otherwise.
 
-- **Same code, same behaviour.** The actor runs the very `TrainingRun` of ganlib.runner; the
+- **Same code, same behaviour.** The actor runs the very `TrainingRun` of ganlib.training.runner; the
   app keeps a `RayRun` with the same interface whose methods call the actor. The project's
   `ganlib` package (with its bundled digits and classifiers) reaches the workers through
   Ray's runtime environment (`py_modules`), so no worker needs the app's disk; other data
@@ -45,7 +45,7 @@ from ganlib.data import Dataset, load_dataset
 from ganlib.errors import GanlibError
 from ganlib.history import MetricHistory
 from ganlib.messages import LazyText, _, ngettext
-from ganlib.runner import ENDED, RunSnapshot, save_state
+from ganlib.training.runner import ENDED, RunSnapshot, save_state
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ _RECONNECT_S = str(365 * 24 * 3600)
 def runtime_env() -> dict[str, Any]:
     """What every worker gets: the ganlib package (code, bundled digits, classifiers), so
     a worker machine needs only the Python packages of requirements-ray.txt."""
-    return {"py_modules": [str(Path(__file__).resolve().parent)],
+    return {"py_modules": [str(Path(__file__).resolve().parents[1])],
             "env_vars": {"TF_CPP_MIN_LOG_LEVEL": "2"}}
 
 
@@ -101,7 +101,7 @@ class RunActor:
         import tensorflow as tf
 
         from ganlib.metrics import evaluator_for
-        from ganlib.runner import TrainingRun
+        from ganlib.training.runner import TrainingRun
 
         # TensorFlow would use every core of the machine, whatever the actor asked for.
         threads = max(1, int(cpus))
@@ -155,7 +155,7 @@ def _ordinal(n: int) -> str:
 
 
 class RayRun:
-    """A run that trains in a Ray actor, with the interface of `TrainingRun` (ganlib.backends.Run).
+    """A run that trains in a Ray actor, with the interface of `TrainingRun` (ganlib.training.core.Run).
 
     Phases: "new" (made), "queued" (started, waiting for a place), "placed" (its actor
     exists), "ended" (its last snapshot and final weights are here; the actor is gone).
@@ -190,7 +190,7 @@ class RayRun:
         self._where: Any = None               # the actor's where(), asked once placed
         self._last: RunSnapshot | None = None
         self._built = False                   # the worker said it has built the networks
-        self._final: Any = None               # the final weights (ganlib.runner._Weights)
+        self._final: Any = None               # the final weights (ganlib.training.runner._Weights)
         self._inflight: Any = None            # the snapshot request not answered yet
         self._silent_since: float | None = None
         self._saved_as: str | None = None
@@ -392,7 +392,7 @@ class RayRun:
     def autosave(self) -> None:
         """Save the run as `autosave-<run id>` in this app's folder: what is left when its
         worker dies. Never raises (it runs in the backend's thread)."""
-        from ganlib.autosave import autosave_name
+        from ganlib.training.autosave import autosave_name
 
         try:
             weights, snap = self._checkpoint_state()
@@ -491,7 +491,7 @@ class RayRun:
         worker and the autosave to open. Returns that message."""
         import ray
 
-        from ganlib.autosave import find_autosave
+        from ganlib.training.autosave import find_autosave
 
         try:
             where = f" ({ray.get(self._where, timeout=0.2)})" if self._where is not None else ""
@@ -534,7 +534,7 @@ def _env_float(name: str, default: float) -> float:
 
 
 class RayBackend:
-    """Runs on the Ray cluster at `address` (ganlib.backends.Backend), with the app's queue."""
+    """Runs on the Ray cluster at `address` (ganlib.training.backends.Backend), with the app's queue."""
 
     queues = True
 

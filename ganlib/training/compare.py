@@ -1,6 +1,6 @@
 """GAN vs WGAN vs WGAN-GP on the same data for the same time: the articles' claims, measured.
 
-A comparison is a handful of runs (threads or Ray actors: ganlib.backends) that share one
+A comparison is a handful of runs (threads or Ray actors: ganlib.training.backends) that share one
 dataset, one time budget and one quality evaluator, trained either at the same time (each
 gets a share of the CPU) or one after another (each gets the whole CPU). It behaves like a run towards the registry (start,
 stop, snapshot), so it counts as one job against the server's cap.
@@ -34,8 +34,8 @@ from ganlib.config import TrainConfig, make_config
 from ganlib.data import load_dataset
 from ganlib.errors import ConfigError
 from ganlib.messages import _
-from ganlib.backends import THREADS, Backend, ThreadBackend
-from ganlib.runner import RunSnapshot
+from ganlib.training.backends import THREADS, Backend, ThreadBackend
+from ganlib.training.runner import RunSnapshot
 
 MODES = ("sequential", "concurrent")
 
@@ -190,7 +190,7 @@ class Comparison:
         self.mode = mode
         budget_s, evaluate_every_s = budget_s * time_scale, evaluate_every_s * time_scale
         self.budget_s = budget_s
-        # Each model trains where the backend puts it (ganlib.backends); `priority`: the
+        # Each model trains where the backend puts it (ganlib.training.backends); `priority`: the
         # teacher's comparison goes first in a cluster's queue. `owner_id` is written into
         # each run's saves and autosaves, as for a run (a student's stay theirs).
         # Threads of this process that train at the same time take turns; a cluster's runs

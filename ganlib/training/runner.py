@@ -44,7 +44,7 @@ from ganlib.messages import N_, LazyText, _
 
 log = logging.getLogger(__name__)
 
-# "queued": waiting for a place on a Ray cluster (ganlib.ray_backend); it still counts as a
+# "queued": waiting for a place on a Ray cluster (ganlib.training.ray_backend); it still counts as a
 # job of its owner and can be paused or stopped.
 # The statuses are marked for the translation catalog (ganlib.messages): the app shows them.
 ACTIVE = (N_("queued"), N_("created"), N_("running"), N_("paused"))
@@ -262,9 +262,9 @@ class TrainingRun:
                  resume: ResumeState | None = None, owner_id: str | None = None,
                  step_turn: Callable[[], AbstractContextManager] = nullcontext):
         self.config = config
-        # Held around each training step: runs that share a CPU take turns (ganlib.compare).
+        # Held around each training step: runs that share a CPU take turns (ganlib.training.compare).
         self.step_turn = step_turn
-        # Written into its checkpoints (ganlib.classroom: a student's saves stay theirs).
+        # Written into its checkpoints (ganlib.server.classroom: a student's saves stay theirs).
         self.owner_id = owner_id
         # Unguessable: a run id in a link lets a class watch, never control (see registry).
         self.run_id = f"run-{secrets.token_hex(4)}"
@@ -410,7 +410,7 @@ class TrainingRun:
 
     def checkpoint_state(self) -> tuple[_Weights, RunSnapshot]:
         """What a checkpoint of the current step holds, as arrays: a Ray actor sends this to
-        the app, which saves it with `save_state` into its own folder (ganlib.ray_backend)."""
+        the app, which saves it with `save_state` into its own folder (ganlib.training.ray_backend)."""
         return self._weights(with_critic=True)
 
     # --- the training thread ---------------------------------------------------------------

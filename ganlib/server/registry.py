@@ -8,7 +8,7 @@ making every run slower.
 Control and watching are separate: starting a run returns an owner key. Whoever holds the
 key (the page that started it, a refreshed tab whose link carries it) may pause, step,
 stop and save; anyone who knows only the run id may watch. A teacher shares the watch link.
-In a class (ganlib.classroom) control follows the job's recorded `Owner` instead, and the
+In a class (ganlib.server.classroom) control follows the job's recorded `Owner` instead, and the
 registry keeps the class going: the teacher's start never fails for lack of a slot (the
 newest student job is saved and stopped), and a sweeper saves and stops jobs left paused
 and unwatched, so nothing holds a slot forever and nothing is lost.
@@ -24,16 +24,16 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from ganlib.classroom import Classroom, Owner, Role
 from ganlib.errors import GanlibError
 from ganlib.messages import LazyText, _
+from ganlib.server.classroom import Classroom, Owner, Role
 
 log = logging.getLogger(__name__)
 
 
 class JobSnapshot(Protocol):
-    """What the registry reads of a job's state (ganlib.runner.RunSnapshot,
-    ganlib.compare.ComparisonSnapshot)."""
+    """What the registry reads of a job's state (ganlib.training.runner.RunSnapshot,
+    ganlib.training.compare.ComparisonSnapshot)."""
 
     @property
     def status(self) -> str: ...
@@ -58,7 +58,7 @@ class Job(Protocol):
     def unwatched_s(self) -> float: ...
 
 
-# Saves a job's weights (ganlib.autosave.autosave): injected, since autosave uses the registry.
+# Saves a job's weights (ganlib.training.autosave.autosave): injected, so that tests choose the folder.
 SaveJob = Callable[[Job], Sequence[object]]
 
 
@@ -78,7 +78,7 @@ class RunRegistry:
                  classroom: Classroom | None = None, save_job: SaveJob | None = None,
                  queues: bool = False):
         self.max_active = max_active or default_max_active()
-        # True on a Ray cluster (ganlib.backends): a job that cannot train yet waits in the
+        # True on a Ray cluster (ganlib.training.backends): a job that cannot train yet waits in the
         # backend's queue, so the cluster's size is the cap, never max_active.
         self.queues = queues
         self.keep_ended = keep_ended
