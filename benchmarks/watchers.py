@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -430,8 +431,9 @@ def render_cost(viewers: int = CLASS_SIZE, refreshes: int = 20,
     import plotly.io
 
     from ganlib.config import make_config
+    from ganlib.data import load_dataset
     from ganlib.images import image_grid, png_bytes
-    from ganlib.training.runner import RunSnapshot
+    from ganlib.training.core import RunSnapshot, RunStatus
     from ui import charts, live_view
 
     rng = np.random.default_rng(0)
@@ -440,13 +442,11 @@ def render_cost(viewers: int = CLASS_SIZE, refreshes: int = 20,
     def snapshot(step: int) -> RunSnapshot:
         history = {name: rng.uniform(0.1, 2.0, step) for name in names}
         history.update(step=np.arange(1.0, step + 1), time=np.arange(step) * 0.02)
-        return RunSnapshot(
-            run_id="benchmark", config=make_config("gan", "quick"), status="running",
-            message="", step=step, total_steps=history_rows, epoch=1.0, elapsed_s=60.0,
-            steps_per_s=60.0, history=history, evaluations={},
-            samples=rng.uniform(-1, 1, (64, 28, 28, 1)).astype(np.float32),
-            samples_step=step, timeline=(), dataset_name="digits", dataset_notice=None,
-            num_images=60_000, saved_as=None)
+        start = RunSnapshot.initial("benchmark", make_config("gan", "quick", steps=history_rows),
+                                    load_dataset("mnist-10k"))
+        return replace(start, status=RunStatus.RUNNING, step=step, elapsed_s=60.0,
+                       steps_per_s=60.0, history=history, samples_step=step,
+                       samples=rng.uniform(-1, 1, (64, 28, 28, 1)).astype(np.float32))
 
     updates = [snapshot(history_rows - refreshes + i) for i in range(refreshes)]
     store = live_view.RENDERS

@@ -357,11 +357,13 @@ def _conclude(run, progress: _Progress, name: str, root: Path, seen: tuple | Non
     and this run is saved under a new name.
     """
     from ganlib.checkpoints import unique_name
+    from ganlib.training.core import RunStatus
 
     snap = run.snapshot(watch=False)
     progress.close(snap)
-    if snap.status in ("diverged", "failed"):
-        unsaved = (" Nothing was saved: its weights contain NaN." if snap.status == "diverged"
+    if snap.status.went_wrong:
+        unsaved = (" Nothing was saved: its weights contain NaN."
+                   if snap.status == RunStatus.DIVERGED
                    else " Nothing was saved.")
         return _fail(f"{snap.message}{unsaved}", EXIT_FAILED)
     if _stamp(root / name) != seen:

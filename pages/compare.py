@@ -15,6 +15,7 @@ from ganlib.algorithms import ALGORITHM_INFO, ALGORITHM_LABELS
 from ganlib.data import data_sources
 from ganlib.errors import GanlibError
 from ganlib.images import image_grid
+from ganlib.training.core import RunStatus
 from ui import charts, links, presenter, roles, state
 from ui.i18n import _, format_number, format_percent
 from ui.pages import require_entry_point
@@ -147,7 +148,8 @@ def live(comparison: Comparison, was_active: bool) -> None:
     if not presenting:           # presenter view: the grids' captions say it, in one line
         status_row = st.columns(len(snapshot.runs))
         for column, run in zip(status_row, snapshot.runs):
-            done = run.elapsed_s / snapshot.run_seconds if run.status != "created" else 0.0
+            done = (run.elapsed_s / snapshot.run_seconds if run.status != RunStatus.CREATED
+                    else 0.0)
             column.markdown(f"**{ALGORITHM_LABELS[run.config.algorithm]}** · {_(run.status)}")
             column.progress(min(1.0, done), text=_("{elapsed} / {budget} s, step {step}").format(
                 elapsed=format_number(run.elapsed_s, 0),
@@ -155,7 +157,7 @@ def live(comparison: Comparison, was_active: bool) -> None:
 
     grids = st.container(key=presenter.GRIDS).columns(len(snapshot.runs))
     for column, run in zip(grids, snapshot.runs):
-        if run.message and run.status in ("diverged", "failed"):
+        if run.message and run.status.went_wrong:
             column.error(run.message)
         if run.samples is not None:
             caption = _("{algorithm} at step {step}").format(

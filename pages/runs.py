@@ -12,7 +12,7 @@ import streamlit as st
 from ganlib.errors import GanlibError
 from ganlib.training.autosave import autosave
 from ganlib.training.compare import Comparison
-from ganlib.training.core import Run
+from ganlib.training.core import Run, RunStatus
 from ui import roles, state
 from ui.i18n import _, format_number, ngettext
 from ui.pages import PAGES, require_entry_point
@@ -94,7 +94,7 @@ def job_row(job: Job) -> None:
         if not (active and may(me, Action.CONTROL, owner.id if owner else None)):
             return
         if isinstance(job, Run):
-            paused = status == "paused"
+            paused = status == RunStatus.PAUSED
             buttons[1].button(_("Resume") if paused else _("Pause"),
                               key=f"runs-pause-{job.run_id}",
                               on_click=act, args=(job, "resume" if paused else "pause"),

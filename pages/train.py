@@ -1,8 +1,9 @@
 """Train: set up a run, control it, and watch the generator learn, live.
 
-The run trains in its own thread (ganlib.training.runner); this page only reads snapshots of it. The
-live part is a fragment that redraws itself every second while the run is active, and
-reruns the whole page once when the status changes, so the controls always match the run.
+The run trains in the background (a thread, or a Ray worker: ganlib.training.core.Run); this
+page only reads snapshots of it. The live part is a fragment that redraws itself every second
+while the run is active, and reruns the whole page once when the status changes, so the
+controls always match the run.
 A watcher (the watch link, a follower) gets the grid and the step every second from the live
 feed in the browser instead (ui.live_view.watch_grid), and the fragment only every
 live_view.WATCHER_REFRESH_S: a class of thirty would otherwise cost the server half a core.
@@ -17,7 +18,7 @@ import streamlit as st
 from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.errors import ConfigError, GanlibError
 from ganlib.images import gif_bytes, image_grid
-from ganlib.training.runner import RunSnapshot, TrainingRun
+from ganlib.training.core import Run, RunSnapshot, RunStatus
 from ui import charts, links, live_view, presenter, roles, state, widgets
 from ui.i18n import N_, _, format_number, format_percent
 from ui.pages import require_entry_point
@@ -27,14 +28,14 @@ require_entry_point()
 
 # How each status looks: badge text, colour and icon.
 BADGES = {
-    "queued": (N_("queued"), "gray", ":material/schedule:"),    # waiting for a Ray cluster
-    "created": (N_("starting"), "violet", ":material/hourglass_top:"),
-    "running": (N_("running"), "green", ":material/play_arrow:"),
-    "paused": (N_("paused"), "orange", ":material/pause:"),
-    "finished": (N_("finished"), "blue", ":material/check:"),
-    "stopped": (N_("stopped"), "gray", ":material/stop:"),
-    "diverged": (N_("diverged"), "red", ":material/error:"),
-    "failed": (N_("failed"), "red", ":material/error:"),
+    RunStatus.QUEUED: (RunStatus.QUEUED, "gray", ":material/schedule:"),  # for a Ray cluster
+    RunStatus.CREATED: (N_("starting"), "violet", ":material/hourglass_top:"),
+    RunStatus.RUNNING: (RunStatus.RUNNING, "green", ":material/play_arrow:"),
+    RunStatus.PAUSED: (RunStatus.PAUSED, "orange", ":material/pause:"),
+    RunStatus.FINISHED: (RunStatus.FINISHED, "blue", ":material/check:"),
+    RunStatus.STOPPED: (RunStatus.STOPPED, "gray", ":material/stop:"),
+    RunStatus.DIVERGED: (RunStatus.DIVERGED, "red", ":material/error:"),
+    RunStatus.FAILED: (RunStatus.FAILED, "red", ":material/error:"),
 }
 
 
@@ -64,7 +65,7 @@ def new_run_form() -> None:
 
 # --- control callbacks: they run before the page redraws ------------------------------------
 
-def allowed(run: TrainingRun) -> bool:
+def allowed(run: Run) -> bool:
     """Whether this browser may control `run`; a refusal is shown (a crafted request)."""
     try:
         state.check_control(run)
@@ -74,37 +75,37 @@ def allowed(run: TrainingRun) -> bool:
     return True
 
 
-def pause(run: TrainingRun) -> None:
+def pause(run: Run) -> None:
     if not allowed(run):
         return
     run.pause()
-    run.wait_for(lambda s: s.status != "running", timeout=2.0)   # at most one step
+    run.wait_for(lambda s: s.status != RunStatus.RUNNING, timeout=2.0)   # at most one step
 
 
-def resume(run: TrainingRun) -> None:
+def resume(run: Run) -> None:
     if not allowed(run):
         return
     run.resume()
-    run.wait_for(lambda s: s.status != "paused", timeout=2.0)
+    run.wait_for(lambda s: s.status != RunStatus.PAUSED, timeout=2.0)
 
 
-def stop(run: TrainingRun) -> None:
+def stop(run: Run) -> None:
     if allowed(run):
         run.stop(timeout=10.0)
 
 
-def step(run: TrainingRun) -> None:
+def step(run: Run) -> None:
     if allowed(run):
         run.step(int(st.session_state["train-step-n"]))
 
 
-def controls(run: TrainingRun, snap: RunSnapshot, compact: bool = False) -> None:
+def controls(run: Run, snap: RunSnapshot, compact: bool = False) -> None:
     """Pause / Resume, Stop, Step N and Save, for the owner of the run. `compact` (presenter
     view) keeps them on one short line: no field labels (their help still names them), Save
     uses the default name, and its outcome is a toast that does not push the samples down."""
     row = st.columns([1.2, 1.2, 0.9, 1.2, 1.2] if compact else [1.2, 1, 1, 1.4, 2.4, 1.2],
                      vertical_alignment="bottom")
-    if snap.status == "paused":
+    if snap.status == RunStatus.PAUSED:
         row[0].button(_("Resume"), key="train-resume", icon=":material/play_arrow:", type="primary",
                       on_click=resume, args=(run,), width="stretch")
     else:
@@ -117,7 +118,7 @@ def controls(run: TrainingRun, snap: RunSnapshot, compact: bool = False) -> None
                         help=_("Pause first, then advance exactly this many generator steps "
                                "to see what a single update changes."))
     row[3].button(_("Step"), key="train-step", icon=":material/skip_next:", on_click=step,
-                  args=(run,), disabled=snap.status != "paused", width="stretch")
+                  args=(run,), disabled=snap.status != RunStatus.PAUSED, width="stretch")
     default_name = f"{snap.config.algorithm}-{snap.config.preset}-{snap.step}"
     name = "" if compact else row[4].text_input(
         _("Save as"), key="train-save-name",
@@ -138,7 +139,7 @@ def controls(run: TrainingRun, snap: RunSnapshot, compact: bool = False) -> None
             st.toast(saved, icon=":material/save:") if compact else st.success(saved)
 
 
-def share(run: TrainingRun) -> None:
+def share(run: Run) -> None:
     """The watch link: anyone who opens it sees the run, without the controls."""
     with st.popover(_("Share a watch link"), icon=":material/share:"):
         if st.context.url:
@@ -158,7 +159,7 @@ def share(run: TrainingRun) -> None:
 
 def failure(snap: RunSnapshot) -> bool:
     """Say why a run diverged or failed, and what to do; whether it did."""
-    if snap.status in ("diverged", "failed"):
+    if snap.status.went_wrong:
         st.error(f"{snap.message} " + _("Open **New run** to change the settings."))
         return True
     return False
@@ -176,9 +177,9 @@ def status_line(snap: RunSnapshot) -> None:
     st.badge(_(text), color=color, icon=icon)
     if failure(snap):
         pass                                   # said, with what to do
-    elif snap.status == "created":
+    elif snap.status == RunStatus.CREATED:
         st.info(_("Building the networks: TensorFlow takes a few seconds to start."))
-    elif snap.status == "finished":
+    elif snap.status == RunStatus.FINISHED:
         st.success(f"{snap.message} " + (
             _("Saved as **{name}**: the Latent explorer and Interpolation pages open on "
               "it.").format(name=snap.saved_as) if snap.saved_as else
@@ -266,14 +267,14 @@ def timelapse(frames: tuple[tuple[int, np.ndarray], ...]) -> bytes:
     return gif_bytes(pictures, fps=8, boomerang=False, hold_last=1.0)
 
 
-def fed(run: TrainingRun, snap: RunSnapshot) -> bool:
+def fed(run: Run, snap: RunSnapshot) -> bool:
     """Whether this tab watches `run` through the live feed: a watcher (not in presenter
     view) of a run that trains, or a follower, who must see the teacher's next run."""
     return (not presenter.active() and not state.can_control(run)
             and (snap.active or state.following_teacher()))
 
 
-def samples(run: TrainingRun, snap: RunSnapshot) -> None:
+def samples(run: Run, snap: RunSnapshot) -> None:
     if not presenter.active():
         st.markdown("#### " + _("Samples from 64 fixed noise vectors z"))
     caption = _("Step {step}: the same z every time, so you see the same digits take shape.")
@@ -359,7 +360,7 @@ def wait_for_teacher() -> None:
     live_view.watch_classroom()
 
 
-def live(run: TrainingRun, drawn_status: str) -> None:
+def live(run: Run, drawn_status: RunStatus) -> None:
     """Everything that changes while the run trains; `drawn_status` is what the rest of the
     page was drawn for: when the run moves on (paused, ended), the whole page reruns."""
     if state.follow_teacher():      # the teacher presents another run: show that one
@@ -388,7 +389,7 @@ def new_run_panel() -> None:
         new_run_form()
 
 
-def header(run: TrainingRun, snap: RunSnapshot, presenting: bool) -> None:
+def header(run: Run, snap: RunSnapshot, presenting: bool) -> None:
     """The run's name, its watch link and its controls (or why there are none); in
     presenter view on one line."""
     watching = (_("You are watching this run (read-only). Only the browser that started it "

@@ -2,12 +2,14 @@
 
 import threading
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from ganlib.config import make_config
-from ganlib.training.runner import RunSnapshot
+from ganlib.data import load_dataset
+from ganlib.training.core import RunSnapshot, RunStatus
 from ui import charts, live_view
 
 
@@ -16,11 +18,10 @@ def snapshot(run_id: str = "run-a", steps: int = 10) -> RunSnapshot:
                ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")}
     history.update(step=np.arange(1.0, steps + 1), time=np.arange(steps) * 0.1)
     samples = np.random.default_rng(steps).uniform(-1, 1, (64, 28, 28, 1)).astype(np.float32)
-    return RunSnapshot(
-        run_id=run_id, config=make_config("gan", "quick"), status="running", message="",
-        step=steps, total_steps=100, epoch=0.1, elapsed_s=1.0, steps_per_s=10.0,
-        history=history, evaluations={}, samples=samples, samples_step=steps, timeline=(),
-        dataset_name="digits", dataset_notice=None, num_images=100, saved_as=None)
+    start = RunSnapshot.initial(run_id, make_config("gan", "quick", steps=100),
+                                load_dataset("mnist-10k"))
+    return replace(start, status=RunStatus.RUNNING, step=steps, elapsed_s=1.0,
+                   steps_per_s=10.0, history=history, samples=samples, samples_step=steps)
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ from ganlib.server.classroom import Owner, Role  # noqa: E402
 from ganlib.server.registry import RunRegistry  # noqa: E402
 from ganlib.training.autosave import autosave_name, find_autosave  # noqa: E402
 from ganlib.training.backends import backend_for  # noqa: E402
-from ganlib.training.core import Run  # noqa: E402
+from ganlib.training.core import Run, RunStatus  # noqa: E402
 from ganlib.training.ray_backend import RayBackend, RayRun  # noqa: E402
 from ganlib.training.runner import ResumeState  # noqa: E402
 
@@ -85,7 +85,7 @@ def test_a_ray_run_trains_saves_and_resumes_like_a_thread_run(backend, runs, tin
     assert isinstance(run, Run)
     assert run.wait(120), run.snapshot().message
     snap = run.snapshot()
-    assert snap.status == "finished" and snap.step == 3 and not run.alive
+    assert snap.status == RunStatus.FINISHED and snap.step == 3 and not run.alive
     assert list(snap.history["step"]) == [1, 2, 3]
     assert snap.samples.shape == (64, 28, 28, 1) and snap.timeline
     assert snap.run_id == run.run_id and snap.dataset_name == "tiny"
@@ -97,16 +97,16 @@ def test_a_ray_run_trains_saves_and_resumes_like_a_thread_run(backend, runs, tin
     assert second.snapshot().step == 3           # before its worker answers, too
     assert second.wait(120)
     snap = second.snapshot()
-    assert snap.status == "finished" and snap.step == 5
+    assert snap.status == RunStatus.FINISHED and snap.step == 5
     assert list(snap.history["step"]) == [1, 2, 3, 4, 5]
 
 
 def test_pause_step_resume_save_and_stop_through_the_actor(backend, runs, tiny_config,
                                                           tiny_dataset):
     run = start(backend, runs, tiny_config("wgan", steps=None), tiny_dataset, paused=True)
-    assert run.wait_for(lambda s: s.status == "paused", timeout=120), run.snapshot().message
+    assert run.wait_for(lambda s: s.status == RunStatus.PAUSED, timeout=120), run.snapshot().message
     run.step(3)
-    assert run.wait_for(lambda s: s.step == 3 and s.status == "paused", timeout=30)
+    assert run.wait_for(lambda s: s.step == 3 and s.status == RunStatus.PAUSED, timeout=30)
     info = run.save("on-ray")                     # written here, from the actor's arrays
     assert read_info("on-ray").step == 3 and run.snapshot().saved_as == info.name
     run.resume()
@@ -118,10 +118,10 @@ def test_pause_step_resume_save_and_stop_through_the_actor(backend, runs, tiny_c
         latencies.append(time.perf_counter() - began)
     assert np.median(latencies) < 0.5, latencies  # the benchmark measures it quietly
     run.pause()
-    assert run.wait_for(lambda s: s.status == "paused", timeout=10)
+    assert run.wait_for(lambda s: s.status == RunStatus.PAUSED, timeout=10)
     run.stop()
     snap = run.snapshot()
-    assert snap.status == "stopped" and run.wait(0) and not run.alive
+    assert snap.status == RunStatus.STOPPED and run.wait(0) and not run.alive
     run.save("after-stop")                        # from the final weights kept here
     assert read_info("after-stop").step == snap.step
 
@@ -141,19 +141,19 @@ def test_a_full_cluster_queues_runs_with_the_teachers_first(backend, runs, tiny_
 
     first, second = start_job(student), start_job(student)
     for job in (first, second):                 # placed by the backend's thread
-        assert job.wait_for(lambda s: s.status != "queued", timeout=10)
+        assert job.wait_for(lambda s: s.status != RunStatus.QUEUED, timeout=10)
     waiting = start_job(student)
-    assert waiting.snapshot().status == "queued" and waiting.snapshot().queue_position == 1
+    assert waiting.snapshot().status == RunStatus.QUEUED and waiting.snapshot().queue_position == 1
     demo = start_job(teacher)                   # goes before the student's
     assert demo.snapshot().queue_position == 1
     snap = waiting.snapshot()
     assert snap.queue_position == 2 and snap.active and "2nd in line" in snap.message
     assert len(registry.active()) == 4          # nobody was refused
     first.stop()
-    assert demo.wait_for(lambda s: s.status != "queued", timeout=10)
+    assert demo.wait_for(lambda s: s.status != RunStatus.QUEUED, timeout=10)
     assert waiting.snapshot().queue_position == 1
     waiting.stop()                               # leaving the queue ends it at once
-    assert waiting.snapshot().status == "stopped" and not waiting.alive
+    assert waiting.snapshot().status == RunStatus.STOPPED and not waiting.alive
     for job in (second, demo):
         job.stop()
 
@@ -161,7 +161,7 @@ def test_a_full_cluster_queues_runs_with_the_teachers_first(backend, runs, tiny_
 def test_a_silent_or_dead_worker_never_hangs_a_page_and_its_autosave_is_kept(
         backend, runs, tiny_config, tiny_dataset):
     run = start(backend, runs, tiny_config("gan", steps=None), tiny_dataset)
-    assert run.wait_for(lambda s: s.status == "running", timeout=120)
+    assert run.wait_for(lambda s: s.status == RunStatus.RUNNING, timeout=120)
     pid = worker_pid(run)
     os.kill(pid, signal.SIGSTOP)                 # the worker (as a lost cluster) is silent
     try:
@@ -178,9 +178,9 @@ def test_a_silent_or_dead_worker_never_hangs_a_page_and_its_autosave_is_kept(
     finally:
         os.kill(pid, signal.SIGCONT)
     assert waited < 3 and waited_again < 0.5 and refused_in < 0.5
-    assert "has not answered" in first.message and first.status == "running"
+    assert "has not answered" in first.message and first.status == RunStatus.RUNNING
     assert "has not answered" in again.message
-    assert run.wait_for(lambda s: s.message is None and s.status == "running", timeout=30)
+    assert run.wait_for(lambda s: s.message is None and s.status == RunStatus.RUNNING, timeout=30)
 
     deadline = time.monotonic() + 60
     while find_autosave(run.run_id) is None and time.monotonic() < deadline:
@@ -190,7 +190,7 @@ def test_a_silent_or_dead_worker_never_hangs_a_page_and_its_autosave_is_kept(
     os.kill(pid, signal.SIGKILL)                 # the worker dies
     assert run.wait(30)
     snap = run.snapshot()
-    assert snap.status == "failed" and not snap.active
+    assert snap.status == RunStatus.FAILED and not snap.active
     assert "died" in snap.message and autosave_name(run.run_id) in snap.message
     assert find_autosave(run.run_id) is not None
     with pytest.raises(GanlibError, match="no trained networks"):
@@ -214,10 +214,11 @@ def test_the_train_page_trains_on_the_cluster_the_app_is_started_against(
         assert not at.exception
         run = state.registry().get(at.session_state[state.RUN])
         assert isinstance(run, RayRun) and state.registry().queues
-        assert run.wait_for(lambda s: s.status == "running", timeout=120), run.snapshot().message
+        assert run.wait_for(lambda s: s.status == RunStatus.RUNNING, timeout=120), \
+            run.snapshot().message
         at.run()
         assert any("-badge[" in m.value and "running" in m.value for m in at.markdown)
         at.button(key="train-stop").click().run()
-        assert not at.exception and run.snapshot().status == "stopped"
+        assert not at.exception and run.snapshot().status == RunStatus.STOPPED
     finally:
         st.cache_resource.clear()               # the app's backend and registry let go

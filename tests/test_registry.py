@@ -5,7 +5,8 @@ import pytest
 from ganlib.checkpoints import read_info
 from ganlib.server.classroom import Classroom, NotAllowed, Role, owner_for
 from ganlib.server.registry import RunRegistry, TooManyRuns
-from ganlib.training.autosave import autosave
+from ganlib.training.autosave import autosave, find_autosave
+from ganlib.training.core import RunStatus
 from ganlib.training.runner import TrainingRun
 
 
@@ -88,7 +89,7 @@ def test_the_sweeper_saves_and_stops_a_paused_run_nobody_watches(
     registry = class_registry(tmp_path)
     run, _ = registry.start(lambda: TrainingRun(
         tiny_config("gan", steps=None), dataset=tiny_dataset, pause_when_unwatched_s=0.2))
-    run.wait_for(lambda s: s.status == "paused", timeout=60)
+    run.wait_for(lambda s: s.status == RunStatus.PAUSED, timeout=60)
     assert registry.sweep(stop_after_s=60) == []     # not abandoned long enough yet
     registry.start_sweeper(stop_after_s=0.3, every_s=0.1)
     deadline = time.monotonic() + 20
@@ -97,3 +98,25 @@ def test_the_sweeper_saves_and_stops_a_paused_run_nobody_watches(
     assert registry.active() == []
     assert read_info(f"autosave-{run.run_id}", tmp_path).owner is None
     assert "nobody watched" in registry.notice(run.run_id)
+
+
+def test_the_sweeper_autosaves_an_active_run_periodically_and_a_gone_tab_finds_it(
+        tiny_dataset, tiny_config):
+    """What a kill -9 or a power cut leaves of a run in a thread: its last periodic autosave,
+    under the name a tab that had the run looks for after the restart (ui.state)."""
+    registry = RunRegistry(max_active=1, autosave_every_s=0.2)
+    run, _ = registry.start(lambda: TrainingRun(tiny_config("gan", steps=None),
+                                                dataset=tiny_dataset))
+    registry.start_sweeper(stop_after_s=3600, every_s=0.05)
+    steps = []
+    deadline = time.monotonic() + 60
+    while len(set(steps)) < 2 and time.monotonic() < deadline:    # saved, then saved again
+        if (saved := find_autosave(run.run_id)) is not None:
+            steps.append(saved.step)
+        time.sleep(0.05)
+    assert len(set(steps)) >= 2 and steps == sorted(steps) and steps[0] >= 1, steps
+    snap = run.snapshot(watch=False)
+    assert snap.status == RunStatus.RUNNING and snap.saved_as is None   # it trains on, unnamed
+    assert read_info(f"autosave-{run.run_id}").owner is None
+    registry.stop_all()
+

@@ -8,12 +8,13 @@ import pytest
 
 from ganlib.data import Dataset
 from ganlib.images import to_uint8
+from ganlib.training.core import NotBuiltYet, RunStatus
 from ganlib.training.runner import TrainingRun
 
 
 def started(run: TrainingRun, **kwargs) -> TrainingRun:
     run.start(**kwargs)
-    assert run.wait_for(lambda s: s.status != "created", timeout=60)
+    assert run.wait_for(lambda s: s.status != RunStatus.CREATED, timeout=60)
     return run
 
 
@@ -21,7 +22,8 @@ def test_a_run_trains_to_its_step_budget_and_reports_everything(tiny_dataset, ti
     run = started(TrainingRun(tiny_config("gan", steps=6), dataset=tiny_dataset, n_samples=16))
     assert run.wait(60)
     snap = run.snapshot()
-    assert (snap.status, snap.step, snap.total_steps, snap.progress) == ("finished", 6, 6, 1.0)
+    assert (snap.status, snap.step, snap.total_steps, snap.progress) == (
+        RunStatus.FINISHED, 6, 6, 1.0)
     assert list(snap.history["step"]) == [1, 2, 3, 4, 5, 6]
     assert np.all(np.isfinite(snap.history["g_loss"]))
     assert snap.samples.shape == (16, 28, 28, 1) and snap.samples_step == 6
@@ -41,14 +43,14 @@ def test_pause_freezes_the_step_count_and_resume_goes_on(tiny_dataset, tiny_conf
     run = started(TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset))
     assert run.wait_for(lambda s: s.step >= 2)
     run.pause()
-    assert run.wait_for(lambda s: s.status == "paused")
+    assert run.wait_for(lambda s: s.status == RunStatus.PAUSED)
     frozen = run.snapshot().step
     time.sleep(0.5)
     assert run.snapshot().step == frozen
     run.resume()
     assert run.wait_for(lambda s: s.step >= frozen + 2)
     run.stop()
-    assert run.snapshot().status == "stopped"
+    assert run.snapshot().status == RunStatus.STOPPED
 
 
 def test_step_n_advances_exactly_n_iterations_while_paused(tiny_dataset, tiny_config):
@@ -58,7 +60,7 @@ def test_step_n_advances_exactly_n_iterations_while_paused(tiny_dataset, tiny_co
     assert run.wait_for(lambda s: s.step == 3)
     time.sleep(0.5)
     snap = run.snapshot()
-    assert (snap.step, snap.status) == (3, "paused")
+    assert (snap.step, snap.status) == (3, RunStatus.PAUSED)
     # The grid is redrawn after stepping, so the student sees what the steps did.
     assert snap.samples_step == 3
     run.step(2)
@@ -72,8 +74,20 @@ def test_stop_takes_effect_within_a_step_and_joins_the_thread(tiny_dataset, tiny
     assert run.wait_for(lambda s: s.step >= 1)
     run.stop(timeout=30)
     assert not run.alive
-    assert run.snapshot().status == "stopped"
+    assert run.snapshot().status == RunStatus.STOPPED
     assert threading.active_count() == before
+
+
+def test_a_run_stopped_before_it_started_has_ended_with_nothing_built(tiny_dataset, tiny_config):
+    run = TrainingRun(tiny_config("gan"), dataset=tiny_dataset)
+    with pytest.raises(ValueError, match="n >= 1"):
+        run.step(0)
+    run.stop()
+    assert run.wait(0) and not run.alive
+    snap = run.snapshot()
+    assert snap.status == RunStatus.STOPPED and "before it started" in snap.message
+    with pytest.raises(NotBuiltYet):
+        run.generator_weights()
 
 
 def test_a_nan_run_reports_diverged_with_advice(tiny_dataset, tiny_config):
@@ -83,7 +97,7 @@ def test_a_nan_run_reports_diverged_with_advice(tiny_dataset, tiny_config):
     run = started(TrainingRun(tiny_config("gan", steps=50), dataset=data))
     assert run.wait(60)
     snap = run.snapshot()
-    assert snap.status == "diverged"
+    assert snap.status == RunStatus.DIVERGED
     assert snap.step == 1
     assert "NaN" in snap.message and "learning rate" in snap.message
 
@@ -94,7 +108,7 @@ def test_an_exception_in_the_thread_ends_the_run_as_failed(tiny_dataset, tiny_co
     run = started(TrainingRun(tiny_config("gan"), dataset=wrong))
     assert run.wait(60)
     snap = run.snapshot()
-    assert snap.status == "failed"
+    assert snap.status == RunStatus.FAILED
     assert snap.message.startswith("Training failed:")
 
 
@@ -112,7 +126,7 @@ def test_generator_weights_are_copies_from_one_step(tiny_dataset, tiny_config):
 def test_an_unwatched_run_pauses_itself(tiny_dataset, tiny_config):
     run = started(TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset,
                               pause_when_unwatched_s=0.5))
-    assert run.wait_for(lambda s: s.status == "paused", timeout=30)
+    assert run.wait_for(lambda s: s.status == RunStatus.PAUSED, timeout=30)
     assert "nobody has watched" in run.snapshot().message
     run.stop()
 
@@ -121,7 +135,7 @@ def test_max_seconds_ends_the_run(tiny_dataset, tiny_config):
     run = started(TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset,
                               max_seconds=0.5))
     assert run.wait(60)
-    assert run.snapshot().status == "finished"
+    assert run.snapshot().status == RunStatus.FINISHED
     assert "time limit" in run.snapshot().message
 
 
@@ -143,7 +157,7 @@ def test_save_then_resume_continues_from_the_saved_step(tiny_dataset, tiny_confi
     resumed.resume()
     assert resumed.wait(60)
     snap = resumed.snapshot()
-    assert (snap.status, snap.step) == ("finished", 5)
+    assert (snap.status, snap.step) == (RunStatus.FINISHED, 5)
     assert list(snap.history["step"]) == [1, 2, 3, 4, 5]
     # The optimisers went on from their saved state rather than from scratch.
     resumed.save("resumed-again")
@@ -168,7 +182,7 @@ def test_an_ended_run_gives_back_its_networks_and_can_still_be_saved(tiny_datase
     before = MODEL_POOL.idle_count()
     again = started(TrainingRun(tiny_config("wgan", steps=3, seed=5), dataset=tiny_dataset))
     assert MODEL_POOL.idle_count() == before - 1
-    assert again.wait(60) and again.snapshot().status == "finished"
+    assert again.wait(60) and again.snapshot().status == RunStatus.FINISHED
 
 
 def saved_weights(name: str) -> list[np.ndarray]:
@@ -195,7 +209,7 @@ def test_an_ended_run_saves_the_same_resumable_checkpoint_from_outside_memory(
     run = started(TrainingRun(tiny_config("wgan", steps=None), dataset=tiny_dataset),
                   paused=True)
     run.step(3)
-    assert run.wait_for(lambda s: s.step == 3 and s.status == "paused")
+    assert run.wait_for(lambda s: s.step == 3 and s.status == RunStatus.PAUSED)
     _, live_generator = run.generator_weights()
     run.save("live")
     run.stop()

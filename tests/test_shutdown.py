@@ -23,6 +23,7 @@ from ganlib.server.registry import RunRegistry
 from ganlib.server.shutdown import stop_and_autosave
 from ganlib.training.autosave import autosave, autosave_name, find_autosave
 from ganlib.training.compare import Comparison
+from ganlib.training.core import RunStatus
 from ganlib.training.runner import TrainingRun
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,7 @@ def test_autosave_saves_a_built_run_under_its_own_name_only(tiny_dataset, tiny_c
     again = autosave(run, tmp_path)            # the same name again: replaced, not "-2"
     assert [i.name for i in again] == [f"autosave-{run.run_id}"]
     assert read_info(again[0].name, tmp_path).step == run.snapshot().step >= first[0].step
+    assert run.snapshot().saved_as is None     # an autosave is not the name a person chose
     assert load_checkpoint(again[0].name, tmp_path).generator is not None
     assert find_autosave(run.run_id, tmp_path).name == again[0].name
     assert find_autosave("run-gone", tmp_path) is None
@@ -46,6 +48,8 @@ def test_autosave_saves_a_built_run_under_its_own_name_only(tiny_dataset, tiny_c
 
 def test_autosave_skips_unbuilt_runs_and_logs_a_failing_one(tiny_dataset, tiny_config,
                                                             tmp_path, caplog, monkeypatch):
+    from ganlib.training import autosave as autosaving
+
     never_started = TrainingRun(tiny_config(), dataset=tiny_dataset)
     assert autosave(never_started, tmp_path) == []
     broken = TrainingRun(tiny_config(), dataset=tiny_dataset).start()
@@ -54,7 +58,7 @@ def test_autosave_skips_unbuilt_runs_and_logs_a_failing_one(tiny_dataset, tiny_c
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(broken, "save", full_disk)
+    monkeypatch.setattr(autosaving, "save_state", full_disk)
     with caplog.at_level(logging.ERROR, logger="ganlib.training.autosave"):
         assert autosave(broken, tmp_path) == []            # logged, not raised
     assert f"Could not autosave run {broken.run_id}" in caplog.text
@@ -85,7 +89,7 @@ def test_stop_and_autosave_saves_the_active_runs_only(tiny_dataset, tiny_config,
     paused, _ = registry.start(
         lambda: TrainingRun(tiny_config(steps=None), dataset=tiny_dataset), paused=True)
     assert running.wait_for(lambda s: s.step >= 1)
-    assert paused.wait_for(lambda s: s.status == "paused")
+    assert paused.wait_for(lambda s: s.status == RunStatus.PAUSED)
     saved = stop_and_autosave(registry, tmp_path)
     assert sorted(i.name for i in saved) == sorted(
         f"autosave-{r.run_id}" for r in (running, paused))
@@ -137,8 +141,8 @@ def test_a_link_to_a_gone_run_says_so_and_names_its_autosave(open_app, tiny_data
     run.save(autosave_name(run.run_id))        # what the stopped server left behind
     saved = open_app(query={"run": run.run_id})
     assert [i.value for i in saved.info if "server" in i.value] == [
-        f"This run ended when the server stopped. It was saved as `autosave-{run.run_id}`: "
-        "open it on the Models page."]
+        f"This run ended when the server stopped. Its last autosave is `autosave-{run.run_id}` "
+        "(step 5): open it on the Models page to train on from there."]
     saved.run()                                # said once: the tab has left the run
     assert not [i for i in saved.info if "server" in i.value]
 

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.training.compare import ComparisonSnapshot, loss_signal
-from ganlib.training.runner import RunSnapshot
+from ganlib.training.core import RunSnapshot
 from ui.i18n import _, number_separators
 
 MAX_POINTS = 500

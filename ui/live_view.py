@@ -43,8 +43,7 @@ import streamlit as st
 from ganlib.images import image_grid, png_bytes
 from ganlib.messages import current_language
 from ganlib.server.live_feed import LiveFeed
-from ganlib.training.core import Run
-from ganlib.training.runner import RunSnapshot
+from ganlib.training.core import Run, RunSnapshot, RunStatus
 from ui import state
 
 T = TypeVar("T")
@@ -154,7 +153,7 @@ _LIVE_GRID = st.components.v2.component(
     css=(Path(__file__).with_name("live_grid.css")).read_text(encoding="utf-8"))
 
 
-def watch_grid(run: Run, drawn_status: str, caption: str, alt: str, follow: bool) -> None:
+def watch_grid(run: Run, drawn_status: RunStatus, caption: str, alt: str, follow: bool) -> None:
     """The live grid of `run` for a watcher, polled from the feed by the browser every second.
 
     `caption` and `alt` are translated templates with a `{step}` (the browser fills in the

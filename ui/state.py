@@ -29,12 +29,12 @@ from ganlib.metrics import classifier_for
 from ganlib.server.classroom import Action, NotAllowed, may, require
 from ganlib.server.registry import Job, RunRegistry
 from ganlib.server.shutdown import stop_and_autosave
-from ganlib.training.autosave import autosave, find_autosave
+from ganlib.training.autosave import AUTOSAVE_EVERY_S, autosave, find_autosave
 from ganlib.training.backends import THREADS, Backend, backend_for, ray_address
-from ganlib.training.core import Run
-from ganlib.training.runner import ResumeState, RunSnapshot
+from ganlib.training.core import Run, RunSnapshot
+from ganlib.training.runner import ResumeState
 from ui import roles
-from ui.i18n import _
+from ui.i18n import _, format_number
 
 RUN = "run_id"
 KEY = "run_key"
@@ -80,7 +80,8 @@ def backend() -> Backend:
 @st.cache_resource(on_release=lambda registry: registry.stop_all())
 def registry() -> RunRegistry:
     runs = RunRegistry(max_active=MAX_RUNS, classroom=roles.classroom(), save_job=autosave,
-                       queues=backend().queues)
+                       queues=backend().queues,
+                       autosave_every_s=None if backend().autosaves else AUTOSAVE_EVERY_S)
     runs.start_sweeper(stop_after_s=UNWATCHED_PAUSE_S + UNWATCHED_STOP_S)
     threading.Thread(target=_autosave_at_exit, args=(weakref.ref(runs),),
                      name="autosave-at-exit", daemon=False).start()
@@ -134,8 +135,9 @@ def _gone_message(run_id: str) -> str:
     saved = find_autosave(run_id)
     if saved is None:
         return _("This run is no longer on the server (the server restarted).")
-    return _("This run ended when the server stopped. It was saved as `{name}`: open it on "
-             "the Models page.").format(name=saved.name)
+    return _("This run ended when the server stopped. Its last autosave is `{name}` (step "
+             "{step}): open it on the Models page to train on from there.").format(
+                 name=saved.name, step=format_number(saved.step))
 
 
 def current_run() -> Run | None:

@@ -43,8 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:                      # only types: the feed itself needs no TensorFlow
-    from ganlib.training.core import Run
-    from ganlib.training.runner import RunSnapshot
+    from ganlib.training.core import Run, RunSnapshot
 
 log = logging.getLogger(__name__)
 

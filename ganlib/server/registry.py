@@ -11,7 +11,9 @@ stop and save; anyone who knows only the run id may watch. A teacher shares the 
 In a class (ganlib.server.classroom) control follows the job's recorded `Owner` instead, and the
 registry keeps the class going: the teacher's start never fails for lack of a slot (the
 newest student job is saved and stopped), and a sweeper saves and stops jobs left paused
-and unwatched, so nothing holds a slot forever and nothing is lost.
+and unwatched, so nothing holds a slot forever and nothing is lost. The sweeper also
+autosaves the active runs every few minutes (ganlib.training.autosave.PeriodicAutosave), so
+that a crash or a power cut loses minutes, not the run.
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ from typing import Protocol
 from ganlib.errors import GanlibError
 from ganlib.messages import LazyText, _
 from ganlib.server.classroom import Classroom, Owner, Role
+from ganlib.training.autosave import PeriodicAutosave
+from ganlib.training.core import RunStatus
 
 log = logging.getLogger(__name__)
 
 
 class JobSnapshot(Protocol):
-    """What the registry reads of a job's state (ganlib.training.runner.RunSnapshot,
+    """What the registry reads of a job's state (ganlib.training.core.RunSnapshot,
     ganlib.training.compare.ComparisonSnapshot)."""
 
     @property
@@ -44,7 +48,7 @@ class JobSnapshot(Protocol):
 
 class Job(Protocol):
     """Anything that trains in the background and counts against the server's cap: a
-    `TrainingRun`, or a `Comparison` of several runs (which counts as one job)."""
+    `Run` (ganlib.training.core), or a `Comparison` of several runs (which counts as one job)."""
 
     run_id: str
 
@@ -76,7 +80,7 @@ class RunRegistry:
 
     def __init__(self, max_active: int | None = None, keep_ended: int = 20,
                  classroom: Classroom | None = None, save_job: SaveJob | None = None,
-                 queues: bool = False):
+                 queues: bool = False, autosave_every_s: float | None = None):
         self.max_active = max_active or default_max_active()
         # True on a Ray cluster (ganlib.training.backends): a job that cannot train yet waits in the
         # backend's queue, so the cluster's size is the cap, never max_active.
@@ -84,6 +88,9 @@ class RunRegistry:
         self.keep_ended = keep_ended
         self.classroom = classroom
         self.save_job = save_job
+        # The sweeper autosaves each active run this often; None: never (the Ray backend
+        # autosaves its runs itself).
+        self._periodic = PeriodicAutosave(autosave_every_s) if autosave_every_s else None
         self._closed = threading.Event()          # set by stop_all: the sweeper ends
         self._lock = threading.Lock()
         self._runs: dict[str, Job] = {}
@@ -170,7 +177,7 @@ class RunRegistry:
         """Save and stop every job paused and unwatched for more than `stop_after_s`
         seconds (its tab is gone): it frees its slot. The ids of the jobs stopped."""
         stale = [job for job in self.active()
-                 if job.snapshot(watch=False).status == "paused"
+                 if job.snapshot(watch=False).status == RunStatus.PAUSED
                  and job.unwatched_s > stop_after_s]
         for job in stale:
             self._save_and_stop(job, LazyText("because nobody watched it"))
@@ -178,11 +185,14 @@ class RunRegistry:
 
     def start_sweeper(self, stop_after_s: float, every_s: float = 2.0) -> threading.Thread:
         """A daemon thread that calls `sweep` every `every_s` seconds until `stop_all`
-        (a released registry must not be kept alive, and swept, by its own sweeper)."""
+        (a released registry must not be kept alive, and swept, by its own sweeper), and
+        autosaves the active runs that are due (`autosave_every_s`)."""
         def loop() -> None:
             while not self._closed.wait(every_s):
                 try:
                     self.sweep(stop_after_s)
+                    if self._periodic is not None:
+                        self._periodic.tick(self.active())
                 except Exception:  # noqa: BLE001 - the sweeper must outlive one bad job
                     log.exception("The run sweeper failed once")
         thread = threading.Thread(target=loop, name="run-sweeper", daemon=True)

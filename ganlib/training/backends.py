@@ -24,9 +24,12 @@ RAY_ADDRESS_ENV = "GAN_CLASSROOM_RAY_ADDRESS"
 
 class Backend(Protocol):
     """Makes runs. `queues`: a run that cannot train yet waits ("queued") instead of being
-    refused, so the registry does not apply its own cap (the cluster's size is the cap)."""
+    refused, so the registry does not apply its own cap (the cluster's size is the cap).
+    `autosaves`: the backend autosaves its runs itself (ganlib.training.autosave), so the
+    registry's sweeper does not."""
 
     queues: bool
+    autosaves: bool
 
     def make_run(self, config: TrainConfig, *, dataset: Dataset,
                  evaluation_samples: int | None = None, priority: bool = False,
@@ -39,6 +42,7 @@ class ThreadBackend:
     """Each run trains in a thread of this process (ganlib.training.runner.TrainingRun)."""
 
     queues = False
+    autosaves = False
 
     def make_run(self, config: TrainConfig, *, dataset: Dataset,
                  evaluation_samples: int | None = None, priority: bool = False,

@@ -35,7 +35,7 @@ from ganlib.data import load_dataset
 from ganlib.errors import ConfigError
 from ganlib.messages import _
 from ganlib.training.backends import THREADS, Backend, ThreadBackend
-from ganlib.training.runner import RunSnapshot
+from ganlib.training.core import RunSnapshot, RunStatus
 
 MODES = ("sequential", "concurrent")
 
@@ -149,10 +149,11 @@ class ComparisonSnapshot:
         return any(run.active for run in self.runs)
 
     @property
-    def status(self) -> str:
+    def status(self) -> RunStatus:
         if self.active:
-            return "running"
-        return "finished" if all(r.status == "finished" for r in self.runs) else "stopped"
+            return RunStatus.RUNNING
+        return (RunStatus.FINISHED if all(r.status == RunStatus.FINISHED for r in self.runs)
+                else RunStatus.STOPPED)
 
 
 class Comparison:

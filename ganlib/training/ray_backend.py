@@ -29,7 +29,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -45,7 +44,9 @@ from ganlib.data import Dataset, load_dataset
 from ganlib.errors import GanlibError
 from ganlib.history import MetricHistory
 from ganlib.messages import LazyText, _, ngettext
-from ganlib.training.runner import ENDED, RunSnapshot, save_state
+from ganlib.training.autosave import AUTOSAVE_EVERY_S, AutosaveClock, autosave_run, find_autosave
+from ganlib.training.core import NotBuiltYet, RunCore, RunSnapshot, RunStatus, check_step_count
+from ganlib.training.runner import save_state
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,6 @@ CPUS_PER_RUN_ENV = "GAN_CLASSROOM_RAY_CPUS_PER_RUN"
 DEFAULT_CPUS_PER_RUN = 2.0     # as GAN_CLASSROOM_MAX_RUNS' default: one run per two cores
 SNAPSHOT_TIMEOUT_S = 2.0       # a page redraws every second: it may wait this long, once
 CALL_TIMEOUT_S = 15.0          # a control or a save (a save copies a few MB)
-AUTOSAVE_EVERY_S = 120.0       # an autosave builds the networks in the app: about a second
 TICK_S = 0.5                   # how often the backend looks at its runs and its queue
 # Ray ends a driver that loses its cluster's control service for this long (60 s by
 # default): the app would exit with it. A page says the cluster is gone instead.
@@ -154,8 +154,8 @@ def _ordinal(n: int) -> str:
     return {1: _("{n}st"), 2: _("{n}nd"), 3: _("{n}rd")}[n % 10].format(n=n)
 
 
-class RayRun:
-    """A run that trains in a Ray actor, with the interface of `TrainingRun` (ganlib.training.core.Run).
+class RayRun(RunCore):
+    """A run that trains in a Ray actor, with the interface of `TrainingRun` (core.Run).
 
     Phases: "new" (made), "queued" (started, waiting for a place), "placed" (its actor
     exists), "ended" (its last snapshot and final weights are here; the actor is gone).
@@ -164,9 +164,7 @@ class RayRun:
     def __init__(self, backend: RayBackend, config: TrainConfig, *, dataset: Dataset,
                  evaluation_samples: int | None = None, priority: bool = False,
                  owner_id: str | None = None, **options: Any):
-        self.config = config
-        self.owner_id = owner_id
-        self.run_id = f"run-{secrets.token_hex(4)}"
+        super().__init__(config, owner_id)
         self.priority = priority
         self._backend = backend
         resume = options.get("resume")
@@ -174,13 +172,9 @@ class RayRun:
         if resume is not None:
             history.load(resume.history)
         # What a snapshot shows before the worker answers (queued, building, unreachable).
-        self._before = RunSnapshot(
-            run_id=self.run_id, config=config, status="created", message=None,
-            step=resume.step if resume else 0, total_steps=config.steps, epoch=0.0,
-            elapsed_s=resume.elapsed_s if resume else 0.0, steps_per_s=0.0,
-            history=history.arrays(), evaluations={}, samples=None, samples_step=-1,
-            timeline=(), dataset_name=dataset.name, dataset_notice=dataset.notice,
-            num_images=len(dataset.images))
+        self._before = RunSnapshot.initial(
+            self.run_id, config, dataset, step=resume.step if resume else 0,
+            elapsed_s=resume.elapsed_s if resume else 0.0, history=history.arrays())
         self._actor_args = (self.run_id, config, _travelling(config, dataset), evaluation_samples,
                             backend.cpus_per_run, {**options, "owner_id": owner_id})
         self._lock = threading.Lock()
@@ -194,9 +188,8 @@ class RayRun:
         self._inflight: Any = None            # the snapshot request not answered yet
         self._silent_since: float | None = None
         self._saved_as: str | None = None
-        self._autosaved = (time.monotonic(), self._before.step)
+        self._autosave = AutosaveClock(backend.autosave_every_s, self._before.step)
         self._last_watched = time.monotonic()
-        self._ended = threading.Event()
 
     # --- control (any thread) ------------------------------------------------------------
 
@@ -215,8 +208,7 @@ class RayRun:
         self._control("resume", start_paused=False)
 
     def step(self, n: int = 1) -> None:
-        if n < 1:
-            raise ValueError("step(n) needs n >= 1.")
+        check_step_count(n)
         self._control("step", n)
 
     def stop(self, timeout: float | None = 30.0) -> None:
@@ -228,7 +220,7 @@ class RayRun:
             # TensorFlow): nothing to keep, so it ends now instead of after the import.
             unborn = phase in ("new", "queued") or (phase == "placed" and not self._built)
             if unborn:
-                self._end(replace(self._before, status="stopped",
+                self._end(replace(self._before, status=RunStatus.STOPPED,
                                   message=LazyText("Stopped before it started.")))
         if unborn:
             self._backend.dequeue(self)
@@ -249,23 +241,10 @@ class RayRun:
         with self._lock:
             if self._phase == "placed":       # the cluster is silent: end it here anyway
                 last = self._last or self._before
-                self._end(replace(last, status="stopped", message=LazyText(
+                self._end(replace(last, status=RunStatus.STOPPED, message=LazyText(
                     "Stopped. The Ray cluster did not answer, so the last weights could "
                     "not be fetched: an autosave, if any, is on the Models page.")))
         self._backend.release(self)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the run has ended (and its results are here); True if it did."""
-        return self._ended.wait(timeout)
-
-    def wait_for(self, predicate: Callable[[RunSnapshot], bool], timeout: float = 60.0) -> bool:
-        """Block until predicate(snapshot) is true or the run ends; True if it became true."""
-        deadline = time.monotonic() + timeout
-        while True:
-            snap = self.snapshot(watch=False)
-            if predicate(snap) or snap.status in ENDED or time.monotonic() >= deadline:
-                return bool(predicate(snap))
-            time.sleep(0.05)
 
     @property
     def alive(self) -> bool:
@@ -287,7 +266,7 @@ class RayRun:
             phase, last = self._phase, self._last
         if phase == "queued":
             position = self._backend.position(self)
-            return replace(self._before, status="queued", queue_position=position,
+            return replace(self._before, status=RunStatus.QUEUED, queue_position=position,
                            message=self._backend.queue_message(position))
         if phase == "new":
             return self._before
@@ -306,7 +285,7 @@ class RayRun:
         with self._lock:
             if self._phase == "placed":
                 self._last = snap
-                self._built = self._built or snap.status != "created"
+                self._built = self._built or snap.status != RunStatus.CREATED
         return snap
 
     def generator_weights(self) -> tuple[int, list[np.ndarray]]:
@@ -316,13 +295,12 @@ class RayRun:
         if phase == "placed":
             return self._call("generator_weights")
         if final is None:
-            raise GanlibError(_("The run has not built its models yet; try again in a moment."))
+            raise NotBuiltYet()
         return last.step, final.generator
 
     def save(self, name: str, root=None, overwrite: bool = True):
         """Save a checkpoint of the current step into this app's checkpoint folder."""
-        weights, snap = self._checkpoint_state()
-        info = save_state(name, weights, snap, owner=self.owner_id, root=root,
+        info = save_state(name, *self.checkpoint_state(), owner=self.owner_id, root=root,
                           overwrite=overwrite)
         with self._lock:
             self._saved_as = info.name
@@ -351,7 +329,7 @@ class RayRun:
         with self._lock:
             return self._actor.state.remote() if self._phase == "placed" else None
 
-    def tend(self, state_ref: Any, autosave_every_s: float) -> None:
+    def tend(self, state_ref: Any) -> None:
         """Act on an answered `ask_state`: retire an ended run, autosave a moving one."""
         import ray
 
@@ -360,13 +338,11 @@ class RayRun:
         except ray.exceptions.RayActorError:
             self._worker_died()
             return
-        self._built = self._built or status != "created"
-        if status in ENDED:
+        self._built = self._built or status != RunStatus.CREATED
+        if status.ended:
             self.retire()
-        else:
-            when, saved_step = self._autosaved
-            if step > saved_step and time.monotonic() - when >= autosave_every_s:
-                self.autosave()
+        elif self._autosave.due(step):
+            self.autosave()
 
     def retire(self) -> None:
         """The run ended on its worker: bring its last snapshot and final weights here, and
@@ -392,16 +368,12 @@ class RayRun:
     def autosave(self) -> None:
         """Save the run as `autosave-<run id>` in this app's folder: what is left when its
         worker dies. Never raises (it runs in the backend's thread)."""
-        from ganlib.training.autosave import autosave_name
-
         try:
-            weights, snap = self._checkpoint_state()
-            save_state(autosave_name(self.run_id), weights, snap, owner=self.owner_id,
-                       root=self._backend.checkpoint_root, overwrite=True)
+            info = autosave_run(self, self._backend.checkpoint_root)
         except GanlibError as exc:
             log.warning("Could not autosave %s from Ray: %s", self.run_id, exc)
             return
-        self._autosaved = (time.monotonic(), snap.step)
+        self._autosave.saved(info.step)
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -434,7 +406,8 @@ class RayRun:
                           + " " + _("Try again when it answers."))
         return self._get(actor.call.remote(method, *args), CALL_TIMEOUT_S)
 
-    def _checkpoint_state(self) -> tuple[Any, RunSnapshot]:
+    def checkpoint_state(self) -> tuple[Any, RunSnapshot]:
+        """What a checkpoint of the current step holds: from the worker, or the final one."""
         with self._lock:
             phase, final, last = self._phase, self._final, self._last
         if phase == "placed":
@@ -491,8 +464,6 @@ class RayRun:
         worker and the autosave to open. Returns that message."""
         import ray
 
-        from ganlib.training.autosave import find_autosave
-
         try:
             where = f" ({ray.get(self._where, timeout=0.2)})" if self._where is not None else ""
         except Exception:  # noqa: BLE001 - the worker is gone: its address may be too
@@ -511,7 +482,7 @@ class RayRun:
                 "or its machine stopped. It had not been autosaved yet, so its training is lost.",
                 where=where, step=last.step)
             if self._phase != "ended":
-                self._end(replace(last, status="failed", message=message))
+                self._end(replace(last, status=RunStatus.FAILED, message=message))
             message = self._last.message
         self._backend.release(self)
         log.warning("Run %s failed: %s", self.run_id, message)
@@ -537,6 +508,7 @@ class RayBackend:
     """Runs on the Ray cluster at `address` (ganlib.training.backends.Backend), with the app's queue."""
 
     queues = True
+    autosaves = True        # every autosave_every_s, from the backend's thread
 
     def __init__(self, address: str, *, cpus_per_run: float | None = None,
                  gpus_per_run: float | None = None, autosave_every_s: float = AUTOSAVE_EVERY_S,
@@ -655,7 +627,7 @@ class RayBackend:
             answered = {ref.hex() for ref in ready}
             for run, ref in asked:
                 if ref.hex() in answered:
-                    run.tend(ref, self.autosave_every_s)
+                    run.tend(ref)
         self._capacity = self.capacity()
         while True:
             with self._lock:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import ctypes
 import logging
 import math
-import secrets
 import tempfile
 import threading
 import time
@@ -40,15 +39,11 @@ from ganlib.errors import GanlibError
 from ganlib.history import MetricHistory
 from ganlib.images import to_uint8
 from ganlib.latent import latent_vectors
-from ganlib.messages import N_, LazyText, _
+from ganlib.messages import LazyText, _
+from ganlib.training.core import NotBuiltYet, RunCore, RunSnapshot, RunStatus, check_step_count
 
 log = logging.getLogger(__name__)
 
-# "queued": waiting for a place on a Ray cluster (ganlib.training.ray_backend); it still counts as a
-# job of its owner and can be paused or stopped.
-# The statuses are marked for the translation catalog (ganlib.messages): the app shows them.
-ACTIVE = (N_("queued"), N_("created"), N_("running"), N_("paused"))
-ENDED = (N_("finished"), N_("stopped"), N_("diverged"), N_("failed"))
 
 class Evaluator(Protocol):
     """Scores a batch of generated images (see ganlib.metrics); called in the run's thread."""
@@ -79,55 +74,6 @@ class ResumeState:
                    critic_weights=checkpoint.critic.get_weights(),
                    optimizer_state=checkpoint.optimizer_state, step=checkpoint.info.step,
                    history=checkpoint.history, elapsed_s=checkpoint.info.elapsed_s)
-
-
-@dataclass(frozen=True)
-class RunSnapshot:
-    """An immutable view of a run at one moment. Arrays are read-only and shared."""
-
-    run_id: str
-    config: TrainConfig
-    status: str
-    message: str | None
-    step: int
-    total_steps: int | None
-    epoch: float
-    elapsed_s: float
-    steps_per_s: float
-    history: Mapping[str, np.ndarray]
-    evaluations: Mapping[str, np.ndarray]
-    samples: np.ndarray | None          # (n, 28, 28, 1) in [-1, 1] from the fixed noise
-    samples_step: int
-    timeline: tuple[tuple[int, np.ndarray], ...]   # (step, (n, 28, 28) uint8 pixels)
-    dataset_name: str
-    dataset_notice: str | None
-    num_images: int
-    saved_as: str | None = None
-    queue_position: int | None = None   # while "queued": 1 is the next run to start
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
-
-    @property
-    def progress(self) -> float | None:
-        """Fraction done in [0, 1], or None for a run without a step budget."""
-        if not self.total_steps:
-            return None
-        return min(1.0, self.step / self.total_steps)
-
-    @property
-    def eta_s(self) -> float | None:
-        """Seconds left at the current speed, when that can be told."""
-        if not self.total_steps or self.steps_per_s <= 0 or self.status != "running":
-            return None
-        return max(0.0, (self.total_steps - self.step) / self.steps_per_s)
-
-    def last(self, name: str) -> float | None:
-        column = self.history.get(name)
-        if column is None or not len(column):
-            return None
-        return float(column[-1])
 
 
 @dataclass(frozen=True)
@@ -251,7 +197,7 @@ class _Frames:
             self.frames = self.frames[:-1:2] + self.frames[-1:]
 
 
-class TrainingRun:
+class TrainingRun(RunCore):
     """One training run of `config` in a background thread."""
 
     def __init__(self, config: TrainConfig, *, dataset: Dataset | None = None,
@@ -261,13 +207,9 @@ class TrainingRun:
                  evaluator: Evaluator | None = None, evaluate_every_s: float = 10.0,
                  resume: ResumeState | None = None, owner_id: str | None = None,
                  step_turn: Callable[[], AbstractContextManager] = nullcontext):
-        self.config = config
+        super().__init__(config, owner_id)
         # Held around each training step: runs that share a CPU take turns (ganlib.training.compare).
         self.step_turn = step_turn
-        # Written into its checkpoints (ganlib.server.classroom: a student's saves stay theirs).
-        self.owner_id = owner_id
-        # Unguessable: a run id in a link lets a class watch, never control (see registry).
-        self.run_id = f"run-{secrets.token_hex(4)}"
         # Loaded here, not in the thread, so that a bad dataset fails the caller at once.
         self.dataset = dataset if dataset is not None else load_dataset(config.dataset, config.digits)
         self.n_samples = n_samples
@@ -289,7 +231,7 @@ class TrainingRun:
         self._cond = threading.Condition()
         self._model_lock = threading.Lock()
         self._model_requests = 0
-        self._status = "created"
+        self._status = RunStatus.CREATED
         self._message: str | None = None
         self._step = resume.step if resume else 0
         self._elapsed = resume.elapsed_s if resume else 0.0
@@ -319,14 +261,14 @@ class TrainingRun:
     def pause(self) -> None:
         """Pause after the current step; the status reads "paused" once that step is done."""
         with self._cond:
-            if self._status in ACTIVE:
+            if self._status.active:
                 self._paused = True
                 self._step_budget = 0
                 self._cond.notify_all()
 
     def resume(self) -> None:
         with self._cond:
-            if self._status in ACTIVE:
+            if self._status.active:
                 self._paused = False
                 self._message = None
                 self._last_watched = time.monotonic()
@@ -334,10 +276,9 @@ class TrainingRun:
 
     def step(self, n: int = 1) -> None:
         """Advance exactly n more iterations, then stay paused."""
-        if n < 1:
-            raise ValueError("step(n) needs n >= 1.")
+        check_step_count(n)
         with self._cond:
-            if self._status in ACTIVE:
+            if self._status.active:
                 self._paused = True
                 self._step_budget += n
                 self._cond.notify_all()
@@ -346,33 +287,18 @@ class TrainingRun:
         """Stop after the current step and wait for the thread to end."""
         with self._cond:
             self._stop = True
-            if self._status == "created" and self._thread.ident is None:
-                self._status, self._message = "stopped", LazyText("Stopped before it started.")
+            if self._status == RunStatus.CREATED and self._thread.ident is None:
+                self._status = RunStatus.STOPPED
+                self._message = LazyText("Stopped before it started.")
+                self._ended.set()
             self._cond.notify_all()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the run ends (finished, stopped, diverged, failed); True if it did."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def wait_for(self, predicate, timeout: float = 60.0) -> bool:
-        """Block until predicate(snapshot) is true or the run ends; True if it became true."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            snap = self.snapshot(watch=False)
-            if predicate(snap):
-                return True
-            if snap.status in ENDED:
-                return bool(predicate(snap))
-            with self._cond:
-                self._cond.wait(0.05)
-        return False
-
     @property
     def alive(self) -> bool:
-        return self._thread.is_alive()
+        """Training or paused in its thread: false once it ended and kept its results."""
+        return self._thread.is_alive() and not self._ended.is_set()
 
     # --- observation (any thread) ----------------------------------------------------------
 
@@ -381,12 +307,9 @@ class TrainingRun:
         with self._cond:
             if watch:
                 self._last_watched = time.monotonic()
-            total = self.config.steps
-            per_step = self.config.batch_size * self.config.n_critic
             return RunSnapshot(
                 run_id=self.run_id, config=self.config, status=self._status,
-                message=self._message, step=self._step, total_steps=total,
-                epoch=self._step * per_step / max(1, len(self.dataset.images)),
+                message=self._message, step=self._step,
                 elapsed_s=self._elapsed, steps_per_s=self._speed(),
                 history=self._history.arrays(),
                 evaluations=self._evaluations.arrays() if self._evaluations else {},
@@ -421,13 +344,14 @@ class TrainingRun:
             self._loop()
         except Exception as exc:  # noqa: BLE001 - a run must never die silently
             traceback.print_exc()
-            self._end("failed", LazyText("Training failed: {detail}", detail=str(exc))
+            self._end(RunStatus.FAILED, LazyText("Training failed: {detail}", detail=str(exc))
                       if isinstance(exc, GanlibError) else
                       LazyText("Training failed: {error}: {detail}. This is a bug in ganlib; "
                                "the traceback is in the server log.",
                                error=type(exc).__name__, detail=exc))
         finally:
             self._retire()
+            self._ended.set()
 
     def _retire(self) -> None:
         """Keep the final weights (see _EndedWeights), and give the networks and the data
@@ -464,8 +388,8 @@ class TrainingRun:
             self._load_optimizer_state(self._resume.optimizer_state)
         self._sample()
         with self._cond:
-            if self._status == "created":
-                self._status = "paused" if self._paused else "running"
+            if self._status == RunStatus.CREATED:
+                self._status = RunStatus.PAUSED if self._paused else RunStatus.RUNNING
 
     def _loop(self) -> None:
         last_sample = last_eval = time.monotonic()
@@ -488,7 +412,7 @@ class TrainingRun:
             if not all(math.isfinite(v) for v in values.values()):
                 self._sample()
                 bad = ", ".join(k for k, v in values.items() if not math.isfinite(v))
-                self._end("diverged", self._divergence_advice(bad))
+                self._end(RunStatus.DIVERGED, self._divergence_advice(bad))
                 return
             if now - last_sample >= self.sample_every_s or stepping_done:
                 self._sample()
@@ -497,13 +421,14 @@ class TrainingRun:
                 self._evaluate()
                 last_eval = time.monotonic()
             if self.config.steps is not None and self._step >= self.config.steps:
-                self._finish("finished", LazyText("Finished {steps} steps.", steps=self._step))
+                self._finish(RunStatus.FINISHED,
+                             LazyText("Finished {steps} steps.", steps=self._step))
                 return
             if self.max_seconds is not None and self._elapsed >= self.max_seconds:
-                self._finish("finished", LazyText("Reached the time limit of {seconds:g} s.",
-                                                  seconds=self.max_seconds))
+                self._finish(RunStatus.FINISHED, LazyText(
+                    "Reached the time limit of {seconds:g} s.", seconds=self.max_seconds))
                 return
-        self._finish("stopped", LazyText("Stopped by the user."))
+        self._finish(RunStatus.STOPPED, LazyText("Stopped by the user."))
 
     def _wait_for_work(self) -> bool:
         """Under the state lock: wait while paused; False when the run must stop."""
@@ -516,13 +441,13 @@ class TrainingRun:
                                          "for {seconds:g} s. Press Resume to go on.",
                                          seconds=self.pause_when_unwatched_s)
             if not self._paused:
-                self._status = "running"
+                self._status = RunStatus.RUNNING
                 break
             if self._step_budget > 0:
                 self._step_budget -= 1
-                self._status = "paused"
+                self._status = RunStatus.PAUSED
                 break
-            self._status = "paused"
+            self._status = RunStatus.PAUSED
             self._cond.wait(0.5)
         # Callers waiting for the models go first (they wait at most one step).
         while self._model_requests and not self._stop:
@@ -559,13 +484,13 @@ class TrainingRun:
                 self._evaluations = MetricHistory(sorted(scores), capacity=400, recent=100)
             self._evaluations.append(self._step, self._elapsed, scores)
 
-    def _finish(self, status: str, message: str) -> None:
+    def _finish(self, status: RunStatus, message: str) -> None:
         self._sample()
         if self.evaluator is not None:
             self._evaluate()
         self._end(status, message)
 
-    def _end(self, status: str, message: str) -> None:
+    def _end(self, status: RunStatus, message: str) -> None:
         with self._cond:
             self._status, self._message = status, message
             self._cond.notify_all()
@@ -597,8 +522,7 @@ class TrainingRun:
                 elif self._final is not None:
                     weights = self._final.weights(with_critic)
                 else:
-                    raise GanlibError(_("The run has not built its models yet; try again in a "
-                                        "moment."))
+                    raise NotBuiltYet()
                 return weights, self.snapshot(watch=False)
         finally:
             with self._cond:
