@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from ganlib.errors import GanlibError
 from ganlib.messages import LazyText, _
@@ -58,6 +58,8 @@ class Job(Protocol):
     @property
     def unwatched_s(self) -> float: ...
 
+
+J = TypeVar("J", bound=Job)
 
 # Saves a job's weights (ganlib.training.autosave.autosave): injected, so that tests choose the folder.
 SaveJob = Callable[[Job], Sequence[object]]
@@ -121,8 +123,8 @@ class RunRegistry:
         self._jobs: dict[str, JobRecord] = {}     # oldest first
         self.presenting: str | None = None    # the job the teacher shows the class now
 
-    def start(self, make_run: Callable[[], Job], paused: bool = False,
-              owner: Owner | None = None) -> tuple[Job, str]:
+    def start(self, make_run: Callable[[], J], paused: bool = False,
+              owner: Owner | None = None) -> tuple[J, str]:
         """Create a run with `make_run()` and start it, if the cap allows; (run, owner key).
 
         With an `owner` in a class: a student's start needs the classroom's permission and a
