@@ -21,10 +21,16 @@ matplotlib.use("Agg")                  # files only: no display on a server
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ganlib import palette  # noqa: E402
+from ganlib.algorithms import ALGORITHM_INFO  # noqa: E402
+
 PLOTS: dict[str, str] = {"articles": "article_loops.png", "quality": "time_to_quality.png",
                          "watching": "watching.png", "memory": "memory.png"}
-COLORS = {"article": "#94a3b8", "ganlib": "#4f46e5", "gan": "#2563eb", "wgan": "#ea580c",
-          "wgan-gp": "#16a34a", "headless": "#94a3b8", "browser": "#4f46e5"}
+# The app's colours (ganlib.palette): the article's loop and a headless browser in the muted
+# slate, ganlib and a real browser in the app's indigo. Each algorithm has its own colour, as
+# on the Compare page (ALGORITHM_INFO).
+COLORS = {"article": palette.LIGHT_SLATE, "ganlib": palette.INDIGO,
+          "headless": palette.LIGHT_SLATE, "browser": palette.INDIGO}
 
 
 # --- the machine -----------------------------------------------------------------------------
@@ -114,8 +120,8 @@ def plot_articles(articles: dict[str, Any]):
         top.set_ylabel("real images / s")
         profile = result["anatomy"]["profile"]
         bottom_of = np.zeros(2)
-        for part, color in (("graph_ms", "#4f46e5"), ("eager_ops_ms", "#f59e0b"),
-                            ("python_ms", "#94a3b8")):
+        for part, color in (("graph_ms", palette.INDIGO), ("eager_ops_ms", palette.AMBER),
+                            ("python_ms", palette.LIGHT_SLATE)):
             values = np.array([profile["article"][part], profile["ganlib"][part]])
             bottom.bar(["article's loop", "ganlib"], values, bottom=bottom_of, color=color,
                        label={"graph_ms": "TF graph execution", "eager_ops_ms": "eager TF ops",
@@ -148,8 +154,9 @@ def plot_quality(quality: dict[str, Any]):
                 warnings.simplefilter("ignore", RuntimeWarning)
                 median, low, high = (np.nanmedian(values, 0), np.nanmin(values, 0),
                                      np.nanmax(values, 0))
-            ax.plot(grid, median, color=COLORS[algorithm], label=algorithm.upper())
-            ax.fill_between(grid, low, high, color=COLORS[algorithm], alpha=0.2, linewidth=0)
+            color = ALGORITHM_INFO[algorithm].color
+            ax.plot(grid, median, color=color, label=algorithm.upper())
+            ax.fill_between(grid, low, high, color=color, alpha=0.2, linewidth=0)
         ax.set_yscale(scale)
         ax.set_xlabel("wall-clock seconds since Start")
         ax.set_ylabel(label)

@@ -4,7 +4,7 @@ A configuration is everything needed to rebuild a run from scratch: the algorith
 networks, the data, every hyperparameter the articles name, and the seed. It is stored in
 each checkpoint as JSON, so it holds only plain values.
 
-Presets:
+Presets (each in its algorithm's row of ganlib.algorithms.ALGORITHM_INFO):
 - "article": the model and training loop of each article, as written there (see
   docs/articles.md for every deviation Keras 3 forced on us, and why).
 - "quick": small networks for a 2-core laptop CPU, tuned for digits per second of training
@@ -178,71 +178,10 @@ def field_help(name: str) -> str:
                           name=name, known=', '.join(field_names())))
 
 
-# Each preset lists only what differs from the TrainConfig defaults.
-PRESETS: dict[str, dict[str, dict[str, Any]]] = {
-    "gan": {
-        # The GAN article (viblo "GAN series p1"): its create_generator / create_discriminator,
-        # Adam(lr=1e-4, beta_1=0.3), labels 0.9 / 0.1, batch 8, latent 100, and its loop:
-        # D trained on a real batch, then on a fake batch, then G through the frozen D.
-        "article": dict(architecture="gan-article", latent_dim=100, batch_size=8,
-                        optimizer="adam", d_lr=1e-4, g_lr=1e-4, beta_1=0.3,
-                        real_label=0.9, fake_label=0.1, split_d_update=True, steps=6000),
-        # A small DCGAN tuned for quality per second on a 2-core CPU (study in
-        # docs/quick-preset.md): batch 32 (same quality per step as 64 at half the cost),
-        # Adam with beta_1 0.5 at a generator rate 5x the discriminator's (3e-3 / 6e-4),
-        # one-sided label smoothing. Every class within ~20 s; 9-12x the real-vs-real FD
-        # baseline after its 3,600 steps (a minute at ~60 steps/s), where the usual DCGAN
-        # rates (2e-4, batch 64) stall near 28x.
-        "quick": dict(architecture="quick", latent_dim=64, batch_size=32, optimizer="adam",
-                      d_lr=6e-4, g_lr=3e-3, beta_1=0.5, real_label=0.9, fake_label=0.0,
-                      steps=3600),
-        # Mode collapse on purpose: a generator that learns 100x faster than its
-        # discriminator, from a 2-number latent space, chases whatever few digits the slow
-        # discriminator currently accepts. In our study (scripts/mode_collapse_study.py,
-        # docs/mode-collapse.md) it covered 2-3 of 10 classes after 1,000 steps.
-        "mode-collapse": dict(architecture="quick", latent_dim=2, batch_size=64,
-                              optimizer="adam", d_lr=5e-5, g_lr=5e-3, beta_1=0.5,
-                              real_label=1.0, fake_label=0.0, steps=1000),
-    },
-    "wgan": {
-        # The WGAN article (machinelearningmastery-style): its define_critic / define_generator,
-        # RMSprop(5e-5), clip 0.01, n_critic 5, half batch 32 for the critic and 64 for the
-        # generator, latent 50, trained on the digit 7 only.
-        "article": dict(architecture="wgan-article", latent_dim=50, batch_size=32,
-                        g_batch_size=64, optimizer="rmsprop", d_lr=5e-5, g_lr=5e-5,
-                        n_critic=5, clip_value=0.01, split_d_update=True, digits=(7,),
-                        steps=1000),
-        # The same rule on the small networks, tuned for quality per second on 2 CPU cores
-        # (study in docs/wgan-quick-preset.md): batch 32, RMSprop at 1e-3 for the critic and
-        # 2e-3 for the generator, 2 critic updates per generator update, and weights
-        # clipped to +-0.1: at the article's 0.01 this small critic's scores shrink to
-        # ~0.003 and the generator stalls near 30x the real-vs-real FD baseline. 2,600 steps:
-        # a minute at ~43 steps/s.
-        "quick": dict(architecture="quick", latent_dim=64, batch_size=32,
-                      optimizer="rmsprop", d_lr=1e-3, g_lr=2e-3, n_critic=2,
-                      clip_value=0.1, steps=2600),
-    },
-    "wgan-gp": {
-        # Small networks, Adam with the WGAN-GP paper's betas (0, 0.9), tuned for quality
-        # per second on 2 CPU cores (docs/wgan-quick-preset.md): batch 32, both rates 1e-3,
-        # 2 critic updates per generator update, and the penalty (weight 10) on every 4th
-        # critic update only, weighted 4x: its double backpropagation is most of a critic
-        # update's cost. 2,400 steps: a minute at ~39 steps/s.
-        "quick": dict(architecture="quick", latent_dim=64, batch_size=32, optimizer="adam",
-                      d_lr=1e-3, g_lr=1e-3, beta_1=0.0, beta_2=0.9, n_critic=2,
-                      gp_weight=10.0, gp_every=4, steps=2400),
-        # The WGAN article's networks (critic without BatchNorm) with the gradient penalty.
-        "standard": dict(architecture="wgan-article", latent_dim=50, batch_size=64,
-                         optimizer="adam", d_lr=1e-4, g_lr=1e-4, beta_1=0.0, beta_2=0.9,
-                         n_critic=5, gp_weight=10.0, steps=2000),
-    },
-}
-
-
 def presets_for(algorithm: str) -> list[str]:
     """Preset names available for an algorithm, the default first."""
     _check_choice("algorithm", algorithm, ALGORITHMS)
-    names = list(PRESETS[algorithm])
+    names = list(algorithm_info(algorithm).presets)
     return sorted(names, key=lambda n: (n != "quick", n))
 
 
@@ -253,7 +192,8 @@ def make_config(algorithm: str = "gan", preset: str = "quick", **overrides: Any)
     passed straight through.
     """
     _check_choice("algorithm", algorithm, ALGORITHMS)
-    if preset not in PRESETS[algorithm]:
+    presets = algorithm_info(algorithm).presets
+    if preset not in presets:
         raise ConfigError(_("Unknown preset {preset!r} for {algorithm}. Choose one of: "
                             "{presets}.").format(
                               preset=preset, algorithm=algorithm,
@@ -264,7 +204,7 @@ def make_config(algorithm: str = "gan", preset: str = "quick", **overrides: Any)
         raise ConfigError(_("Unknown setting(s): {unknown}. Known settings: {known}.").format(
                               unknown=', '.join(sorted(unknown)), known=', '.join(field_names())))
     values: dict[str, Any] = {"algorithm": algorithm, "preset": preset}
-    values.update(PRESETS[algorithm][preset])
+    values.update(presets[preset])
     values.update(given)
     return TrainConfig(**_coerce(values))
 

@@ -21,6 +21,7 @@ article, made visible).
 from __future__ import annotations
 
 import threading
+from typing import ClassVar
 
 import keras
 import tensorflow as tf
@@ -38,6 +39,9 @@ class AdversarialModel(keras.Model):
     """What the three algorithms share: the two networks, optimisers, noise, batches, the
     generator iteration and the generator update; each rule adds its critic update and its
     generator loss."""
+
+    # The name of the rule's row in ganlib.algorithms.ALGORITHM_INFO.
+    algorithm: ClassVar[str]
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
                  config: TrainConfig, **kwargs):
@@ -159,6 +163,8 @@ class GAN(AdversarialModel):
     gradient dies as soon as D confidently rejects the fakes.
     """
 
+    algorithm = "gan"
+
     def critic_update(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
         c = self.config
         D = self.discriminator
@@ -203,6 +209,8 @@ class WGAN(AdversarialModel):
     clipped to [-clip_value, clip_value]: a crude way to keep the critic 1-Lipschitz.
     Update G: minimise -E[c(G(z))].
     """
+
+    algorithm = "wgan"
 
     def critic_update(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
         c = self.config
@@ -253,6 +261,8 @@ class WGANGP(WGAN):
     here gets a tiny epsilon so that sqrt(0) has a finite gradient. The generator update is
     the WGAN's.
     """
+
+    algorithm = "wgan-gp"
 
     def critic_update(self, dataset: tf.Tensor) -> dict[str, tf.Tensor]:
         c = self.config
@@ -320,7 +330,9 @@ def _critic_metrics(d_loss: tf.Tensor, real_score: tf.Tensor, fake_score: tf.Ten
             "wasserstein": real_score - fake_score, "d_grad_norm": d_grad_norm}
 
 
-ALGORITHM_CLASSES: dict[str, type[AdversarialModel]] = {"gan": GAN, "wgan": WGAN, "wgan-gp": WGANGP}
+# The class of each rule, by its name in ganlib.algorithms (each class says which row it is).
+ALGORITHM_CLASSES: dict[str, type[AdversarialModel]] = {
+    rule.algorithm: rule for rule in (GAN, WGAN, WGANGP)}
 
 
 def make_optimizer(config: TrainConfig, learning_rate: float) -> keras.optimizers.Optimizer:

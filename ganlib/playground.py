@@ -57,16 +57,6 @@ _GRID_SIDE, _GRID_STD = 5, 0.05
 # scores, and gradient norms of networks this small say little.
 _UNRECORDED = frozenset({"d_grad_norm", "g_grad_norm"})
 
-# Optimisers per algorithm, fixed (the page shows learning rates only): Adam with the DCGAN
-# beta_1 for the GAN, momentum-free RMSprop as the WGAN paper asks, Adam with the WGAN-GP
-# paper's betas.
-_OPTIMIZERS: dict[str, dict[str, object]] = {
-    "gan": dict(optimizer="adam", beta_1=0.5, beta_2=0.999),
-    "wgan": dict(optimizer="rmsprop"),
-    "wgan-gp": dict(optimizer="adam", beta_1=0.5, beta_2=0.9),
-}
-
-
 # --- real data ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -214,28 +204,19 @@ class PlaygroundSettings:
         for name in ("d_updates_per_step", "g_updates_per_step"):
             _check_updates(name, getattr(self, name))
         # The WGANs' n_critic is d_updates_per_step; the GAN has no such setting (1).
-        uses_n_critic = "n_critic" in _rule_info(algorithm).settings
-        n_critic = self.d_updates_per_step if uses_n_critic else 1
+        info = _rule_info(algorithm)
+        n_critic = self.d_updates_per_step if "n_critic" in info.settings else 1
         return make_config(
             algorithm, "quick", architecture="mlp-2d", dataset=POINTS_DATASET,
             latent_dim=self.latent_dim, batch_size=self.batch_size, d_lr=self.d_lr,
             g_lr=self.g_lr, n_critic=n_critic, clip_value=self.clip_value,
             gp_weight=self.gp_weight, g_loss=self.g_loss, real_label=1.0, fake_label=0.0,
-            steps=None, seed=self.seed, **_OPTIMIZERS[algorithm])
-
-
-# Settings that train well in two dimensions, per algorithm (measured: docs/playground.md).
-_DEFAULTS: dict[str, PlaygroundSettings] = {
-    "gan": PlaygroundSettings(),
-    "wgan": PlaygroundSettings(d_lr=5e-4, g_lr=5e-4, d_updates_per_step=5, clip_value=0.1),
-    "wgan-gp": PlaygroundSettings(d_lr=1e-3, g_lr=1e-3, d_updates_per_step=5, gp_weight=1.0),
-}
+            steps=None, seed=self.seed, **info.playground_optimizer)
 
 
 def default_settings(algorithm: str) -> PlaygroundSettings:
     """Settings that train well in two dimensions (measured: docs/playground.md)."""
-    _rule_info(algorithm)                 # an unknown name gets the error that lists the choices
-    return _DEFAULTS[algorithm]
+    return PlaygroundSettings(**_rule_info(algorithm).playground_settings)
 
 
 # --- sharing the server ---------------------------------------------------------------------

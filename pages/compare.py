@@ -93,14 +93,7 @@ def setup() -> None:
         if st.button(_("Start comparison"), type="primary", icon=":material/play_arrow:"):
             try:
                 configs = lineup(name, dataset=source, digits=tuple(digits))
-                comparison, _key = state.registry().start(
-                    lambda: Comparison(configs, budget_s=budget, mode=mode,
-                                       pause_when_unwatched_s=state.UNWATCHED_PAUSE_S,
-                                       backend=state.backend(),
-                                       time_scale=state.COMPARE_TIME_SCALE,
-                                       priority=roles.current_owner().manages_everything,
-                                       owner_id=roles.current_owner().stored_owner),
-                    owner=roles.current_owner())
+                comparison = state.start_comparison(configs, budget_s=budget, mode=mode)
             except GanlibError as exc:
                 st.error(str(exc))
             else:

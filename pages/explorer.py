@@ -19,6 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from ganlib import palette
 from ganlib.directions import ClassDirections, fit_class_directions
 from ganlib.errors import GanlibError
 from ganlib.images import gif_bytes, image_grid, png_bytes
@@ -47,7 +48,7 @@ WALK_FRAMES = 9        # "turn this 3 into an 8": frames from here to there
 WALK_LENGTH = 6.0      # how far the walk goes: twice a "more like" slider's full travel
 WALK_SCALE = 4         # 112-px frames, the strip drawn as wide as its column
 WALK_GIF_SCALE = 10    # 280-px animation
-HIGHLIGHT, PLAIN = "#ea580c", "#64748b"   # bars with a slider now / the others
+HIGHLIGHT, PLAIN = palette.ORANGE, palette.SLATE   # bars with a slider now / the others
 # What the URL keeps, besides ?model=: the seed, and the changes made to its vector.
 PARAMS = {"seed": "seed", "z": "z", "shift": "pc", "like": "like"}
 # Keeps the digit's column on screen while the page scrolls: the column is sticky below
@@ -182,7 +183,7 @@ def vector_figure(z: np.ndarray, with_slider: range) -> go.Figure:
                          title=dict(text=_("z, the latent vector behind the digit"), x=0),
                          bargap=0.15, uirevision="explorer-z")
     figure.update_xaxes(showgrid=False)
-    figure.update_yaxes(range=[-4, 4], zerolinecolor="#94a3b8")
+    figure.update_yaxes(range=[-4, 4], zerolinecolor=palette.LIGHT_SLATE)
     return figure
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from ganlib import palette
 from ganlib.errors import ConfigError
 from ganlib.images import gif_bytes, image_grid, png_bytes
 from ganlib.latent import interpolation_path, latent_vectors, parse_seeds
@@ -26,8 +27,8 @@ STATE = "interpolation"       # {"seeds": text, "method", "steps", "size"}
 MAX_ENDPOINTS = 8
 STRIP_SCALE = 3               # one row of frames, 84 px each
 GIF_FPS = 12
-METHODS = (("linear", _("Linear (straight line)"), "#64748b"),
-           ("spherical", _("Spherical (great circle)"), "#ea580c"))
+METHODS = (("linear", _("Linear (straight line)"), palette.SLATE),
+           ("spherical", _("Spherical (great circle)"), palette.ORANGE))
 SHOWN = {"both": _("Both"), "linear": _("Linear"), "spherical": _("Spherical")}
 # Animation sizes: the GIF's side in pixels is 28 x scale.
 SIZES = {"small": (_("Small"), 8), "medium": (_("Medium"), 12),
@@ -99,7 +100,7 @@ def norm_figure(paths: dict[str, np.ndarray], latent_dim: int) -> go.Figure:
     figure.add_trace(go.Scatter(x=[0, len(norms) - 1], y=typical, mode="lines",
                                 name=_("√d = {length}: the typical length of z").format(
                                     length=format_number(typical[0], 1)),
-                                line=dict(dash="dash", color="#2563eb", width=2)))
+                                line=dict(dash="dash", color=palette.BLUE, width=2)))
     figure.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=14),
                          title=dict(text=_("Length of z along the path"), x=0),
                          legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),

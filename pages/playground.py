@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from ganlib import palette
 from ganlib import playground as pg
 from ganlib.algorithms import ALGORITHM_INFO, ALGORITHM_LABELS, ALGORITHMS
 from ganlib.config import G_LOSSES
@@ -39,9 +40,10 @@ DATA_LABELS = {
     "draw": _("Draw your own"),
 }
 # Blue for the real data and for "real" regions, orange for the generator and "fake"
-# regions: the colours of every chart in the app (ui.charts.COLORS).
-REAL, FAKE, ARROW = "#1d4ed8", "#ea580c", "#111827"
-FIELD_COLORS = [[0.0, "#fdba74"], [0.5, "#ffffff"], [1.0, "#93c5fd"]]
+# regions: the colours of every chart in the app (ganlib.palette; the real points a darker
+# blue, to stand out on the map's light blue).
+REAL, FAKE, ARROW = palette.DARK_BLUE, palette.GENERATOR, palette.INK
+FIELD_COLORS = [[0.0, palette.LIGHT_ORANGE], [0.5, palette.WHITE], [1.0, palette.LIGHT_BLUE]]
 FIELD_GRID = 60               # the map is FIELD_GRID x FIELD_GRID cells
 MAP_SIZE = 440                # the map's side in pixels
 SIDE_WIDTH = 360              # the numbers and losses beside it; below it on narrow screens
@@ -168,7 +170,7 @@ def canvas_figure() -> go.Figure:
     rng = np.random.default_rng(0)
     candidates = rng.uniform(-1.0, 1.0, (CANVAS_POINTS, 2)).astype(np.float32)
     figure = go.Figure(go.Scatter(x=candidates[:, 0], y=candidates[:, 1], mode="markers",
-                                  marker=dict(size=5, color="#9ca3af"),
+                                  marker=dict(size=5, color=palette.LIGHT_GREY),
                                   selected=dict(marker=dict(color=REAL, size=7)),
                                   hoverinfo="skip", name="canvas"))
     figure.update_layout(height=420, dragmode="lasso", margin=dict(l=10, r=10, t=10, b=10),

@@ -12,13 +12,15 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
+from ganlib import palette
 from ui import content
 from ui.i18n import _, number_separators
 from ui.pages import require_entry_point
 
 require_entry_point()
 
-MINIMAX_COLOR, NON_SATURATING_COLOR = "#6b7280", "#ea580c"   # grey: the loss to avoid
+# Grey for the minimax loss (the one to avoid), the generator's orange for the non-saturating.
+MINIMAX_COLOR, NON_SATURATING_COLOR = palette.REFERENCE, palette.GENERATOR
 
 
 def try_it(markdown: str) -> None:
@@ -44,12 +46,12 @@ def saturation_figure() -> go.Figure:
         figure.add_trace(go.Scatter(x=d_fake, y=slope, name=name, line=line,
                                     legendgroup=name, showlegend=False), row=1, col=2)
     figure.update_annotations(font_size=18)                      # the two subplot titles
-    figure.add_vrect(x0=0, x1=0.15, fillcolor="#2563eb", opacity=0.12, line_width=0,
+    figure.add_vrect(x0=0, x1=0.15, fillcolor=palette.DISCRIMINATOR, opacity=0.12, line_width=0,
                      row="all", col="all")
     for axis in ("", "2"):
         figure.add_annotation(x=0.16, y=0.97, xref=f"x{axis}", yref=f"y{axis} domain",
                               text=_("← early training: D rejects the fakes"), showarrow=False,
-                              xanchor="left", font=dict(size=14, color="#1e40af"))
+                              xanchor="left", font=dict(size=14, color=palette.NAVY))
     figure.update_xaxes(title_text=_("D(G(z)): how real D finds the fakes"), range=[0, 1],
                         tickfont_size=15, title_font_size=16)
     figure.update_yaxes(tickfont_size=15, title_font_size=16)

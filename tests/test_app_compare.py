@@ -3,6 +3,7 @@
 import pytest
 
 from ganlib.config import make_config
+from ganlib.server.classroom import Role
 from ganlib.training.compare import Comparison
 from ui import state
 from ui.pages import PAGES
@@ -24,6 +25,9 @@ def test_the_setup_offers_lineups_modes_and_a_budget_and_start_registers_a_compa
     assert isinstance(comparison, Comparison)
     assert [r.config.algorithm for r in comparison.runs] == ["gan", "wgan", "wgan-gp"]
     assert comparison.budget_s == 30
+    # Started as every job of this browser is (ui.state.start_job): owned, pausing unwatched.
+    assert state.registry().owner(comparison.run_id).role is Role.SOLO
+    assert all(r.pause_when_unwatched_s == state.UNWATCHED_PAUSE_S for r in comparison.runs)
     assert any(b.label == "Stop comparison" for b in at.button)
 
 

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ganlib.config import make_config
+from ganlib.server.classroom import Role
 from ganlib.training.runner import TrainingRun
 from ui import live_view, state
 from ui.pages import PAGES
@@ -91,6 +92,8 @@ def test_a_demo_button_starts_its_run_and_opens_the_train_page(monkeypatch, open
     runs = state.registry().runs()
     assert len(runs) == 1 and runs[0].snapshot(watch=False).active
     assert runs[0].config == make_config("gan", "quick")
+    assert state.registry().owner(runs[0].run_id).role is Role.SOLO       # ui.state.start_job
+    assert runs[0].pause_when_unwatched_s == state.UNWATCHED_PAUSE_S
     # The server trains one run at most here: a second demo is refused with what to do.
     home = open_app()
     home.button(key="demo-wgan").click().run()

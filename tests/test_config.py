@@ -2,13 +2,14 @@ import dataclasses
 
 import pytest
 
-from ganlib.config import PRESETS, TrainConfig, field_help, field_names, make_config, presets_for
+from ganlib.algorithms import ALGORITHMS
+from ganlib.config import TrainConfig, field_help, field_names, make_config, presets_for
 from ganlib.errors import ConfigError
 
 
 def test_every_preset_is_valid_and_round_trips_through_json_values():
-    for algorithm, presets in PRESETS.items():
-        for preset in presets:
+    for algorithm in ALGORITHMS:
+        for preset in presets_for(algorithm):
             config = make_config(algorithm, preset)
             assert TrainConfig.from_dict(config.to_dict()) == config
 

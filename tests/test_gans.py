@@ -6,8 +6,8 @@ import pytest
 import tensorflow as tf
 
 from ganlib.algorithms import ALGORITHM_INFO, ALGORITHMS
-from ganlib.config import PRESETS, make_config
-from ganlib.gans import GAN, WGANGP, ModelPool, build_gan
+from ganlib.config import make_config, presets_for
+from ganlib.gans import ALGORITHM_CLASSES, GAN, WGANGP, ModelPool, build_gan
 
 
 @pytest.fixture(scope="module")
@@ -15,8 +15,15 @@ def data(tiny_dataset):
     return tf.constant(tiny_dataset.images)
 
 
+def test_every_algorithm_has_its_class_and_a_colour_of_its_own():
+    assert {name: rule.algorithm for name, rule in ALGORITHM_CLASSES.items()} == {
+        name: name for name in ALGORITHMS}
+    colors = [info.color for info in ALGORITHM_INFO.values()]
+    assert len(set(colors)) == len(colors)
+
+
 @pytest.mark.parametrize("algorithm, preset",
-                         [(a, p) for a, presets in PRESETS.items() for p in presets])
+                         [(a, p) for a in ALGORITHMS for p in presets_for(a)])
 def test_every_algorithm_and_preset_trains_one_step_with_finite_metrics(algorithm, preset, data):
     # Article sizes stay, but small batches keep the test fast.
     config = make_config(algorithm, preset, batch_size=4, g_batch_size=4)

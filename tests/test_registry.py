@@ -1,10 +1,11 @@
 import time
+from types import SimpleNamespace
 
 import pytest
 
 from ganlib.checkpoints import read_info
 from ganlib.server.classroom import Classroom, NotAllowed, Role, owner_for
-from ganlib.server.registry import RunRegistry, TooManyRuns
+from ganlib.server.registry import JobRecord, RunRegistry, TooManyRuns, job_to_preempt
 from ganlib.training.autosave import autosave, find_autosave
 from ganlib.training.core import RunStatus
 from ganlib.training.runner import TrainingRun
@@ -120,3 +121,17 @@ def test_the_sweeper_autosaves_an_active_run_periodically_and_a_gone_tab_finds_i
     assert read_info(f"autosave-{run.run_id}").owner is None
     registry.stop_all()
 
+
+def test_only_the_teacher_preempts_and_only_the_newest_student_job():
+    def record(name, owner):
+        return JobRecord(SimpleNamespace(run_id=name), key=name, started_at=0.0, owner=owner)
+
+    other = owner_for("6" * 64, Role.STUDENT)
+    solo = owner_for("0" * 64, Role.SOLO)
+    active = [record("old-student", STUDENT), record("teacher", TEACHER),
+              record("new-student", other), record("outside-a-class", None)]
+    assert job_to_preempt(TEACHER, active).job.run_id == "new-student"
+    assert job_to_preempt(TEACHER, active[:2]).job.run_id == "old-student"
+    assert job_to_preempt(TEACHER, [active[1], active[3]]) is None   # no student job to take
+    for starter in (STUDENT, solo, None):
+        assert job_to_preempt(starter, active) is None             # nobody else preempts

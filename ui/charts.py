@@ -16,19 +16,20 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from ganlib import palette
 from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.training.compare import ComparisonSnapshot, loss_signal
 from ganlib.training.core import RunSnapshot
 from ui.i18n import _, number_separators
 
 MAX_POINTS = 500
-# One colour per role, the same on every chart: the discriminator/critic and the real
-# images in blue, the generator and the fake images in orange, the Wasserstein estimate
-# in green.
+# One colour per role, the same on every chart (ganlib.palette): the discriminator/critic and
+# the real images in blue, the generator and the fake images in orange, the Wasserstein
+# estimate in green.
 COLORS: dict[str, str] = {
-    "d_loss": "#2563eb", "g_loss": "#ea580c", "wasserstein": "#16a34a", "gp": "#9333ea",
-    "d_real": "#2563eb", "d_fake": "#ea580c",
-    "d_grad_norm": "#2563eb", "g_grad_norm": "#ea580c",
+    "d_loss": palette.DISCRIMINATOR, "g_loss": palette.GENERATOR, "wasserstein": palette.GREEN,
+    "gp": palette.PURPLE, "d_real": palette.DISCRIMINATOR, "d_fake": palette.GENERATOR,
+    "d_grad_norm": palette.DISCRIMINATOR, "g_grad_norm": palette.GENERATOR,
 }
 
 
@@ -70,7 +71,7 @@ def reference_line(figure: go.Figure, reference: tuple[float, str], position: st
     conversion the "real vs real" label of an FD of 6.9 sat at 10^6.9 and stretched the axis.
     """
     y, label = reference
-    figure.add_hline(y=y, line=dict(dash="dash", color="#6b7280", width=1),
+    figure.add_hline(y=y, line=dict(dash="dash", color=palette.REFERENCE, width=1),
                      annotation_text=label, annotation_position=position,
                      annotation_y=math.log10(y) if log_y else y, **annotation)
 
@@ -166,7 +167,8 @@ def class_mix_figure(snapshot: RunSnapshot) -> go.Figure:
     present = int(evaluations["classes_present"][-1]) if "classes_present" in evaluations else 10
     figure = go.Figure(go.Bar(x=[str(i) for i in range(len(shares))], y=shares,
                               marker_color=COLORS["g_loss"]))
-    figure.add_hline(y=1 / max(1, present), line=dict(dash="dash", color="#6b7280", width=1),
+    figure.add_hline(y=1 / max(1, present),
+                     line=dict(dash="dash", color=palette.REFERENCE, width=1),
                      annotation_text=_("even share"), annotation_position="top left")
     figure.update_layout(
         title=dict(text=_("Mode-collapse meter: {covered} of {present} classes drawn").format(
@@ -177,10 +179,6 @@ def class_mix_figure(snapshot: RunSnapshot) -> go.Figure:
     figure.update_yaxes(title_text=_("share of samples"), range=[0, 1], tickformat=".0%",
                         tickfont_size=16)
     return figure
-
-
-# One colour per algorithm on the Compare page.
-ALGORITHM_COLORS: dict[str, str] = {"gan": "#dc2626", "wgan": "#2563eb", "wgan-gp": "#16a34a"}
 
 
 def comparison_figure(snapshot: ComparisonSnapshot, name: str, *, title: str, y_title: str,
@@ -206,7 +204,7 @@ def comparison_figure(snapshot: ComparisonSnapshot, name: str, *, title: str, y_
             x=x, y=y, mode="lines+markers" if source == "evaluations" else "lines",
             name=f"{run.config.algorithm.upper()} ({label})" if name == "loss_signal"
             else run.config.algorithm.upper(),
-            line=dict(width=2, color=ALGORITHM_COLORS[run.config.algorithm])))
+            line=dict(width=2, color=ALGORITHM_INFO[run.config.algorithm].color)))
     if reference is not None:
         reference_line(figure, reference, "top left", log_y)
     figure.update_layout(

@@ -17,7 +17,9 @@ import logging
 import os
 import threading
 import weakref
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -27,10 +29,11 @@ from ganlib.data import allowed_data_roots, data_sources, load_dataset
 from ganlib.errors import GanlibError
 from ganlib.metrics import classifier_for
 from ganlib.server.classroom import Action, NotAllowed, may, require
-from ganlib.server.registry import Job, RunRegistry
+from ganlib.server.registry import J, Job, RunRegistry
 from ganlib.server.shutdown import stop_and_autosave
 from ganlib.training.autosave import AUTOSAVE_EVERY_S, autosave, find_autosave
 from ganlib.training.backends import THREADS, Backend, backend_for, ray_address
+from ganlib.training.compare import Comparison
 from ganlib.training.core import Run, RunSnapshot
 from ganlib.training.runner import ResumeState
 from ui import roles
@@ -212,6 +215,23 @@ def follow(run: Run, key: str | None) -> None:
         st.query_params.pop("key", None)
 
 
+def start_job(make_job: Callable[..., J], *args: Any, **options: Any) -> tuple[J, str]:
+    """Start a job (a run or a comparison) for this browser on this server; (job, owner key).
+
+    Every job a browser starts is made the same way, so Train, the Home demos, Models'
+    resume and Compare cannot drift apart: `make_job(*args, **options)` also gets this
+    browser's `priority` (the teacher's go first on a cluster), `owner_id` (written into what
+    the job saves) and the pause for a job nobody watches; the registry then applies the
+    cap and the classroom's rules to this browser as its owner. Raises TooManyRuns or
+    NotAllowed, whose messages say what to do.
+    """
+    me = roles.current_owner()
+    return registry().start(
+        lambda: make_job(*args, priority=me.manages_everything, owner_id=me.stored_owner,
+                         pause_when_unwatched_s=UNWATCHED_PAUSE_S, **options),
+        owner=me)
+
+
 def start_run(config: TrainConfig, resume: ResumeState | None = None) -> Run:
     """Start training `config` (from where a checkpoint left off, with `resume`) on this
     server, with live quality metrics, and follow it with control.
@@ -219,20 +239,23 @@ def start_run(config: TrainConfig, resume: ResumeState | None = None) -> Run:
     Raises TooManyRuns when the server trains its limit already, and DataError when the
     dataset cannot be loaded: both GanlibErrors whose message says what to do.
     """
-    me = roles.current_owner()
     if config.dataset not in {source.source for source in data_sources()}:
-        require(me, Action.SERVER_PATHS)            # a student never names a server path
+        require(roles.current_owner(), Action.SERVER_PATHS)   # a student never names a server path
     # A browser user may name only paths inside the admin's data folders (docs/decisions.md).
     dataset = load_dataset(config.dataset, config.digits, allowed_roots=allowed_data_roots())
-    run, key = registry().start(
-        lambda: backend().make_run(config, dataset=dataset, evaluation_samples=500,
-                                   priority=me.manages_everything,   # the teacher's go first
-                                   pause_when_unwatched_s=UNWATCHED_PAUSE_S, resume=resume,
-                                   owner_id=me.stored_owner),
-        owner=me)
+    run, key = start_job(backend().make_run, config, dataset=dataset, evaluation_samples=500,
+                         resume=resume)
     st.session_state.pop(FOLLOW, None)      # a student's own run: stop following the teacher
     follow(run, key)
     return run
+
+
+def start_comparison(configs: Sequence[TrainConfig], **options: Any) -> Comparison:
+    """Start comparing `configs` (Comparison's `options`: budget, mode) for this browser, on
+    this server's backend and at its time scale. Raises as `start_job`."""
+    comparison, _key = start_job(Comparison, configs, backend=backend(),
+                                 time_scale=COMPARE_TIME_SCALE, **options)
+    return comparison
 
 
 def start_refusal() -> str | None:

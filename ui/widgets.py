@@ -43,12 +43,6 @@ _NUMBERS: dict[str, tuple[str, float, str]] = {
     "real_label": (N_("Target for real (real_label)"), 0.05, "%.2f"),
     "fake_label": (N_("Target for fake (fake_label)"), 0.05, "%.2f"),
 }
-# The title over the settings each algorithm adds (ganlib.algorithms lists them).
-_SETTINGS_TITLES: dict[str, str] = {
-    "gan": N_("Discriminator targets and generator loss"),
-    "wgan": N_("Critic and weight clipping"),
-    "wgan-gp": N_("Critic and gradient penalty"),
-}
 # The settings every algorithm has, in the form's order.
 _COMMON_FIELDS = ("dataset", "digits", "steps", "batch_size", "latent_dim", "seed",
                   "optimizer", "d_lr", "g_lr", "beta_1", "beta_2")
@@ -100,7 +94,7 @@ def config_form(prefix: str) -> TrainConfig:
     for column, name in zip(row[3:], ("beta_1", "beta_2")):
         values[name] = _number(column, key, name, disabled=values["optimizer"] != "adam")
 
-    st.markdown(f"**{_(_SETTINGS_TITLES[algorithm])}**")
+    st.markdown(f"**{_(rule.settings_title)}**")
     row = st.columns(max(4, len(rule.settings)), vertical_alignment="bottom")
     for column, name in zip(row, rule.settings):
         if name == "g_loss":

@@ -24,7 +24,8 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from ganlib.errors import GanlibError
 from ganlib.messages import LazyText, _
@@ -62,6 +63,8 @@ class Job(Protocol):
     def unwatched_s(self) -> float: ...
 
 
+J = TypeVar("J", bound=Job)
+
 # Saves a job's weights (ganlib.training.autosave.autosave): injected, so that tests choose the folder.
 SaveJob = Callable[[Job], Sequence[object]]
 
@@ -73,6 +76,37 @@ def default_max_active() -> int:
 
 class TooManyRuns(GanlibError):
     """Starting another run would slow every run on this server."""
+
+
+@dataclass
+class JobRecord:
+    """What the registry knows of one job, kept and forgotten together."""
+
+    job: Job
+    # The owner key: whoever holds it controls the job (outside a class).
+    key: str
+    # When the job started (time.time()).
+    started_at: float
+    # Who started it in a class; None outside one.
+    owner: Owner | None = None
+    # Why the registry stopped it (preempted, abandoned), for its owner to read.
+    notice: str | None = None
+
+
+def job_to_preempt(starter: Owner | None, active: Sequence[JobRecord]) -> JobRecord | None:
+    """The job whose slot `starter` takes when the server is full, or None: the start is
+    refused.
+
+    Only the teacher preempts: the teacher's demo is what the whole class came to watch, so
+    it must never wait for a free slot. It takes the newest student job (`active` is oldest
+    first), the one that has trained least and so loses least; that job is saved, not lost.
+    A student never preempts, and no teacher's job (or one started outside a class) is ever
+    taken.
+    """
+    if starter is None or starter.role is not Role.TEACHER:
+        return None
+    return next((record for record in reversed(active)
+                 if record.owner is not None and record.owner.role is Role.STUDENT), None)
 
 
 class RunRegistry:
@@ -93,32 +127,25 @@ class RunRegistry:
         self._periodic = PeriodicAutosave(autosave_every_s) if autosave_every_s else None
         self._closed = threading.Event()          # set by stop_all: the sweeper ends
         self._lock = threading.Lock()
-        self._runs: dict[str, Job] = {}
-        self._keys: dict[str, str] = {}
-        self._owners: dict[str, Owner] = {}
-        self._started: dict[str, float] = {}
-        self._notices: dict[str, str] = {}
+        self._jobs: dict[str, JobRecord] = {}     # oldest first
         self.presenting: str | None = None    # the job the teacher shows the class now
 
-    def start(self, make_run: Callable[[], Job], paused: bool = False,
-              owner: Owner | None = None) -> tuple[Job, str]:
+    def start(self, make_run: Callable[[], J], paused: bool = False,
+              owner: Owner | None = None) -> tuple[J, str]:
         """Create a run with `make_run()` and start it, if the cap allows; (run, owner key).
 
         With an `owner` in a class: a student's start needs the classroom's permission and a
-        free slot; a teacher's start takes the newest student job's slot when none is free
-        (that job is saved and stopped, and its owner told why).
+        free slot; a teacher's start takes a student job's slot when none is free
+        (`job_to_preempt`: that job is saved and stopped, and its owner told why).
         """
-        victim = None
         with self._lock:
-            active = [r for r in self._runs.values() if r.snapshot(watch=False).active]
+            active = [record for record in self._jobs.values()
+                      if record.job.snapshot(watch=False).active]
             if owner is not None and self.classroom is not None:
                 self.classroom.check_student_start(
-                    owner, sum(self._owner_id(r.run_id) == owner.id for r in active))
+                    owner, sum(r.owner is not None and r.owner.id == owner.id for r in active))
             full = not self.queues and len(active) >= self.max_active
-            if full and owner is not None \
-                    and owner.role is Role.TEACHER:
-                victim = next((r for r in reversed(active)
-                               if self._owners.get(r.run_id, owner).role is Role.STUDENT), None)
+            victim = job_to_preempt(owner, active) if full else None
             if full and victim is None:
                 raise TooManyRuns(_(
                     "This server already trains {count} run(s), its limit (max {limit}, set "
@@ -126,38 +153,35 @@ class RunRegistry:
                     "wait for one to finish, then start again.").format(
                         count=len(active), limit=self.max_active))
             run = make_run()
-            key = secrets.token_urlsafe(12)
-            self._runs[run.run_id] = run
-            self._keys[run.run_id] = key
-            self._started[run.run_id] = time.time()
-            if owner is not None:
-                self._owners[run.run_id] = owner
-                if owner.role is Role.TEACHER:
-                    self.presenting = run.run_id
+            record = JobRecord(run, key=secrets.token_urlsafe(12), started_at=time.time(),
+                               owner=owner)
+            self._jobs[run.run_id] = record
+            if owner is not None and owner.role is Role.TEACHER:
+                self.presenting = run.run_id
             self._forget_old_ended()
         if victim is not None:
-            self._save_and_stop(victim, LazyText("to make room for the teacher's demo"))
+            self._save_and_stop(victim.job, LazyText("to make room for the teacher's demo"))
         run.start(paused=paused)
-        return run, key
+        return run, record.key
+
+    def _record(self, run_id: str | None) -> JobRecord | None:
+        with self._lock:
+            return self._jobs.get(run_id or "")
 
     def owner(self, run_id: str) -> Owner | None:
         """Who started the job (None: started outside a class, or unknown)."""
-        with self._lock:
-            return self._owners.get(run_id)
-
-    def _owner_id(self, run_id: str) -> str | None:
-        owner = self._owners.get(run_id)
-        return owner.id if owner else None
+        record = self._record(run_id)
+        return record.owner if record else None
 
     def started_at(self, run_id: str) -> float | None:
         """When the job started (time.time())."""
-        with self._lock:
-            return self._started.get(run_id)
+        record = self._record(run_id)
+        return record.started_at if record else None
 
     def notice(self, run_id: str) -> str | None:
         """Why the registry stopped this job (preempted, abandoned), for its owner to read."""
-        with self._lock:
-            return self._notices.get(run_id)
+        record = self._record(run_id)
+        return record.notice if record else None
 
     def _save_and_stop(self, job: Job, why: str) -> None:
         """Stop a job, save its weights with `save_job` and leave its owner a notice."""
@@ -170,7 +194,8 @@ class RunRegistry:
                 if names else LazyText("Your run was stopped {why} (it had nothing to save "
                                        "yet).", why=why))
         with self._lock:
-            self._notices[job.run_id] = text
+            if (record := self._jobs.get(job.run_id)) is not None:
+                record.notice = text
         log.warning("Stopped %s %s (saved: %s)", job.run_id, why, names or "nothing")
 
     def sweep(self, stop_after_s: float) -> list[str]:
@@ -200,18 +225,17 @@ class RunRegistry:
         return thread
 
     def get(self, run_id: str | None) -> Job | None:
-        with self._lock:
-            return self._runs.get(run_id or "")
+        record = self._record(run_id)
+        return record.job if record else None
 
     def can_control(self, run_id: str, key: str | None) -> bool:
-        with self._lock:
-            expected = self._keys.get(run_id)
-        return bool(key) and expected is not None and secrets.compare_digest(expected, key)
+        record = self._record(run_id)
+        return bool(key) and record is not None and secrets.compare_digest(record.key, key)
 
     def runs(self) -> list[Job]:
         """All runs, newest first."""
         with self._lock:
-            return list(reversed(self._runs.values()))
+            return [record.job for record in reversed(self._jobs.values())]
 
     def active(self) -> list[Job]:
         """The runs still training or paused, newest first."""
@@ -220,11 +244,9 @@ class RunRegistry:
     def remove(self, run_id: str) -> None:
         """Stop a run and forget it."""
         with self._lock:
-            run = self._runs.pop(run_id, None)
-            for facts in (self._keys, self._owners, self._started, self._notices):
-                facts.pop(run_id, None)
-        if run is not None:
-            run.stop()
+            record = self._forget(run_id)
+        if record is not None:
+            record.job.stop()
 
     def stop_all(self) -> None:
         """Stop every run and wait for their threads (the server is shutting down)."""
@@ -232,10 +254,15 @@ class RunRegistry:
         for run in self.runs():
             run.stop()
 
+    def _forget(self, run_id: str) -> JobRecord | None:
+        """Drop everything known of a job (the caller holds the lock)."""
+        if self.presenting == run_id:
+            self.presenting = None
+        return self._jobs.pop(run_id, None)
+
     def _forget_old_ended(self) -> None:
-        ended = [rid for rid, run in self._runs.items() if not run.snapshot(watch=False).active]
+        """Keep only the newest `keep_ended` ended jobs (their results stay readable a while)."""
+        ended = [run_id for run_id, record in self._jobs.items()
+                 if not record.job.snapshot(watch=False).active]
         for run_id in ended[: max(0, len(ended) - self.keep_ended)]:
-            del self._runs[run_id]
-            del self._keys[run_id]
-            for facts in (self._owners, self._started, self._notices):
-                facts.pop(run_id, None)
+            self._forget(run_id)
