@@ -275,7 +275,8 @@ def _new_config(args: argparse.Namespace) -> TrainConfig:
 
 def _resumed(args: argparse.Namespace):
     """(config, ResumeState, max_seconds, folder) to continue the checkpoint of --resume."""
-    from ganlib.checkpoints import load_checkpoint, resume_budget
+    from ganlib.checkpoints import load_checkpoint
+    from ganlib.training.resume import resume_budget
     from ganlib.training.runner import ResumeState
 
     given = [f"--{name.replace('_', '-')}" for name in _field_overrides(args)]
