@@ -38,8 +38,9 @@ from ganlib.checkpoints import (
     valid_name,
 )
 from ganlib.checkpoints.reading import _Damaged
+from ganlib import settings
 from ganlib.config import make_config
-from ganlib.errors import CheckpointError, ConfigError
+from ganlib.errors import CheckpointError, ConfigError, SettingError
 from ganlib.training.resume import resume_budget
 
 CONFIG = make_config("gan", "quick")                 # latent_dim 64
@@ -133,6 +134,7 @@ def test_root_comes_from_argument_then_environment_then_repository(monkeypatch, 
     assert checkpoint_root() == tmp_path / "checkpoints"
     assert checkpoint_root(tmp_path / "elsewhere") == tmp_path / "elsewhere"
     monkeypatch.delenv("GANLIB_CHECKPOINTS")
+    settings.reset()
     assert checkpoint_root() == Path(__file__).resolve().parents[1] / "checkpoints"
 
 
@@ -613,6 +615,7 @@ def test_the_checkpoint_folder_has_a_quota(save, root, tmp_path, monkeypatch):
     upload = export_zip("shared", root)
     size = sum(f.stat().st_size for f in (root / "shared").iterdir())
     monkeypatch.setenv("GAN_CLASSROOM_CHECKPOINT_QUOTA_MB", str(3.5 * size / 2**20))
+    settings.reset()
     target = tmp_path / "uploads"
     accepted = 0
     for _ in range(8):
@@ -633,7 +636,7 @@ def test_the_checkpoint_folder_has_a_quota(save, root, tmp_path, monkeypatch):
 
 def test_a_bad_quota_setting_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("GAN_CLASSROOM_CHECKPOINT_QUOTA_MB", "lots")
-    with pytest.raises(CheckpointError, match="GAN_CLASSROOM_CHECKPOINT_QUOTA_MB"):
+    with pytest.raises(SettingError, match="GAN_CLASSROOM_CHECKPOINT_QUOTA_MB"):
         checkpoints.checkpoint_quota()
 
 

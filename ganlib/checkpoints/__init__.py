@@ -25,13 +25,13 @@ from ganlib.checkpoints.reading import (CHECKPOINT_FILES, FORMAT, MODEL_FILES, R
                                         Checkpoint, CheckpointInfo, list_checkpoints,
                                         load_checkpoint, read_info)
 from ganlib.checkpoints.transfer import MAX_UPLOAD_BYTES, export_zip, import_zip
-from ganlib.checkpoints.upkeep import (DEFAULT_ROOT, checkpoint_quota, checkpoint_root,
-                                       sweep_leftovers, unique_name, valid_name, writable_root)
+from ganlib.checkpoints.upkeep import (checkpoint_quota, checkpoint_root, sweep_leftovers,
+                                       unique_name, valid_name, writable_root)
 from ganlib.checkpoints.writing import delete_checkpoint, rename_checkpoint, save_checkpoint
 
 __all__ = [
-    "CHECKPOINT_FILES", "DEFAULT_ROOT", "FORMAT", "MAX_UPLOAD_BYTES", "MODEL_FILES",
-    "REQUIRED_FILES", "Checkpoint", "CheckpointInfo", "checkpoint_quota", "checkpoint_root",
+    "CHECKPOINT_FILES", "FORMAT", "MAX_UPLOAD_BYTES", "MODEL_FILES", "REQUIRED_FILES",
+    "Checkpoint", "CheckpointInfo", "checkpoint_quota", "checkpoint_root",
     "delete_checkpoint", "export_zip", "import_zip", "list_checkpoints", "load_checkpoint",
     "read_info", "rename_checkpoint", "save_checkpoint", "sweep_leftovers", "unique_name",
     "valid_name", "writable_root",

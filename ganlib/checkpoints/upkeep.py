@@ -7,6 +7,7 @@ through it, and listing sweeps the folder, so it imports none of them.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -15,16 +16,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ganlib import settings
 from ganlib.errors import CheckpointError
 from ganlib.messages import _
 from ganlib.units import format_size
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "checkpoints"
-# The checkpoints folder may hold at most this many MB in all (uploads from every browser
-# and saves together), so a classroom cannot fill the server's disk. In MB, as people
-# think of disk space; 2,000 MB hold hundreds of Quick-preset models.
-QUOTA_ENV = "GAN_CLASSROOM_CHECKPOINT_QUOTA_MB"
-DEFAULT_QUOTA_MB = 2000
+log = logging.getLogger(__name__)
+
 # A hidden .tmp-*/.old-* entry of the root that has not changed for this long is the
 # leftover of a save or delete killed half-way (kill -9, power cut), never one in
 # progress: a save writes a file every few seconds at most.
@@ -34,11 +32,9 @@ _NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}")
 
 
 def checkpoint_root(root: str | Path | None = None) -> Path:
-    """The folder holding checkpoints: `root`, else $GANLIB_CHECKPOINTS, else checkpoints/."""
-    if root is not None:
-        return Path(root)
-    env = os.environ.get("GANLIB_CHECKPOINTS")
-    return Path(env).expanduser() if env else DEFAULT_ROOT
+    """The folder holding checkpoints: `root`, else the setting (ganlib.settings:
+    $GANLIB_CHECKPOINTS, else the repository's checkpoints/)."""
+    return Path(root) if root is not None else settings.get().checkpoints
 
 
 def writable_root(root: str | Path | None = None) -> Path:
@@ -91,22 +87,10 @@ def _folder(name_or_path: str | Path, root: str | Path | None) -> Path:
 # --- quota ---------------------------------------------------------------------------------
 
 def checkpoint_quota() -> int:
-    """The most bytes the checkpoints folder may hold: $GAN_CLASSROOM_CHECKPOINT_QUOTA_MB,
-    else DEFAULT_QUOTA_MB."""
-    text = os.environ.get(QUOTA_ENV, "").strip()
-    if not text:
-        return DEFAULT_QUOTA_MB * 2**20
-    try:
-        megabytes = float(text)
-    except ValueError:
-        megabytes = -1.0
-    if not 0 < megabytes < float("inf"):
-        raise CheckpointError(_("{quota_env} is {text!r}: set it to the number of MB the "
-                                "checkpoints folder may hold (e.g. {default_quota_mb}), or unset "
-                                "it.").format(
-                                  quota_env=QUOTA_ENV, text=text,
-                                  default_quota_mb=DEFAULT_QUOTA_MB))
-    return int(megabytes * 2**20)
+    """The most bytes the checkpoints folder may hold, uploads from every browser and saves
+    together, so that a classroom cannot fill the server's disk (a setting in MB, as people
+    think of disk space: ganlib.settings)."""
+    return int(settings.get().checkpoint_quota_mb * 2**20)
 
 
 def _tree_bytes(path: Path, leaving: Sequence[Path] = ()) -> int:
@@ -130,13 +114,16 @@ def _check_quota(folder: Path, adding: int, refused: str, leaving: Sequence[Path
     quota = checkpoint_quota()
     used = _tree_bytes(folder, leaving) if folder.is_dir() else 0
     if used + adding > quota:
+        log.warning("%s is full: %s of its quota of %s (%s) used, %s refused.", folder,
+                    format_size(used), format_size(quota),
+                    settings.name_of("checkpoint_quota_mb"), format_size(adding))
         raise CheckpointError(_("{refused}: it takes {adding} and the checkpoints folder holds "
-                                "{used} of its quota of {quota} ({quota_env}). Delete models that "
-                                "are no longer needed (on the Models page, or their folders in "
+                                "{used} of its quota of {quota}. Delete models that are no "
+                                "longer needed (on the Models page, or their folders in "
                                 "{folder}), then try again.").format(
                                   refused=refused, adding=format_size(adding),
                                   used=format_size(used), quota=format_size(quota),
-                                  quota_env=QUOTA_ENV, folder=folder))
+                                  folder=folder))
 
 
 # --- leftovers -----------------------------------------------------------------------------

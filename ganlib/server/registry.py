@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from ganlib import settings
 from ganlib.errors import GanlibError
 from ganlib.messages import LazyText, _
 from ganlib.server.classroom import Classroom, Owner, Role
@@ -113,11 +114,12 @@ class RunRegistry:
                 victim = next((r for r in reversed(active)
                                if self._owners.get(r.run_id, owner).role is Role.STUDENT), None)
             if full and victim is None:
+                log.warning("A run was refused: %d train, the most this server allows (%s "
+                            "sets it).", len(active), settings.name_of("max_runs"))
                 raise TooManyRuns(_(
-                    "This server already trains {count} run(s), its limit (max {limit}, set "
-                    "GAN_CLASSROOM_MAX_RUNS to change it). Stop a run on the Train page, or "
-                    "wait for one to finish, then start again.").format(
-                        count=len(active), limit=self.max_active))
+                    "This server already trains {count} run(s), as many as it can at once. "
+                    "Stop a run on the Train page, or wait for one to finish, then start "
+                    "again.").format(count=len(active)))
             run = make_run()
             key = secrets.token_urlsafe(12)
             self._runs[run.run_id] = run
