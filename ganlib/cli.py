@@ -30,6 +30,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from ganlib import settings
 from ganlib.algorithms import ALGORITHM_INFO, ALGORITHMS
 from ganlib.config import (ARCHITECTURES, G_LOSSES, OPTIMIZERS, TrainConfig, field_help,
                            make_config, presets_for)
@@ -275,7 +276,8 @@ def _new_config(args: argparse.Namespace) -> TrainConfig:
 
 def _resumed(args: argparse.Namespace):
     """(config, ResumeState, max_seconds, folder) to continue the checkpoint of --resume."""
-    from ganlib.checkpoints import load_checkpoint, resume_budget
+    from ganlib.checkpoints import load_checkpoint
+    from ganlib.training.resume import resume_budget
     from ganlib.training.runner import ResumeState
 
     given = [f"--{name.replace('_', '-')}" for name in _field_overrides(args)]
@@ -482,8 +484,8 @@ def _add_seed(command) -> None:
 
 def _add_root(command) -> None:
     command.add_argument("--root", metavar="DIR", default=None,
-                         help="checkpoints folder [default: checkpoints/, or "
-                         "$GANLIB_CHECKPOINTS when set]")
+                         help=f"checkpoints folder [default: checkpoints/, or "
+                         f"${settings.name_of('checkpoints')} when set]")
 
 
 def _add_picture_options(command) -> None:

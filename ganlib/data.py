@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import logging
 import math
 import os
 import re
@@ -45,11 +46,14 @@ from typing import IO
 import numpy as np
 from PIL import Image
 
+from ganlib import settings
 from ganlib.archives import ZIP_READ_ERRORS, unsafe_entry_reason
 from ganlib.errors import DataError
 from ganlib.images import PictureError, open_picture
 from ganlib.messages import N_, LazyText, _
 from ganlib.units import format_size
+
+log = logging.getLogger(__name__)
 
 BUNDLED_MNIST: Path = Path(__file__).resolve().parent / "assets" / "mnist-10k.npz"
 # Where Debian's package dataset-fashion-mnist puts the IDX files (gzipped).
@@ -79,10 +83,6 @@ MAX_IMAGE_BYTES = 16 * 2**20
 MAX_IMAGE_SIDE = 4096
 MAX_TOTAL_PIXELS = 400_000_000
 IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
-# The folders whose files a browser user may train on, separated by os.pathsep (":"), set
-# by the server's administrator; unset, the repository's data/ folder.
-DATA_DIRS_ENV = "GANLIB_DATA_DIRS"
-DEFAULT_DATA_DIR: Path = Path(__file__).resolve().parent.parent / "data"
 # Seconds a Keras download may wait on one network operation. urlretrieve has no timeout
 # of its own, so without this a firewalled machine could hang for minutes before falling
 # back to the bundled digits.
@@ -149,12 +149,9 @@ def load_dataset(source: str = "mnist-10k", digits: Sequence[int] = (),
 
 
 def allowed_data_roots() -> tuple[Path, ...]:
-    """The folders a browser user may take data from: each folder of $GANLIB_DATA_DIRS
-    (separated by os.pathsep), else the repository's data/ folder."""
-    text = os.environ.get(DATA_DIRS_ENV)
-    if text is None:
-        return (DEFAULT_DATA_DIR,)
-    return tuple(Path(part).expanduser() for part in text.split(os.pathsep) if part.strip())
+    """The folders a browser user may take data from, set by the server's administrator
+    (ganlib.settings: $GANLIB_DATA_DIRS, else the repository's data/ folder)."""
+    return settings.get().data_dirs
 
 
 def check_server_path(source: str, roots: Sequence[str | Path]) -> None:
@@ -178,14 +175,16 @@ def check_server_path(source: str, roots: Sequence[str | Path]) -> None:
         inside = False
     if inside:
         return
+    log.warning("A browser asked for the data %r, outside the data folders (%s): %s.", text,
+                settings.name_of("data_dirs"), ", ".join(map(str, folders)) or "none")
     if not folders:
         raise DataError(_("This server takes no data files from the browser: choose one of "
-                          "the listed datasets, or ask its administrator to name data folders "
-                          "in {variable}.").format(variable=DATA_DIRS_ENV))
+                          "the listed datasets, or ask its administrator to name data "
+                          "folders."))
     raise DataError(_("Only files and folders inside {folders} can be used from the browser. "
-                      "Put the data there (or ask the server's administrator to add its folder "
-                      "to {variable}), or choose one of the listed datasets.").format(
-                          folders=", ".join(map(str, folders)), variable=DATA_DIRS_ENV))
+                      "Put the data there (or ask the server's administrator to add its "
+                      "folder), or choose one of the listed datasets.").format(
+                          folders=", ".join(map(str, folders))))
 
 
 def data_sources() -> list[DataSource]:

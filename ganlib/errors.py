@@ -23,3 +23,8 @@ class DataError(GanlibError, ValueError):
 
 class CheckpointError(GanlibError):
     """A saved model is missing, partial, corrupt or from an incompatible version."""
+
+
+class SettingError(GanlibError, ValueError):
+    """A server setting (an environment variable or secret, ganlib.settings) cannot be used;
+    the message names it, for the administrator."""

@@ -16,7 +16,7 @@ from ganlib.data import data_sources
 from ganlib.errors import GanlibError
 from ganlib.images import image_grid
 from ganlib.training.core import RunStatus
-from ui import charts, links, presenter, roles, state
+from ui import charts, links, presenter, roles, server_settings, state
 from ui.i18n import _, format_number, format_percent
 from ui.pages import require_entry_point
 from ui.roles import Action, may
@@ -77,7 +77,10 @@ def setup() -> None:
                                    key="compare-digits")
         budget = st.slider(_("Training time per model (seconds)"), MIN_BUDGET_S, MAX_BUDGET_S,
                            DEFAULT_BUDGET_S, step=10, key="compare-budget")
-        trained = budget * state.COMPARE_TIME_SCALE      # 1 but in tests and rehearsals
+        # Every comparison's clock times the server's scale: 1 but in tests and rehearsals.
+        chosen = server_settings.current()
+        scale = chosen.compare_time_scale
+        trained = budget * scale
         st.caption(_("The whole comparison takes about {duration} on an idle 2-core machine: "
                      "{n} models × {budget} s of training, plus building each model and "
                      "judging its samples. At the same time, the models take turns step by "
@@ -85,10 +88,10 @@ def setup() -> None:
             duration=format_duration(duration_estimate_s(len(LINEUPS[name]), trained)),
             n=len(LINEUPS[name]), budget=format_number(trained, 0)))
         if trained != budget:
-            st.warning(_("This server shortens every comparison to {share} of the time chosen "
-                         "(GAN_CLASSROOM_COMPARE_TIME_SCALE): each model trains {trained} s, "
-                         "not {budget} s. Unset it for a full-length comparison.").format(
-                share=format_percent(state.COMPARE_TIME_SCALE), trained=format_number(trained, 0),
+            st.warning(_("This server shortens every comparison to {share} of the time chosen, "
+                         "for tests and rehearsals: each model trains {trained} s, not "
+                         "{budget} s.").format(
+                share=format_percent(scale), trained=format_number(trained, 0),
                 budget=budget), icon=":material/timer:")
         if st.button(_("Start comparison"), type="primary", icon=":material/play_arrow:"):
             try:

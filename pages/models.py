@@ -13,9 +13,10 @@ import streamlit as st
 
 from ganlib.checkpoints import (MAX_UPLOAD_BYTES, CheckpointInfo, checkpoint_root,
                                 delete_checkpoint, export_zip, import_zip, list_checkpoints,
-                                load_checkpoint, read_info, rename_checkpoint, resume_budget)
+                                load_checkpoint, read_info, rename_checkpoint)
 from ganlib.algorithms import ALGORITHM_LABELS
 from ganlib.errors import GanlibError
+from ganlib.training.resume import resume_budget
 from ganlib.training.runner import ResumeState
 from ganlib.units import format_size
 from ui import roles, state

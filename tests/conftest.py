@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 # compiles in two threads at once (AppTest compiles page scripts meanwhile).
 import tensorflow  # noqa: F401
 
+from ganlib import settings
 from ganlib.config import make_config
 from ganlib.data import Dataset, load_dataset
 from ui.pages import AppPage
@@ -47,6 +48,15 @@ def tiny_config():
 def isolated_checkpoints(tmp_path, monkeypatch):
     """Never write into the repository's checkpoints/ folder from a test."""
     monkeypatch.setenv("GANLIB_CHECKPOINTS", str(tmp_path / "checkpoints"))
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Each test reads the settings of its own environment: ganlib.settings reads them once
+    per process, so a test that changes one after they were read calls settings.reset()."""
+    settings.reset()
+    yield
+    settings.reset()
 
 
 @pytest.fixture

@@ -11,12 +11,14 @@ from streamlit.testing.v1 import AppTest
 from ganlib.checkpoints import checkpoint_root, list_checkpoints, save_checkpoint
 from ganlib.config import make_config
 from ganlib.gans import build_gan
-from ganlib.server.classroom import PASSCODE_ENV, Role, owner_for
+from ganlib import settings
+from ganlib.server.classroom import Role, owner_for
 from ganlib.training.runner import TrainingRun
 from ui import roles, state
 from ui.pages import PAGES
 from tests.test_app_train import live_grid
 
+PASSCODE_ENV = "GAN_CLASSROOM_TEACHER_PASSCODE"
 PASSCODE = "correct horse"
 NAME = "teachers-gan"
 TEACHER = owner_for("t" * 64, Role.TEACHER)
@@ -206,6 +208,7 @@ def test_the_teacher_and_a_lone_user_get_no_follow_link(open_app, monkeypatch):
     teacher.run()
     assert "Follow the teacher's run" not in {link.proto.label for link in teacher.get("page_link")}
     monkeypatch.delenv(PASSCODE_ENV)             # a server without a passcode: single-user
+    settings.reset()
     st.cache_resource.clear()
     alone = open_app()
     assert "Follow the teacher's run" not in {link.proto.label for link in alone.get("page_link")}

@@ -61,8 +61,8 @@ def test_the_train_page_takes_no_path_outside_the_data_folders(path, open_app, m
     assert not at.exception and not state.registry().runs()
     assert [e.value for e in at.error] == [
         f"Only files and folders inside {tmp_path} can be used from the browser. Put the "
-        f"data there (or ask the server's administrator to add its folder to "
-        f"GANLIB_DATA_DIRS), or choose one of the listed datasets."]
+        f"data there (or ask the server's administrator to add its folder), or choose one "
+        f"of the listed datasets."]
 
 
 def test_browsers_get_no_tracebacks():

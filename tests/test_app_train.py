@@ -85,7 +85,7 @@ def test_home_explains_and_offers_both_demos(open_app):
 
 
 def test_a_demo_button_starts_its_run_and_opens_the_train_page(monkeypatch, open_app):
-    monkeypatch.setattr(state, "MAX_RUNS", 1)
+    monkeypatch.setenv("GAN_CLASSROOM_MAX_RUNS", "1")
     at = open_app()
     at.button(key="demo-gan").click().run()
     assert at.title[0].value == "Train"

@@ -23,6 +23,8 @@ from PIL import Image
 
 import ganlib.checkpoints as checkpoints
 from ganlib.checkpoints import (
+    transfer,
+    writing,
     MAX_UPLOAD_BYTES,
     checkpoint_root,
     delete_checkpoint,
@@ -32,12 +34,14 @@ from ganlib.checkpoints import (
     load_checkpoint,
     read_info,
     rename_checkpoint,
-    resume_budget,
     save_checkpoint,
     valid_name,
 )
+from ganlib.checkpoints.reading import _Damaged
+from ganlib import settings
 from ganlib.config import make_config
-from ganlib.errors import CheckpointError, ConfigError
+from ganlib.errors import CheckpointError, ConfigError, SettingError
+from ganlib.training.resume import resume_budget
 
 CONFIG = make_config("gan", "quick")                 # latent_dim 64
 Z = np.random.default_rng(0).standard_normal((3, 64)).astype("float32")
@@ -130,7 +134,8 @@ def test_root_comes_from_argument_then_environment_then_repository(monkeypatch, 
     assert checkpoint_root() == tmp_path / "checkpoints"
     assert checkpoint_root(tmp_path / "elsewhere") == tmp_path / "elsewhere"
     monkeypatch.delenv("GANLIB_CHECKPOINTS")
-    assert checkpoint_root() == Path(checkpoints.__file__).resolve().parent.parent / "checkpoints"
+    settings.reset()
+    assert checkpoint_root() == Path(__file__).resolve().parents[1] / "checkpoints"
 
 
 def test_default_root_is_used_by_name(save):
@@ -245,7 +250,7 @@ def test_failed_save_keeps_the_previous_checkpoint_and_no_temp_folder(nets, save
 
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(checkpoints.np, "savez", full_disk)
+    monkeypatch.setattr(writing.np, "savez", full_disk)
     with pytest.raises(CheckpointError) as err:
         save("keep", step=2)
     assert "previous version is intact" in str(err.value)
@@ -271,7 +276,7 @@ def test_failed_swap_puts_the_previous_checkpoint_back(save, root, monkeypatch):
             raise OSError("rename failed")
         real_rename(src, dst)
     with monkeypatch.context() as patch:
-        patch.setattr(checkpoints.os, "rename", rename)
+        patch.setattr(writing.os, "rename", rename)
         with pytest.raises(CheckpointError, match="previous version is intact"):
             save("swap", step=2)
 
@@ -562,7 +567,7 @@ def test_an_upload_that_unpacks_to_many_times_its_size_is_refused_before_writing
 
     def no_scratch(*args, **kwargs):
         raise AssertionError("a scratch folder was made: the upload was unpacked")
-    monkeypatch.setattr(checkpoints.tempfile, "mkdtemp", no_scratch)
+    monkeypatch.setattr(transfer.tempfile, "mkdtemp", no_scratch)
     with pytest.raises(CheckpointError, match=expected):
         import_zip(upload, tmp_path / "uploads")
 
@@ -589,8 +594,8 @@ def test_small_files_that_are_large_are_refused_from_the_zip_directory(save, roo
 
 
 def test_an_entry_is_copied_no_further_than_its_declared_size(tmp_path):
-    with pytest.raises(checkpoints._Damaged, match="more bytes than its zip entry declares"):
-        checkpoints._copy_capped(io.BytesIO(bytes(3 * 2**20)), io.BytesIO(), 2**20, "x.npz")
+    with pytest.raises(_Damaged, match="more bytes than its zip entry declares"):
+        transfer._copy_capped(io.BytesIO(bytes(3 * 2**20)), io.BytesIO(), 2**20, "x.npz")
 
 
 def test_a_broken_preview_already_on_disk_is_a_listed_problem_not_a_crash(save, root):
@@ -610,6 +615,7 @@ def test_the_checkpoint_folder_has_a_quota(save, root, tmp_path, monkeypatch):
     upload = export_zip("shared", root)
     size = sum(f.stat().st_size for f in (root / "shared").iterdir())
     monkeypatch.setenv("GAN_CLASSROOM_CHECKPOINT_QUOTA_MB", str(3.5 * size / 2**20))
+    settings.reset()
     target = tmp_path / "uploads"
     accepted = 0
     for _ in range(8):
@@ -630,7 +636,7 @@ def test_the_checkpoint_folder_has_a_quota(save, root, tmp_path, monkeypatch):
 
 def test_a_bad_quota_setting_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("GAN_CLASSROOM_CHECKPOINT_QUOTA_MB", "lots")
-    with pytest.raises(CheckpointError, match="GAN_CLASSROOM_CHECKPOINT_QUOTA_MB"):
+    with pytest.raises(SettingError, match="GAN_CLASSROOM_CHECKPOINT_QUOTA_MB"):
         checkpoints.checkpoint_quota()
 
 

@@ -4,9 +4,9 @@ from unittest import mock
 
 import pytest
 
+from ganlib import settings
 from ganlib.server import classroom
 from ganlib.server.classroom import (Action, Classroom, NotAllowed, Role, browser_id_from_cookie,
-                              configured_passcode,
                               lock_seconds, may, owner_for, require)
 
 TEACHER = owner_for("t" * 64, Role.TEACHER)
@@ -53,10 +53,18 @@ def test_require_says_who_may():
 
 def test_environment_passcode_wins_over_the_secret_and_empty_means_solo():
     secrets = {"teacher_passcode": "from-secrets"}
-    assert configured_passcode(secrets, {classroom.PASSCODE_ENV: "env"}) == "env"
-    assert configured_passcode(secrets, {}) == "from-secrets"
-    assert configured_passcode(None, {classroom.PASSCODE_ENV: ""}) is None
+    env = "GAN_CLASSROOM_TEACHER_PASSCODE"
+    assert settings.load({env: "env"}, secrets).teacher_passcode == "env"
+    assert settings.load({}, secrets).teacher_passcode == "from-secrets"
+    assert settings.load({env: ""}).teacher_passcode is None
     assert Classroom(passcode=None).role("x") is Role.SOLO
+
+
+def test_the_classroom_takes_its_passcode_and_student_limit_from_the_settings():
+    room = Classroom.from_settings(settings.load({"GAN_CLASSROOM_TEACHER_PASSCODE": "pass",
+                                                  "GAN_CLASSROOM_STUDENT_RUNS": "3"}))
+    assert (room.passcode, room.student_runs, room.solo) == ("pass", 3, False)
+    assert Classroom.from_settings(settings.load({})).solo
 
 
 def test_the_passcode_is_compared_in_constant_time():

@@ -117,5 +117,5 @@ def test_a_time_scale_shrinks_the_whole_comparison_for_tests_and_rehearsals():
     assert [run.max_seconds for run in comparison.runs] == pytest.approx([6.0, 6.0])
     assert [run.evaluate_every_s for run in comparison.runs] == pytest.approx([0.5, 0.5])
     for scale in (0, -1, 2):
-        with pytest.raises(ConfigError, match="GAN_CLASSROOM_COMPARE_TIME_SCALE"):
+        with pytest.raises(ConfigError, match="time scale must be above 0 and at most 1"):
             Comparison([tiny("gan"), tiny("wgan")], budget_s=30, time_scale=scale)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganlib import data
+from ganlib import data, settings
 from ganlib.data import BUNDLED_MNIST, DataSource, load_dataset
 from ganlib.errors import DataError
 
@@ -385,11 +385,13 @@ def test_browser_paths_must_lie_inside_the_allowed_folders(tmp_path):
 
 
 def test_allowed_folders_come_from_the_environment(monkeypatch, tmp_path):
-    monkeypatch.delenv(data.DATA_DIRS_ENV, raising=False)
-    assert data.allowed_data_roots() == (data.DEFAULT_DATA_DIR,)
-    monkeypatch.setenv(data.DATA_DIRS_ENV, f"{tmp_path / 'a'}{os.pathsep}{tmp_path / 'b'}")
+    monkeypatch.delenv("GANLIB_DATA_DIRS", raising=False)
+    assert data.allowed_data_roots() == (Path(__file__).resolve().parents[1] / "data",)
+    monkeypatch.setenv("GANLIB_DATA_DIRS", f"{tmp_path / 'a'}{os.pathsep}{tmp_path / 'b'}")
+    settings.reset()
     assert data.allowed_data_roots() == (tmp_path / "a", tmp_path / "b")
-    monkeypatch.setenv(data.DATA_DIRS_ENV, "")
+    monkeypatch.setenv("GANLIB_DATA_DIRS", "")
+    settings.reset()
     assert data.allowed_data_roots() == ()
 
 

@@ -17,6 +17,7 @@ import pytest
 ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
 
+from ganlib import settings  # noqa: E402
 from ganlib.checkpoints import load_checkpoint, read_info  # noqa: E402
 from ganlib.errors import GanlibError  # noqa: E402
 from ganlib.server.classroom import Owner, Role  # noqa: E402
@@ -70,6 +71,7 @@ def worker_pid(run: RayRun) -> int:
 def test_places_are_counted_from_the_cluster_nodes(backend, cluster, monkeypatch):
     assert backend.capacity() == 2                    # two nodes, one CPU each
     monkeypatch.setenv("GAN_CLASSROOM_RAY_CPUS_PER_RUN", "2")
+    settings.reset()
     configured = backend_for(cluster.address)         # as the app makes it
     try:
         assert configured.cpus_per_run == 2 and configured.gpus_per_run == 0
@@ -207,6 +209,7 @@ def test_the_train_page_trains_on_the_cluster_the_app_is_started_against(
 
     monkeypatch.setenv("GAN_CLASSROOM_RAY_ADDRESS", cluster.address)
     monkeypatch.setenv("GAN_CLASSROOM_RAY_CPUS_PER_RUN", "1")
+    settings.reset()
     st.cache_resource.clear()
     try:
         at = open_app(PAGES.train)

@@ -14,6 +14,7 @@ import streamlit as st
 
 from ganlib.server.classroom import (Action, Classroom, NotAllowed, Owner, browser_id_from_cookie,
                                      may, require)
+from ui import server_settings
 from ui.i18n import _
 
 BROWSER = "browser_id"     # session fallback when the browser sends no XSRF cookie (AppTest)
@@ -22,24 +23,11 @@ XSRF_COOKIE = "_streamlit_xsrf"
 __all__ = ["Action", "may", "require"]     # for pages, which never import the server
 
 
-def _secrets() -> dict[str, object]:
-    """Streamlit secrets, or {} when the server has no secrets file (the usual case)."""
-    try:
-        return dict(st.secrets)
-    except Exception:  # noqa: BLE001 - a missing or unreadable secrets file means "none"
-        return {}
-
-
-def secret(name: str) -> object | None:
-    """One Streamlit secret (e.g. `ray_address`, read by ui.state), or None."""
-    return _secrets().get(name)
-
-
 @st.cache_resource
 def classroom() -> Classroom:
     """The one classroom of this server process: the teachers' browser ids live here, so a
     teacher who refreshes keeps the rights."""
-    return Classroom.from_settings(_secrets())
+    return Classroom.from_settings(server_settings.current())
 
 
 def browser_id() -> str:

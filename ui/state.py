@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -32,11 +31,11 @@ from ganlib.server.classroom import Action, NotAllowed, may, require
 from ganlib.server.registry import J, Job, RunRegistry
 from ganlib.server.shutdown import stop_and_autosave
 from ganlib.training.autosave import AUTOSAVE_EVERY_S, autosave, find_autosave
-from ganlib.training.backends import THREADS, Backend, backend_for, ray_address
+from ganlib.training.backends import THREADS, Backend, backend_for
 from ganlib.training.compare import Comparison
 from ganlib.training.core import Run, RunSnapshot
 from ganlib.training.runner import ResumeState
-from ui import roles
+from ui import roles, server_settings
 from ui.i18n import _, format_number
 
 RUN = "run_id"
@@ -46,35 +45,16 @@ FOLLOW = "follow_teacher" # this tab shows whatever run the teacher presents (`?
 PAGE_RUNS = "page_runs"    # how many pages this tab has drawn (app.py counts them)
 
 
-def _env_number(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, default))
-    except ValueError:
-        return default
-
-
-MAX_RUNS = int(_env_number("GAN_CLASSROOM_MAX_RUNS", 0)) or None
-# A run nobody has looked at for this long pauses itself (closing every tab never leaves a
-# thread spinning forever).
-UNWATCHED_PAUSE_S = _env_number("GAN_CLASSROOM_IDLE_PAUSE_S", 300.0)
-# ... and a paused run nobody has looked at for this long more is saved and stopped, which
-# frees its slot (its owner finds it on the Models page as autosave-<run id>).
-UNWATCHED_STOP_S = _env_number("GAN_CLASSROOM_IDLE_STOP_S", 900.0)
-# Compare page: every comparison's clock times this (1: the times the page offers). Below 1
-# only to rehearse or test the page's real comparison in a fraction of its time.
-COMPARE_TIME_SCALE = _env_number("GAN_CLASSROOM_COMPARE_TIME_SCALE", 1.0)
-
-
 log = logging.getLogger(__name__)
 
 
 @st.cache_resource(on_release=lambda backend: backend.close())
 def backend() -> Backend:
-    """Where runs train: threads of this process, or the Ray cluster named by
-    $GAN_CLASSROOM_RAY_ADDRESS or the secret `ray_address` (ganlib.training.backends). A cluster that
-    cannot be reached leaves the app training here, and the log says why."""
+    """Where runs train: threads of this process, or the Ray cluster the settings name
+    (ganlib.settings, `ray_address`). A cluster that cannot be reached leaves the app
+    training here, and the log says why."""
     try:
-        return backend_for(ray_address(roles.secret("ray_address")))
+        return backend_for(server_settings.current().ray_address)
     except GanlibError as exc:
         log.error("Training in this process instead of on Ray: %s", exc)
         return THREADS
@@ -82,10 +62,14 @@ def backend() -> Backend:
 
 @st.cache_resource(on_release=lambda registry: registry.stop_all())
 def registry() -> RunRegistry:
-    runs = RunRegistry(max_active=MAX_RUNS, classroom=roles.classroom(), save_job=autosave,
-                       queues=backend().queues,
+    # A run nobody has looked at for idle_pause_s pauses itself (closing every tab never
+    # leaves a thread spinning forever), and after idle_stop_s more it is saved and stopped,
+    # which frees its slot (its owner finds it on the Models page as autosave-<run id>).
+    chosen = server_settings.current()
+    runs = RunRegistry(max_active=chosen.max_runs, classroom=roles.classroom(),
+                       save_job=autosave, queues=backend().queues,
                        autosave_every_s=None if backend().autosaves else AUTOSAVE_EVERY_S)
-    runs.start_sweeper(stop_after_s=UNWATCHED_PAUSE_S + UNWATCHED_STOP_S)
+    runs.start_sweeper(stop_after_s=chosen.idle_pause_s + chosen.idle_stop_s)
     threading.Thread(target=_autosave_at_exit, args=(weakref.ref(runs),),
                      name="autosave-at-exit", daemon=False).start()
     return runs
@@ -228,7 +212,8 @@ def start_job(make_job: Callable[..., J], *args: Any, **options: Any) -> tuple[J
     me = roles.current_owner()
     return registry().start(
         lambda: make_job(*args, priority=me.manages_everything, owner_id=me.stored_owner,
-                         pause_when_unwatched_s=UNWATCHED_PAUSE_S, **options),
+                         pause_when_unwatched_s=server_settings.current().idle_pause_s,
+                         **options),
         owner=me)
 
 
@@ -254,7 +239,8 @@ def start_comparison(configs: Sequence[TrainConfig], **options: Any) -> Comparis
     """Start comparing `configs` (Comparison's `options`: budget, mode) for this browser, on
     this server's backend and at its time scale. Raises as `start_job`."""
     comparison, _key = start_job(Comparison, configs, backend=backend(),
-                                 time_scale=COMPARE_TIME_SCALE, **options)
+                                 time_scale=server_settings.current().compare_time_scale,
+                                 **options)
     return comparison
 
 

@@ -160,7 +160,7 @@ def _dataset_field(key) -> str:
     return st.text_input(_("Path on the server"), key=key("dataset_path"),
                          placeholder="/data/my_digits.npz",
                          help=_("Only files and folders inside the data folders this server "
-                                "allows can be used: {folders} (GANLIB_DATA_DIRS).").format(
+                                "allows can be used: {folders}.").format(
                              folders=folders)).strip()
 
 

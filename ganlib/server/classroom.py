@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
 from ganlib.errors import GanlibError
 from ganlib.messages import N_, _, ngettext
-
-PASSCODE_ENV = "GAN_CLASSROOM_TEACHER_PASSCODE"
-STUDENT_RUNS_ENV = "GAN_CLASSROOM_STUDENT_RUNS"
+from ganlib.settings import Settings
 
 # Wrong passcode guesses: this many are free, then each one doubles the lock, up to the cap.
 FREE_GUESSES = 3
@@ -88,15 +85,6 @@ def browser_id_from_cookie(cookie: str) -> str:
             value = bytes(m ^ mask[i % len(mask)] for i, m in enumerate(masked)).hex() \
                 if mask else value
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-def configured_passcode(secrets: Mapping[str, object] | None = None,
-                        environ: Mapping[str, str] | None = None) -> str | None:
-    """The teacher passcode: the environment variable wins over the `teacher_passcode`
-    secret; None (an empty value too) means single-user mode."""
-    environ = os.environ if environ is None else environ
-    value = environ.get(PASSCODE_ENV) or (secrets or {}).get("teacher_passcode")
-    return str(value) if value else None
 
 
 def passcode_matches(guess: str, passcode: str) -> bool:
@@ -178,12 +166,9 @@ class Classroom:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def from_settings(cls, secrets: Mapping[str, object] | None = None) -> Classroom:
-        try:
-            limit = int(os.environ.get(STUDENT_RUNS_ENV, "1"))
-        except ValueError:
-            limit = 1
-        return cls(passcode=configured_passcode(secrets), student_runs=max(0, limit))
+    def from_settings(cls, settings: Settings) -> Classroom:
+        """The classroom the server's settings ask for (no teacher passcode: single-user)."""
+        return cls(passcode=settings.teacher_passcode, student_runs=settings.student_runs)
 
     @property
     def solo(self) -> bool:

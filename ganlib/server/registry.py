@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from ganlib import settings
 from ganlib.errors import GanlibError
 from ganlib.messages import LazyText, _
 from ganlib.server.classroom import Classroom, Owner, Role
@@ -147,11 +148,12 @@ class RunRegistry:
             full = not self.queues and len(active) >= self.max_active
             victim = job_to_preempt(owner, active) if full else None
             if full and victim is None:
+                log.warning("A run was refused: %d train, the most this server allows (%s "
+                            "sets it).", len(active), settings.name_of("max_runs"))
                 raise TooManyRuns(_(
-                    "This server already trains {count} run(s), its limit (max {limit}, set "
-                    "GAN_CLASSROOM_MAX_RUNS to change it). Stop a run on the Train page, or "
-                    "wait for one to finish, then start again.").format(
-                        count=len(active), limit=self.max_active))
+                    "This server already trains {count} run(s), as many as it can at once. "
+                    "Stop a run on the Train page, or wait for one to finish, then start "
+                    "again.").format(count=len(active)))
             run = make_run()
             record = JobRecord(run, key=secrets.token_urlsafe(12), started_at=time.time(),
                                owner=owner)

@@ -9,17 +9,12 @@ imported, so the app, the command line and the tests run without Ray installed.
 
 from __future__ import annotations
 
-import os
 from typing import Any, Protocol
 
 from ganlib.config import TrainConfig
 from ganlib.data import Dataset
 from ganlib.training.core import Run
 from ganlib.training.runner import TrainingRun
-
-# The Ray cluster to train on: "auto" (a cluster started on this machine with
-# `ray start --head`), "<head address>:6379", or "ray://<head>:10001"; unset: threads.
-RAY_ADDRESS_ENV = "GAN_CLASSROOM_RAY_ADDRESS"
 
 
 class Backend(Protocol):
@@ -61,16 +56,11 @@ class ThreadBackend:
 THREADS = ThreadBackend()
 
 
-def ray_address(secret: object = None) -> str | None:
-    """The configured Ray address: $GAN_CLASSROOM_RAY_ADDRESS, else `secret` (the app passes
-    its Streamlit secret `ray_address`); None when neither is set (train in threads)."""
-    value = os.environ.get(RAY_ADDRESS_ENV) or secret
-    return (str(value).strip() or None) if value else None
-
-
 def backend_for(address: str | None) -> Backend:
     """Threads without an address; a Ray cluster with one (raises GanlibError, saying what
-    to do, when Ray is not installed or the cluster cannot be reached)."""
+    to do, when Ray is not installed or the cluster cannot be reached). The address is
+    "auto" (a cluster started on this machine with `ray start --head`), "<head>:6379" or
+    "ray://<head>:10001": the app passes its setting (ganlib.settings, `ray_address`)."""
     if not address:
         return THREADS
     from ganlib.training.ray_backend import RayBackend

@@ -166,11 +166,10 @@ class Comparison:
                  owner_id: str | None = None, time_scale: float = 1.0):
         # `time_scale` shrinks the comparison's clock, the budget and the time between
         # evaluations alike, so that a test or a rehearsal runs the page's real comparison
-        # as a miniature of itself (the app reads it from GAN_CLASSROOM_COMPARE_TIME_SCALE).
+        # as a miniature of itself (the app passes its setting, ganlib.settings).
         if not 0 < time_scale <= 1:
             raise ConfigError(_("The comparison's time scale must be above 0 and at most 1 "
-                                "(got {scale:g}): set GAN_CLASSROOM_COMPARE_TIME_SCALE to 1, "
-                                "or unset it, for full-length comparisons.").format(
+                                "(got {scale:g}); 1 gives full-length comparisons.").format(
                                   scale=time_scale))
         if mode not in MODES:
             raise ConfigError(_("mode must be one of {modes} (got {mode!r}).").format(

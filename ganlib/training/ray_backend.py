@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from ganlib import settings
 from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.config import TrainConfig
 from ganlib.data import Dataset, load_dataset
@@ -49,8 +50,6 @@ from ganlib.training.runner import save_state
 
 log = logging.getLogger(__name__)
 
-CPUS_PER_RUN_ENV = "GAN_CLASSROOM_RAY_CPUS_PER_RUN"
-DEFAULT_CPUS_PER_RUN = 2.0     # as GAN_CLASSROOM_MAX_RUNS' default: one run per two cores
 SNAPSHOT_TIMEOUT_S = 2.0       # a page redraws every second: it may wait this long, once
 CALL_TIMEOUT_S = 15.0          # a control or a save (a save copies a few MB)
 TICK_S = 0.5                   # how often the backend looks at its runs and its queue
@@ -68,14 +67,18 @@ def runtime_env() -> dict[str, Any]:
 
 
 def connect(address: str) -> Any:
-    """Connect this process to the Ray cluster at `address` (once); the `ray` module."""
+    """Connect this process to the Ray cluster at `address` (once); the `ray` module.
+
+    Its errors are for the server's administrator (the app logs them and trains in its own
+    process), so they name the setting that gave the address."""
+    variable = settings.name_of("ray_address")
     try:
         import ray
     except ImportError:
         raise GanlibError(_("Training on a Ray cluster ({address}) needs the `ray` package: "
                             "install it with `.venv/bin/pip install -r requirements-ray.txt`, or "
-                            "unset GAN_CLASSROOM_RAY_ADDRESS to train on this machine.").format(
-                              address=address)) from None
+                            "unset {variable} to train on this machine.").format(
+                              address=address, variable=variable)) from None
     if not ray.is_initialized():
         os.environ.setdefault(_RECONNECT_ENV, _RECONNECT_S)
         try:
@@ -83,8 +86,8 @@ def connect(address: str) -> Any:
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise GanlibError(_("Could not connect to the Ray cluster at {address!r} ({exc}). "
                                 "Start it (`ray start --head` on its head node), or fix "
-                                "GAN_CLASSROOM_RAY_ADDRESS, then restart the app.").format(
-                                  address=address, exc=exc)) from None
+                                "{variable}, then restart the app.").format(
+                                  address=address, exc=exc, variable=variable)) from None
     return ray
 
 
@@ -496,13 +499,6 @@ def _travelling(config: TrainConfig, dataset: Dataset) -> Dataset | None:
     return dataset
 
 
-def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, default))
-    except ValueError:
-        return default
-
-
 class RayBackend:
     """Runs on the Ray cluster at `address` (ganlib.training.backends.Backend), with the app's queue."""
 
@@ -514,10 +510,8 @@ class RayBackend:
                  checkpoint_root: str | Path | None = None, tick_s: float = TICK_S):
         ray = connect(address)
         self.address = address
-        self.cpus_per_run = cpus_per_run or _env_float(CPUS_PER_RUN_ENV, DEFAULT_CPUS_PER_RUN)
-        if self.cpus_per_run <= 0:
-            raise GanlibError(_("{cpus_per_run_env} must be a positive number of CPUs.").format(
-                                  cpus_per_run_env=CPUS_PER_RUN_ENV))
+        # The setting's default, 2, matches the thread backend's cap: one run per two cores.
+        self.cpus_per_run = cpus_per_run or settings.get().ray_cpus_per_run
         # A GPU for each run where the cluster has GPUs (TensorFlow uses one well).
         self.gpus_per_run = (gpus_per_run if gpus_per_run is not None else
                              1.0 if ray.cluster_resources().get("GPU", 0) else 0.0)
