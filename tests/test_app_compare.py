@@ -2,6 +2,7 @@
 
 import pytest
 
+from ganlib import settings
 from ganlib.config import make_config
 from ganlib.server.classroom import Role
 from ganlib.training.compare import Comparison
@@ -27,7 +28,7 @@ def test_the_setup_offers_lineups_modes_and_a_budget_and_start_registers_a_compa
     assert comparison.budget_s == 30
     # Started as every job of this browser is (ui.state.start_job): owned, pausing unwatched.
     assert state.registry().owner(comparison.run_id).role is Role.SOLO
-    assert all(r.pause_when_unwatched_s == state.UNWATCHED_PAUSE_S for r in comparison.runs)
+    assert all(r.pause_when_unwatched_s == settings.get().idle_pause_s for r in comparison.runs)
     assert any(b.label == "Stop comparison" for b in at.button)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ganlib import settings
 from ganlib.config import make_config
 from ganlib.server.classroom import Role
 from ganlib.training.runner import TrainingRun
@@ -93,7 +94,7 @@ def test_a_demo_button_starts_its_run_and_opens_the_train_page(monkeypatch, open
     assert len(runs) == 1 and runs[0].snapshot(watch=False).active
     assert runs[0].config == make_config("gan", "quick")
     assert state.registry().owner(runs[0].run_id).role is Role.SOLO       # ui.state.start_job
-    assert runs[0].pause_when_unwatched_s == state.UNWATCHED_PAUSE_S
+    assert runs[0].pause_when_unwatched_s == settings.get().idle_pause_s
     # The server trains one run at most here: a second demo is refused with what to do.
     home = open_app()
     home.button(key="demo-wgan").click().run()
