@@ -166,7 +166,7 @@ def test_every_message_ganlib_raises_for_people_is_marked_for_translation():
     """Fails on `raise DataError(f"...")` (or a literal) anywhere in ganlib but its command
     line: wrap it, `_("... {name} ...").format(name=...)`, then run scripts.translations."""
     found = []
-    for path in sorted((ROOT / "ganlib").glob("*.py")):
+    for path in sorted((ROOT / "ganlib").rglob("*.py")):
         if path == CLI:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -174,7 +174,7 @@ def test_every_message_ganlib_raises_for_people_is_marked_for_translation():
                 callee = node.exc.func
                 name = callee.id if isinstance(callee, ast.Name) else getattr(callee, "attr", "")
                 if name not in PROGRAMMERS_EXCEPTIONS:
-                    found += [f"{path.name}:{text.lineno}" for argument in node.exc.args
+                    found += [f"{path.relative_to(ROOT)}:{text.lineno}" for argument in node.exc.args
                               for text in _untranslated_texts(argument)]
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                     and node.func.id in TRANSLATING_CALLS and node.args
@@ -328,7 +328,7 @@ def test_no_module_that_translates_reuses_the_name_of_underscore():
     import ast
 
     for path in [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py"),
-                 *ROOT.glob("ganlib/*.py")]:
+                 *ROOT.glob("ganlib/**/*.py")]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         if not any(isinstance(node, ast.ImportFrom) and any(a.name == "_" for a in node.names)
                    for node in ast.walk(tree)):
