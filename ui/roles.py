@@ -14,6 +14,7 @@ import streamlit as st
 
 from ganlib.server.classroom import (Action, Classroom, NotAllowed, Owner, browser_id_from_cookie,
                                      may, require)
+from ganlib.server.shared import Shared
 from ui.i18n import _
 
 BROWSER = "browser_id"     # session fallback when the browser sends no XSRF cookie (AppTest)
@@ -35,11 +36,13 @@ def secret(name: str) -> object | None:
     return _secrets().get(name)
 
 
-@st.cache_resource
+_CLASSROOM = Shared(lambda: Classroom.from_settings(_secrets()))
+
+
 def classroom() -> Classroom:
     """The one classroom of this server process: the teachers' browser ids live here, so a
-    teacher who refreshes keeps the rights."""
-    return Classroom.from_settings(_secrets())
+    teacher who refreshes keeps the rights (ganlib.server.shared: no client can clear it)."""
+    return _CLASSROOM.get()
 
 
 def browser_id() -> str:
