@@ -24,13 +24,22 @@ from typing import Any
 import numpy as np
 
 from ganlib.errors import ConfigError
-from ganlib.messages import _
+from ganlib.messages import _, shortened
 
 METHODS: tuple[str, ...] = ("linear", "spherical")
 
 # Below this sine of the angle between two directions, the plane they span is numerical
 # noise: the vectors are treated as exactly parallel (or antiparallel).
 _PARALLEL_SIN = 1e-6
+
+# The largest seed a text may name: the range of a training config's seed and of the pages'
+# seed fields, so a seed typed or linked anywhere opens on every page.
+MAX_SEED = 2**31 - 1
+# Seeds and edits are read from links: only ASCII digits (str.isdigit and int() also take
+# "²" and "٣", and int() refuses more than 4,300 digits with a ValueError), few of them.
+_SEED = re.compile(r"[0-9]{1,10}")
+_EDIT = re.compile(r"([0-9]{1,5}):([+-]?(?:[0-9]{1,40}(?:\.[0-9]{0,50})?|\.[0-9]{1,50})"
+                   r"(?:[eE][+-]?[0-9]{1,3})?)")
 
 
 def latent_vectors(seed: int, n: int, latent_dim: int) -> np.ndarray:
@@ -47,18 +56,33 @@ def latent_vectors(seed: int, n: int, latent_dim: int) -> np.ndarray:
     return rng.standard_normal((n, latent_dim)).astype(np.float32)  # (n, latent_dim)
 
 
+def _is_seed(word: str) -> bool:
+    return bool(_SEED.fullmatch(word)) and int(word) <= MAX_SEED
+
+
+def parse_seed(text: str) -> int:
+    """One seed written as text (a link's ?seed=): a whole number from 0 to MAX_SEED in
+    digits 0-9. Anything else is a ConfigError that says what to type."""
+    word = text.strip()
+    if not _is_seed(word):
+        raise ConfigError(_("{word!r} is not a seed: give a whole number from 0 to "
+                            "{most}.").format(word=shortened(word), most=MAX_SEED))
+    return int(word)
+
+
 def parse_seeds(text: str, most: int | None = None) -> list[int]:
     """The seeds of a path typed as "3, 17, 42" (commas, semicolons or spaces), in order.
 
     A path needs a start and an end, so at least 2 seeds, and at most `most` when given.
-    The command line and the Interpolation page read the same text the same way; anything
-    else is a ConfigError that says what to type.
+    The command line, the Interpolation page and its links read the same text the same way;
+    anything else is a ConfigError that says what to type.
     """
     words = [w for w in re.split(r"[\s,;]+", text.strip()) if w]
-    bad = [w for w in words if not re.fullmatch(r"[0-9]+", w)]
+    bad = [w for w in words if not _is_seed(w)]
     if bad:
-        raise ConfigError(_("{word!r} is not a seed: give whole numbers of 0 or more, "
-                            "separated by commas, e.g. 3, 17, 42.").format(word=bad[0]))
+        raise ConfigError(_("{word!r} is not a seed: give whole numbers from 0 to {most}, "
+                            "separated by commas, e.g. 3, 17, 42.").format(
+                              word=shortened(bad[0]), most=MAX_SEED))
     if len(words) < 2 or (most is not None and len(words) > most):
         how_many = (_("Give at least 2 seeds") if len(words) < 2
                     else _("Give at most {most} seeds").format(most=most))
@@ -220,15 +244,14 @@ def parse_edits(text: str, reference: np.ndarray, name: str = "z") -> np.ndarray
     `edits_text`. `name` is what the message of a bad text calls the vector."""
     result = np.array(reference, dtype=np.float32)
     for item in filter(None, (part.strip() for part in text.split(","))):
-        index, _colon, value = item.partition(":")
-        try:
-            i, number = int(index), np.float32(value)
-        except ValueError:
-            i, number = -1, np.float32("nan")
+        edit = _EDIT.fullmatch(item)
+        i = int(edit[1]) if edit else -1
+        with np.errstate(over="ignore"):                 # too large for float32: inf, refused
+            number = np.float32(edit[2]) if edit else np.float32("nan")
         if not 0 <= i < result.size or not np.isfinite(number):
             raise ConfigError(_("{name}: {item!r} is not an edit. Write index:value, an index "
                                 "from 0 to {highest} and a finite number, e.g. 3:2.5.").format(
-                                  name=name, item=item, highest=result.size - 1))
+                                  name=name, item=shortened(item), highest=result.size - 1))
         result[i] = number
     return result
 

@@ -85,6 +85,12 @@ def N_(message: str) -> str:
     return message
 
 
+def shortened(text: str, most: int = 40) -> str:
+    """`text` as a message repeats it: what a user typed, or a link gave, may be thousands of
+    characters long."""
+    return text if len(text) <= most else f"{text[:most]}…"
+
+
 def format_percent(share: float) -> str:
     """`share` (0.45) as a whole percentage, as the current language writes it: "45%"."""
     return babel_percent(share, format="#,##0%", locale=current_language())

@@ -24,9 +24,10 @@ from ganlib.directions import ClassDirections, fit_class_directions
 from ganlib.errors import GanlibError
 from ganlib.images import gif_bytes, image_grid, png_bytes
 from ganlib.latent import (edits_text, latent_vectors, lerp, neighbours, parse_edits,
-                           principal_directions)
+                           parse_seed, principal_directions)
 from ganlib.metrics import classifier_for
 from ganlib.sampling import Sampler
+from ui import links
 from ui.generator_picker import pick_generator
 from ui.i18n import _, format_number
 from ui.pages import require_entry_point
@@ -72,14 +73,9 @@ def fresh_state(seed: int, latent_dim: int) -> dict:
 
 def state_from_url(latent_dim: int) -> dict:
     """The state a shared link describes (seed 0 and no changes where it says nothing)."""
-    params = st.query_params
-    seed = params.get(PARAMS["seed"], "0")
-    if not seed.isdigit() or int(seed) >= 2**31:
-        raise GanlibError(_("seed={seed} is not a whole number from 0 to {most}.").format(
-            seed=seed, most=2**31 - 1))
-    s = fresh_state(int(seed), latent_dim)
+    s = fresh_state(parse_seed(links.text(PARAMS["seed"]) or "0"), latent_dim)
     for name in ("z", "shift", "like"):
-        s[name] = parse_edits(params.get(PARAMS[name], ""), s[name], name=PARAMS[name])
+        s[name] = parse_edits(links.text(PARAMS[name]) or "", s[name], name=PARAMS[name])
     return s
 
 
@@ -91,9 +87,7 @@ def explorer_state(latent_dim: int) -> dict:
         try:
             s = state_from_url(latent_dim)
         except GanlibError as exc:
-            st.warning(_("{problem} The link's digit cannot be shown: starting at seed "
-                         "0.").format(problem=exc),
-                       icon=":material/link_off:")
+            links.refuse(str(exc))                  # seed 0, unchanged
             s = fresh_state(0, latent_dim)
     elif len(s["z"]) != latent_dim:
         s = fresh_state(s["seed"], latent_dim)

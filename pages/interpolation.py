@@ -15,7 +15,7 @@ from ganlib import palette
 from ganlib.errors import ConfigError
 from ganlib.images import gif_bytes, image_grid, png_bytes
 from ganlib.latent import interpolation_path, latent_vectors, parse_seeds
-from ui import presenter
+from ui import links, presenter
 from ui.generator_picker import pick_generator
 from ui.i18n import _, format_number, number_separators
 from ui.pages import require_entry_point
@@ -43,20 +43,12 @@ def settings() -> dict:
     reported and replaced by the default), afterwards what the user chose."""
     s = st.session_state.get(STATE)
     if s is None:
-        s = {**DEFAULTS, "size": "projector" if presenter.active() else "medium"}
-        allowed = {"method": SHOWN, "steps": [str(n) for n in STEPS], "size": SIZES}
-        for name in PARAMS:
-            value = st.query_params.get(name)
-            if value is None:
-                continue
-            if name in allowed and value not in allowed[name]:
-                st.warning(_("The link's {name}={value} is not one of {allowed}: using "
-                             "{default}.").format(name=name, value=value,
-                                                  allowed=", ".join(allowed[name]),
-                                                  default=s[name]),
-                           icon=":material/link_off:")
-            else:
-                s[name] = value
+        defaults = {**DEFAULTS, "size": "projector" if presenter.active() else "medium"}
+        parsers = {"seeds": lambda text: ", ".join(map(str, parse_seeds(text, MAX_ENDPOINTS))),
+                   "method": links.one_of("method", SHOWN),
+                   "steps": links.one_of("steps", [str(n) for n in STEPS]),
+                   "size": links.one_of("size", SIZES)}
+        s = {name: links.read(name, parsers[name], defaults[name]) for name in PARAMS}
         st.session_state[STATE] = s
     for name in PARAMS:
         st.query_params[name] = s[name]

@@ -64,9 +64,13 @@ def fresh_registry():
     """An empty app run registry for each page test; every run it started stops after it."""
     import streamlit as st
 
+    from ganlib.server.shared import release_all
+
+    release_all()
     st.cache_resource.clear()
     yield
-    st.cache_resource.clear()          # on_release stops every run
+    release_all()                      # stops every run
+    st.cache_resource.clear()
 
 
 @pytest.fixture(scope="session")

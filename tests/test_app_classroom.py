@@ -13,6 +13,7 @@ from ganlib.config import make_config
 from ganlib.gans import build_gan
 from ganlib import settings
 from ganlib.server.classroom import Role, owner_for
+from ganlib.server.shared import release_all
 from ganlib.training.runner import TrainingRun
 from ui import roles, state
 from ui.pages import PAGES
@@ -28,9 +29,11 @@ TEACHER = owner_for("t" * 64, Role.TEACHER)
 def classroom(monkeypatch):
     """A server started with a teacher passcode; caches empty around each test."""
     monkeypatch.setenv(PASSCODE_ENV, PASSCODE)
+    release_all()
     st.cache_resource.clear()
     yield
-    st.cache_resource.clear()          # stops every run a test started
+    release_all()                      # stops every run a test started
+    st.cache_resource.clear()
 
 
 def save_model(name: str, owner: str | None = None) -> None:
@@ -54,17 +57,18 @@ def sign_in(at, passcode: str):
 
 
 def test_wrong_passcodes_are_refused_then_slowed_and_the_right_one_makes_a_teacher():
-    at = AppTest.from_function(sign_in_form)
+    clock = [1000.0]
+    roles.classroom().clock = lambda: clock[0]  # the test decides when a second has passed
+    at = AppTest.from_function(sign_in_form, default_timeout=30)
     at.run()
     assert any("You are Student" in c.value for c in at.caption)
     for _ in range(3):
         sign_in(at, "guess")
     assert "not the teacher passcode" in at.error[0].value
     sign_in(at, PASSCODE)                       # locked for a second after three misses
-    assert "try again in" in at.error[0].value
+    assert "try again in 1 s" in at.error[0].value
     assert roles.classroom().role(at.session_state[roles.BROWSER]) is Role.STUDENT
-    roles.classroom()._failures.clear()         # (the lock has run out)
-    roles.classroom()._all_failures.locked_until = 0
+    clock[0] += 1                               # the lock has run out
     sign_in(at, PASSCODE)
     assert any("Signed in as the teacher" in c.value for c in at.caption)
     assert PASSCODE not in str(dict(at.query_params))
@@ -209,6 +213,29 @@ def test_the_teacher_and_a_lone_user_get_no_follow_link(open_app, monkeypatch):
     assert "Follow the teacher's run" not in {link.proto.label for link in teacher.get("page_link")}
     monkeypatch.delenv(PASSCODE_ENV)             # a server without a passcode: single-user
     settings.reset()
+    release_all()
     st.cache_resource.clear()
     alone = open_app()
     assert "Follow the teacher's run" not in {link.proto.label for link in alone.get("page_link")}
+
+
+def test_clearing_streamlits_caches_leaves_the_classroom_as_it_was(tiny_dataset, tiny_config):
+    """Any client can clear every Streamlit cache with one websocket message: the class's
+    state is the process's (ganlib.server.shared), not a cache. tests/test_crafted_messages.py
+    sends that message to a real server."""
+    from ui import live_view
+
+    room, runs = roles.classroom(), state.registry()
+    feed, backend = live_view.feed(), state.backend()
+    room.sign_in(TEACHER.id, PASSCODE)
+    room.allow_student_runs = True
+    assert not room.sign_in("guesser", "wrong")
+    run, _ = runs.start(lambda: TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset),
+                        paused=True, owner=TEACHER)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    assert roles.classroom() is room and state.registry() is runs
+    assert live_view.feed() is feed and state.backend() is backend
+    assert room.role(TEACHER.id) is Role.TEACHER and room.allow_student_runs
+    assert room._failures["guesser"].count == 1
+    assert runs.get(run.run_id) is run and run.snapshot(watch=False).active

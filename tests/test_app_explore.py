@@ -22,10 +22,12 @@ from ganlib.gans import build_gan
 from ganlib.images import image_grid
 from ganlib.latent import latent_vectors
 from ganlib.sampling import Sampler
+from ganlib.server.shared import release_all
 from ganlib.training.runner import TrainingRun
 from ui import state
 from ui.generator_picker import LIVE_RUN
 from ui.pages import PAGES
+from ui.text import plain
 
 NAME = "tiny-gan"
 LATENT_DIM = 16            # two groups of 8 latent sliders
@@ -58,9 +60,11 @@ def checkpoint(isolated_checkpoints, saved_model) -> Path:
     """A copy of the tiny model in this test's checkpoints folder; caches empty around each
     test (their release stops every run a test started)."""
     shutil.copytree(saved_model, checkpoint_root() / NAME)
+    release_all()
     st.cache_resource.clear()
     st.cache_data.clear()
     yield checkpoint_root() / NAME
+    release_all()
     st.cache_resource.clear()
     st.cache_data.clear()
 
@@ -197,7 +201,8 @@ def test_the_url_holds_the_digit_and_a_pasted_url_reopens_it(shown, open_app):
     assert again.slider(key="explorer-like8").value == pytest.approx(0.7)
 
     again = open_app(PAGES.explorer, query={"seed": "5", "z": "3:lots"})
-    assert "3:lots" in again.warning[0].value and "e.g. 3:2.5" in again.warning[0].value
+    assert plain("'3:lots' is not an edit") in again.warning[0].value      # shown as text
+    assert plain("e.g. 3:2.5") in again.warning[0].value
 
 
 def test_more_like_a_digit_and_the_walk_change_what_the_classifier_reads(shown, open_app):

@@ -12,6 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from ganlib.server.shared import release_all
 from ui.pages import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,9 +33,11 @@ HEADINGS = (
 @pytest.fixture(scope="module")
 def page(open_app) -> Iterator[AppTest]:
     """The Theory page, rendered once for every test here (it is static)."""
+    release_all()
     st.cache_resource.clear()
     yield open_app(PAGES.theory)
-    st.cache_resource.clear()          # the app's registry, should anything have started
+    release_all()                      # the app's registry, should anything have started
+    st.cache_resource.clear()
 
 
 def test_page_renders_without_exception(page):

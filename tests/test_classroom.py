@@ -1,5 +1,7 @@
 """The classroom rights table, passcode check and back-off (ganlib/server/classroom.py)."""
 
+import threading
+import time
 from unittest import mock
 
 import pytest
@@ -97,12 +99,102 @@ def test_wrong_guesses_lock_the_browser_then_unlock():
     assert room.sign_in("guesser", "secret")
 
 
-def test_many_wrong_guesses_from_many_browsers_lock_everyone_briefly():
+def checked(room: Classroom, browser: str, guess: str = "nope") -> bool:
+    """Whether the guess was checked (right or wrong), not refused by the back-off."""
+    try:
+        room.sign_in(browser, guess)
+    except NotAllowed:
+        return False
+    return True
+
+
+def test_a_students_wrong_guesses_never_delay_the_teachers_passcode_in_another_browser():
+    room = Classroom(passcode="secret", clock=Clock())
+    for _ in range(5):
+        checked(room, "student")
+    assert room.wait_seconds("student") > 0
+    assert room.wait_seconds("teacher") == 0
+    assert room.sign_in("teacher", "secret")
+    assert room.role("teacher") is Role.TEACHER
+
+
+def test_wrong_guesses_from_many_browsers_never_stop_the_passcode_from_a_fresh_browser():
     clock = Clock()
     room = Classroom(passcode="secret", clock=clock)
-    for n in range(30):
-        room.sign_in(f"browser-{n}", "nope")
-    assert 0 < room.wait_seconds("teacher") <= 1
+    for n in range(90):
+        assert checked(room, f"browser-{n}")
+    assert room.sign_in("fresh", "secret")
+    # Past the server's budget of 30 a wrong guess, even a fresh browser's first, locks its
+    # browser for a minute; the correct passcode still signs in.
+    assert room.wait_seconds("browser-29") == 0
+    assert room.wait_seconds("browser-30") == classroom.MAX_LOCK_S
+    assert checked(room, "clown") and not checked(room, "clown")
+    assert room.sign_in("another-fresh", "secret")
+    # The budget comes back at one wrong guess every CLASS_REFILL_S.
+    clock.now += classroom.CLASS_REFILL_S
+    assert checked(room, "late")
+    assert room.wait_seconds("late") == 0
+
+
+def test_one_browser_gets_8_guesses_in_its_first_minute_then_one_a_minute():
+    clock = Clock()
+    room = Classroom(passcode="secret", clock=clock)
+    times = []
+    while clock.now < 1000 + 600:                  # as fast as the back-off lets it
+        if checked(room, "guesser"):
+            times.append(clock.now - 1000)
+        else:
+            clock.now += 0.5
+    assert sum(t < 60 for t in times) == 8
+    assert times[:8] == [0, 0, 0, 1, 3, 7, 15, 31]
+    assert all(b - a == pytest.approx(classroom.MAX_LOCK_S, abs=0.5)
+               for a, b in zip(times[8:], times[9:]))
+
+
+def test_a_spent_budget_checks_one_guess_a_minute_per_browser_and_30_a_minute_in_all():
+    clock = Clock()
+    room = Classroom(passcode="secret", clock=clock)
+    for n in range(classroom.CLASS_WRONG_GUESSES):           # the budget, spent at once
+        checked(room, f"b{n}")
+    locked_for_a_minute = 0
+    for n in range(60):                                      # one wrong guess a second
+        clock.now += 1
+        checked(room, f"c{n}")
+        locked_for_a_minute += room.wait_seconds(f"c{n}") == classroom.MAX_LOCK_S
+    assert 60 - locked_for_a_minute == 60 / classroom.CLASS_REFILL_S       # 30 a minute
+
+
+def test_twenty_tabs_guessing_at_once_get_no_more_guesses_checked_than_one(monkeypatch):
+    room = Classroom(passcode="secret")
+    start = threading.Barrier(20)
+    results = []
+    compare = classroom.passcode_matches
+
+    def slow_compare(guess: str, passcode: str) -> bool:
+        time.sleep(0.001)      # hands the interpreter to the other tabs mid-check
+        return compare(guess, passcode)
+
+    def guess():
+        start.wait()
+        results.append(checked(room, "one-browser"))
+
+    monkeypatch.setattr(classroom, "passcode_matches", slow_compare)
+    threads = [threading.Thread(target=guess) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(results) == classroom.FREE_GUESSES
+
+
+def test_a_browser_that_stops_guessing_is_forgotten_after_an_hour():
+    clock = Clock()
+    room = Classroom(passcode="secret", clock=clock)
+    for _ in range(5):
+        checked(room, "old")
+    clock.now += classroom.FORGET_AFTER_S
+    checked(room, "new")
+    assert list(room._failures) == ["new"]
 
 
 def test_student_starts_need_the_switch_and_stay_within_the_limit():

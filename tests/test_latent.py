@@ -5,7 +5,7 @@ import pytest
 
 from ganlib.errors import ConfigError
 from ganlib.latent import (edits_text, interpolation_path, latent_vectors, lerp, neighbours,
-                           parse_edits, parse_seeds, principal_directions, slerp)
+                           parse_edits, parse_seed, parse_seeds, principal_directions, slerp)
 
 
 def norms(path: np.ndarray) -> np.ndarray:
@@ -194,7 +194,7 @@ def test_bad_arguments_raise_config_error(call):
     ("  4 9\t0 ", [4, 9, 0]),              # spaces alone
     ("1;2;;3,", [1, 2, 3]),                # semicolons, doubled and trailing separators
     ("7, 7", [7, 7]),                      # a path may come back to a seed
-    ("0, 4294967296", [0, 2**32]),
+    ("0, 2147483647", [0, 2**31 - 1]),     # the largest seed of a config and of every page
 ])
 def test_parse_seeds_reads_commas_semicolons_and_spaces_in_order(text, seeds):
     assert parse_seeds(text) == seeds
@@ -205,6 +205,9 @@ def test_parse_seeds_reads_commas_semicolons_and_spaces_in_order(text, seeds):
     ("3, -4", None, "'-4' is not a seed"),
     ("1.5, 2", None, "'1.5' is not a seed"),
     ("1, \u00b2", None, "is not a seed"),   # a superscript two: a digit to str.isdigit
+    ("1, \u0663", None, "is not a seed"),   # an Arabic-Indic three: a digit to int()
+    ("1, 2147483648", None, "'2147483648' is not a seed"),
+    ("1, " + "9" * 5000, None, "'9999999999999999999999999999999999999999…' is not"),
     ("7", None, "at least 2 seeds"),
     ("", None, "at least 2 seeds"),
     ("1,2,3", 2, "at most 2 seeds"),
@@ -213,6 +216,20 @@ def test_parse_seeds_says_what_to_type(text, most, words):
     with pytest.raises(ConfigError, match=words) as err:
         parse_seeds(text, most)
     assert "e.g. 3, 17, 42" in str(err.value)
+
+
+@pytest.mark.parametrize("text, seed", [("0", 0), (" 42 ", 42), ("2147483647", 2**31 - 1)])
+def test_parse_seed_reads_one_seed(text, seed):
+    assert parse_seed(text) == seed
+
+
+@pytest.mark.parametrize("text", ["", "-1", "1.5", "x", "\u00b2", "\u0663", "2147483648",
+                                  "9" * 5000, "1_000", "0x10"])
+def test_parse_seed_says_what_to_type_and_never_repeats_a_long_text(text):
+    with pytest.raises(ConfigError, match="is not a seed: give a whole number from 0 to "
+                                          "2147483647") as err:
+        parse_seed(text)
+    assert len(str(err.value)) < 120
 
 
 # --- edits_text and parse_edits ----------------------------------------------------------------
@@ -229,7 +246,9 @@ def test_edits_round_trip_bit_for_bit_and_name_only_the_changed_entries():
     np.testing.assert_array_equal(parse_edits(" 3:2.5 , ", seed_z)[3], np.float32(2.5))
 
 
-@pytest.mark.parametrize("text", ["x", "3", "64:1", "-1:1", "1:nan", "1:inf", "1:abc", "a:1"])
+@pytest.mark.parametrize("text", ["x", "3", "64:1", "-1:1", "1:nan", "1:inf", "1:abc", "a:1",
+                                  "\u0663:1", "1:\u0662", "1:2_0", "1:1e39", "9" * 5000 + ":1",
+                                  "1:" + "9" * 5000])
 def test_bad_edits_say_what_to_type(text):
     with pytest.raises(ConfigError, match=r"pc: .* e\.g\. 3:2\.5"):
         parse_edits(text, np.zeros(64, np.float32), name="pc")

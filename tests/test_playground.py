@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from ganlib import playground as pg
 from ganlib.errors import ConfigError, DataError
 from ganlib.gans import ModelPool
+from ganlib.server.shared import release_all
 from ui.pages import PAGES
 
 
@@ -337,8 +338,10 @@ def test_mode_coverage_counts_the_generated_points(gan):
 
 @pytest.fixture
 def page(open_app):
+    release_all()
     st.cache_resource.clear()
     yield open_app(PAGES.playground, timeout=90)
+    release_all()
     st.cache_resource.clear()
 
 

@@ -22,6 +22,7 @@ from ganlib.checkpoints import load_checkpoint, read_info  # noqa: E402
 from ganlib.errors import GanlibError  # noqa: E402
 from ganlib.server.classroom import Owner, Role  # noqa: E402
 from ganlib.server.registry import RunRegistry  # noqa: E402
+from ganlib.server.shared import release_all  # noqa: E402
 from ganlib.training.autosave import autosave_name, find_autosave  # noqa: E402
 from ganlib.training.backends import backend_for  # noqa: E402
 from ganlib.training.core import Run, RunStatus  # noqa: E402
@@ -210,6 +211,7 @@ def test_the_train_page_trains_on_the_cluster_the_app_is_started_against(
     monkeypatch.setenv("GAN_CLASSROOM_RAY_ADDRESS", cluster.address)
     monkeypatch.setenv("GAN_CLASSROOM_RAY_CPUS_PER_RUN", "1")
     settings.reset()
+    release_all()
     st.cache_resource.clear()
     try:
         at = open_app(PAGES.train)
@@ -224,4 +226,5 @@ def test_the_train_page_trains_on_the_cluster_the_app_is_started_against(
         at.button(key="train-stop").click().run()
         assert not at.exception and run.snapshot().status == RunStatus.STOPPED
     finally:
-        st.cache_resource.clear()               # the app's backend and registry let go
+        release_all()               # the app's backend and registry let go
+        st.cache_resource.clear()

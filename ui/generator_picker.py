@@ -13,9 +13,10 @@ from __future__ import annotations
 import streamlit as st
 
 from ganlib.checkpoints import list_checkpoints
-from ganlib.errors import GanlibError
+from ganlib.errors import ConfigError, GanlibError
+from ganlib.messages import shortened
 from ganlib.sampling import Sampler
-from ui import state
+from ui import links, state
 from ui.i18n import _, format_number
 from ui.pages import PAGES
 from ui.text import plain
@@ -51,14 +52,9 @@ def pick_generator(key: str) -> Sampler | None:
         st.page_link(PAGES.train.page(), label=_("Train a model"))
         return None
 
-    if (wanted := st.query_params.get(PARAM)) and state.MODEL not in st.session_state:
-        if wanted in labels:
-            state.remember_model(wanted)
-        else:
-            st.warning(_("The link names the model **{name}**, which this server does not "
-                         "have (renamed or deleted?): showing another one.").format(
-                             name=plain(wanted)),
-                       icon=":material/link_off:")
+    if state.MODEL not in st.session_state and (
+            wanted := links.read(PARAM, lambda name: _offered(name, labels), None)):
+        state.remember_model(wanted)
     if st.session_state.get(state.MODEL) not in labels:
         st.session_state[state.MODEL] = next(iter(labels))
     st.session_state[key] = st.session_state[state.MODEL]
@@ -80,6 +76,14 @@ def pick_generator(key: str) -> Sampler | None:
         label=plain(sampler.config.label), steps=format_number(sampler.step),
         size=sampler.latent_dim))
     return sampler
+
+
+def _offered(name: str, labels: dict[str, str]) -> str:
+    """A link's model name, when the menu offers it (a parser for ui.links.read)."""
+    if name not in labels:
+        raise ConfigError(_("This server has no model named {name} (renamed or "
+                            "deleted?).").format(name=shortened(name)))
+    return name
 
 
 def _remember(key: str) -> None:

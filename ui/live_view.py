@@ -43,6 +43,7 @@ import streamlit as st
 from ganlib.images import image_grid, png_bytes
 from ganlib.messages import current_language
 from ganlib.server.live_feed import LiveFeed
+from ganlib.server.shared import Shared
 from ganlib.training.core import Run, RunSnapshot, RunStatus
 from ui import state
 
@@ -132,14 +133,20 @@ def live_grid(snap: RunSnapshot) -> bytes:
     return grid_png(snap.run_id, snap.samples_step, snap.samples, GRID_COLUMNS, GRID_SCALE)
 
 
-@st.cache_resource(on_release=lambda feed: feed.close())
-def feed() -> LiveFeed:
-    """The process's live feed, started on first use; it names the run the teacher presents."""
+def _make_feed() -> LiveFeed:
     runs = state.registry()
     # A page that still shows a run wants it again at its next refresh: keep it until then,
     # with room for a refresh late on a busy server.
     return LiveFeed(LIVE_ROOT, grid=live_grid, presenting=lambda: runs.presenting,
                     want_for_s=3 * WATCHER_REFRESH_S).start()
+
+
+_FEED = Shared(_make_feed, release=lambda feed: feed.close())
+
+
+def feed() -> LiveFeed:
+    """The process's live feed, started on first use; it names the run the teacher presents."""
+    return _FEED.get()
 
 
 def _url(name: str) -> str:

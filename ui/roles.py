@@ -14,6 +14,7 @@ import streamlit as st
 
 from ganlib.server.classroom import (Action, Classroom, NotAllowed, Owner, browser_id_from_cookie,
                                      may, require)
+from ganlib.server.shared import Shared
 from ui import server_settings
 from ui.i18n import _
 
@@ -23,11 +24,13 @@ XSRF_COOKIE = "_streamlit_xsrf"
 __all__ = ["Action", "may", "require"]     # for pages, which never import the server
 
 
-@st.cache_resource
+_CLASSROOM = Shared(lambda: Classroom.from_settings(server_settings.current()))
+
+
 def classroom() -> Classroom:
     """The one classroom of this server process: the teachers' browser ids live here, so a
-    teacher who refreshes keeps the rights."""
-    return Classroom.from_settings(server_settings.current())
+    teacher who refreshes keeps the rights (ganlib.server.shared: no client can clear it)."""
+    return _CLASSROOM.get()
 
 
 def browser_id() -> str:

@@ -1,7 +1,8 @@
 """Which run and which model the user is looking at, kept across pages, reruns and refreshes.
 
-- The server's runs live in one `RunRegistry` per process (`st.cache_resource`): they survive
-  reruns, page switches and browser refreshes, and are stopped when the resource is released.
+- The server's runs live in one `RunRegistry` per process (ganlib.server.shared, never a
+  Streamlit cache, which any client may clear): they survive reruns, page switches, browser
+  refreshes and "clear cache" messages, and are autosaved when the server stops.
 - The run a tab follows is in `st.session_state` and mirrored into the URL
   (`?run=<id>&key=<owner key>`), so a refresh reconnects to the same run with the same rights.
   A watch link carries only `?run=<id>`: the class can follow, not control.
@@ -29,6 +30,7 @@ from ganlib.errors import GanlibError
 from ganlib.metrics import classifier_for
 from ganlib.server.classroom import Action, NotAllowed, may, require
 from ganlib.server.registry import J, Job, RunRegistry
+from ganlib.server.shared import Shared
 from ganlib.server.shutdown import stop_and_autosave
 from ganlib.training.autosave import AUTOSAVE_EVERY_S, autosave, find_autosave
 from ganlib.training.backends import THREADS, Backend, backend_for
@@ -48,11 +50,7 @@ PAGE_RUNS = "page_runs"    # how many pages this tab has drawn (app.py counts th
 log = logging.getLogger(__name__)
 
 
-@st.cache_resource(on_release=lambda backend: backend.close())
-def backend() -> Backend:
-    """Where runs train: threads of this process, or the Ray cluster the settings name
-    (ganlib.settings, `ray_address`). A cluster that cannot be reached leaves the app
-    training here, and the log says why."""
+def _make_backend() -> Backend:
     try:
         return backend_for(server_settings.current().ray_address)
     except GanlibError as exc:
@@ -60,8 +58,17 @@ def backend() -> Backend:
         return THREADS
 
 
-@st.cache_resource(on_release=lambda registry: registry.stop_all())
-def registry() -> RunRegistry:
+_BACKEND = Shared(_make_backend, release=lambda backend: backend.close())
+
+
+def backend() -> Backend:
+    """Where runs train: threads of this process, or the Ray cluster the settings name
+    (ganlib.settings, `ray_address`). A cluster that cannot be reached leaves the app
+    training here, and the log says why."""
+    return _BACKEND.get()
+
+
+def _make_registry() -> RunRegistry:
     # A run nobody has looked at for idle_pause_s pauses itself (closing every tab never
     # leaves a thread spinning forever), and after idle_stop_s more it is saved and stopped,
     # which frees its slot (its owner finds it on the Models page as autosave-<run id>).
@@ -73,6 +80,14 @@ def registry() -> RunRegistry:
     threading.Thread(target=_autosave_at_exit, args=(weakref.ref(runs),),
                      name="autosave-at-exit", daemon=False).start()
     return runs
+
+
+_REGISTRY = Shared(_make_registry, release=lambda registry: registry.stop_all())
+
+
+def registry() -> RunRegistry:
+    """The server's runs, one registry per process."""
+    return _REGISTRY.get()
 
 
 def _autosave_at_exit(runs: weakref.ref[RunRegistry]) -> None:

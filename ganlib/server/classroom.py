@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -24,9 +26,19 @@ from ganlib.errors import GanlibError
 from ganlib.messages import N_, _, ngettext
 from ganlib.settings import Settings
 
-# Wrong passcode guesses: this many are free, then each one doubles the lock, up to the cap.
+# Wrong passcode guesses (docs/decisions.md, "A passcode back-off that never locks out the
+# teacher"). Per browser: this many are free, then each one doubles that browser's lock, up to
+# the cap: 8 guesses in a browser's first minute, then 1 a minute.
 FREE_GUESSES = 3
 MAX_LOCK_S = 60.0
+# The whole server: this many wrong guesses, refilled one every CLASS_REFILL_S (30 a minute).
+# When they are spent every wrong guess locks its browser for MAX_LOCK_S at once: one guess a
+# minute a browser, a fresh one included. A correct passcode is never refused for what other
+# browsers did.
+CLASS_WRONG_GUESSES = 30
+CLASS_REFILL_S = 2.0
+# A browser's wrong guesses are forgotten this long after its last one (the table stays small).
+FORGET_AFTER_S = 3600.0
 
 
 class NotAllowed(GanlibError):
@@ -103,12 +115,38 @@ def lock_seconds(failures: int) -> float:
 
 @dataclass
 class _Failures:
+    """One browser's wrong guesses."""
+
     count: int = 0
+    last: float = 0.0
     locked_until: float = 0.0
 
-    def record(self, now: float) -> None:
+    def record(self, now: float, lock_s: float) -> None:
         self.count += 1
-        self.locked_until = now + lock_seconds(self.count)
+        self.last = now
+        self.locked_until = now + lock_s
+
+
+@dataclass
+class _Budget:
+    """The server's wrong guesses left: `size` at most, one more every `refill_s`."""
+
+    size: int
+    refill_s: float
+    left: float = field(init=False)
+    updated: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.left = float(self.size)
+
+    def take(self, now: float) -> bool:
+        """Spend one wrong guess; False when none is left."""
+        self.left = min(self.size, self.left + (now - self.updated) / self.refill_s)
+        self.updated = now
+        if self.left < 1:
+            return False
+        self.left -= 1
+        return True
 
 
 class Action(str, Enum):
@@ -161,8 +199,9 @@ class Classroom:
     clock: Callable[[], float] = time.monotonic
     allow_student_runs: bool = False
     _teachers: set[str] = field(default_factory=set)
-    _failures: dict[str, _Failures] = field(default_factory=dict)
-    _all_failures: _Failures = field(default_factory=_Failures)
+    _failures: OrderedDict[str, _Failures] = field(default_factory=OrderedDict)  # oldest first
+    _class_budget: _Budget = field(
+        default_factory=lambda: _Budget(CLASS_WRONG_GUESSES, CLASS_REFILL_S))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -184,37 +223,50 @@ class Classroom:
         return owner_for(browser_id, self.role(browser_id))
 
     def wait_seconds(self, browser_id: str) -> float:
-        """Seconds until this browser may guess again (0: now). The global lock slows a
-        guesser who changes browsers; it is shorter, so one class clown delays the teacher
-        only briefly."""
-        now = self.clock()
+        """Seconds until this browser may guess again (0: now). Only its own wrong guesses
+        lock a browser: a class clown never delays the teacher's browser."""
         with self._lock:
-            mine = self._failures.get(browser_id, _Failures()).locked_until
-            everyone = self._all_failures.locked_until
-        return max(0.0, mine - now, everyone - now)
+            return self._wait(browser_id, self.clock())
+
+    def _wait(self, browser_id: str, now: float) -> float:
+        failures = self._failures.get(browser_id)
+        return max(0.0, failures.locked_until - now) if failures else 0.0
 
     def sign_in(self, browser_id: str, guess: str) -> bool:
         """Make the browser the teacher if `guess` is the passcode. Raises NotAllowed while
-        wrong guesses lock the form, with the seconds to wait."""
+        this browser's wrong guesses lock it, with the seconds to wait.
+
+        Checked and counted under one lock: twenty tabs submitting at once get no more
+        guesses checked than one tab would. Wrong guesses past the server's budget lock
+        their browser for the longest time at once; a correct passcode from a browser that
+        is not locked itself always signs in.
+        """
         if self.solo:
             return True
-        wait = self.wait_seconds(browser_id)
-        if wait > 0:
-            raise NotAllowed(_("Too many wrong passcodes: try again in {seconds} s.").format(
-                seconds=int(wait) + 1))
-        if passcode_matches(guess, self.passcode or ""):
-            with self._lock:
+        with self._lock:
+            now = self.clock()
+            self._forget(now)
+            if (wait := self._wait(browser_id, now)) > 0:
+                raise NotAllowed(_("Too many wrong passcodes: try again in {seconds} s.").format(
+                    seconds=math.ceil(wait)))
+            if passcode_matches(guess, self.passcode or ""):
                 self._teachers.add(browser_id)
                 self._failures.pop(browser_id, None)
-            return True
-        now = self.clock()
-        with self._lock:
-            self._failures.setdefault(browser_id, _Failures()).record(now)
-            self._all_failures.count += 1
-            # Everyone's guesses together: ten times as many free before the global lock.
-            self._all_failures.locked_until = now + lock_seconds(
-                self._all_failures.count // 10)
-        return False
+                return True
+            failures = self._failures.pop(browser_id, None) or _Failures()
+            within_budget = self._class_budget.take(now)
+            failures.record(now, lock_seconds(failures.count + 1) if within_budget
+                            else MAX_LOCK_S)
+            self._failures[browser_id] = failures         # the newest last
+            return False
+
+    def _forget(self, now: float) -> None:
+        """Drop the wrong guesses of browsers that have not guessed for FORGET_AFTER_S."""
+        while self._failures:
+            oldest = next(iter(self._failures.values()))
+            if now - oldest.last < FORGET_AFTER_S:
+                return
+            self._failures.popitem(last=False)
 
     def sign_out(self, browser_id: str) -> None:
         with self._lock:

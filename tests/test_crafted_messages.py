@@ -1,0 +1,201 @@
+"""A real app server against messages a clever student crafts on Streamlit's websocket.
+
+Anything a client sends is input: Streamlit's "clear cache" message (`BackMsg.clear_cache`),
+sent without loading a page or holding a cookie, cleared the `st.cache_resource` the
+classroom lived in: it signed the teacher out, stopped every run unsaved, emptied the Runs
+list, turned "Allow student runs" off and reset the passcode back-off. Each other field of
+`BackMsg` is sent too, and widget states for the teacher's controls from a student's tab
+(docs/decisions.md, "The classroom's state is the process's, not a cache").
+
+The tabs here speak the protocol the app's frontend speaks (`rerun_script` with widget
+states, read back from the elements the server sends): no browser is needed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+
+websockets = pytest.importorskip("websockets.sync.client")
+from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
+
+PASSCODE = "correct horse battery"
+TIMEOUT_S = 90
+
+
+class Tab:
+    """One browser tab: its cookie is its browser id (ui.roles), `show` runs a page."""
+
+    def __init__(self, url: str, cookie: str | None):
+        headers = {"Cookie": f"_streamlit_xsrf={cookie}"} if cookie else {}
+        self.socket = websockets.connect(f"{url.replace('http', 'ws')}/_stcore/stream",
+                                         subprotocols=["streamlit"],
+                                         additional_headers=headers).__enter__()
+        self.elements: list[object] = []
+        self.session_id = ""
+
+    def send(self, message: BackMsg) -> None:
+        self.socket.send(message.SerializeToString())
+
+    def receive(self) -> ForwardMsg:
+        message = ForwardMsg()
+        message.ParseFromString(self.socket.recv(timeout=TIMEOUT_S))
+        if message.WhichOneof("type") == "new_session":
+            self.session_id = message.new_session.initialize.session_id
+        return message
+
+    def show(self, page: str = "", **widgets: dict[str, object]) -> Tab:
+        """Run `page` ("" is Home) with `widgets` (by label, key or id) set, as a click or
+        an entry would; keep the elements it draws."""
+        message = BackMsg()
+        message.rerun_script.page_name = page
+        ids = self.ids()
+        message.rerun_script.widget_states.widgets.extend(
+            WidgetState(id=ids.get(name, name), **value) for name, value in widgets.items())
+        self.send(message)
+        self.elements = []
+        while (answer := self.receive()).WhichOneof("type") != "script_finished":
+            if answer.WhichOneof("type") == "delta" and \
+                    answer.delta.WhichOneof("type") == "new_element":
+                element = answer.delta.new_element
+                self.elements.append(getattr(element, element.WhichOneof("type")))
+        return self
+
+    def ids(self) -> dict[str, str]:
+        """The drawn widgets' ids by label and by key ("$$ID-<hash>-<key>")."""
+        found = {}
+        for element in self.elements:
+            if getattr(element, "id", ""):
+                found[element.label] = found[element.id.split("-", 2)[-1]] = element.id
+        return found
+
+    def text(self) -> str:
+        return "\n".join(getattr(e, "body", "") for e in self.elements)
+
+    def sign_in(self, passcode: str) -> str:
+        self.show()
+        return self.show(**{"Teacher passcode": {"string_value": passcode},
+                            "Sign in": {"trigger_value": True}}).text()
+
+    def heartbeat(self) -> None:
+        """Wait until the server has handled everything sent before (it answers in order):
+        it is up, and this socket open."""
+        message = BackMsg()
+        message.app_heartbeat = True
+        self.send(message)
+        while not self.receive().heartbeat_ack:
+            pass
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def wait_for(condition, what: str):
+    deadline = time.monotonic() + TIMEOUT_S
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"waited {TIMEOUT_S} s for {what}"
+        time.sleep(0.2)
+    return result
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    from tests.test_browser import app_server
+    with app_server(tmp_path_factory, GAN_CLASSROOM_TEACHER_PASSCODE=PASSCODE) as (url, _root):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def classroom(server):
+    """A teacher signed in, training a run, with student runs allowed; a student whose wrong
+    passcodes lock their browser for 8 s (guesses at 0, 0, 0, 1, 3 and 7 s)."""
+    teacher = Tab(server, cookie="the-teachers-browser")
+    assert "Signed in as the teacher" in teacher.sign_in(PASSCODE)
+    teacher.show(**{"demo-gan": {"trigger_value": True}})
+    run_id = wait_for(lambda: re.search(r"`(run-[0-9a-f]+)`", teacher.show("runs").text()),
+                      "the run on the Runs page")[1]
+    wait_for(lambda: "running" in teacher.show("runs").text(), "the run to train")
+    teacher.show("runs", **{"Allow student runs": {"bool_value": True}})
+    student = Tab(server, cookie="a-students-browser")
+    wait_for(lambda: (lock := re.search(r"try again in (\d+) s", student.sign_in("guess")))
+             and int(lock[1]) > 4, "a lock of 8 s")
+    yield teacher, student, run_id
+    teacher.close()
+    student.close()
+
+
+def assert_unchanged(teacher: Tab, student: Tab, run_id: str) -> None:
+    # Two wrong guesses in a row: a browser with 6 wrong guesses behind it is refused at
+    # least once (a lock that ran out comes back, longer); one whose count was reset is not.
+    answers = [student.sign_in("guess") for _ in range(2)]
+    assert any("Too many wrong passcodes" in answer for answer in answers)
+    assert "Signed in as the teacher" in teacher.show("runs").text()
+    line = next((e.body for e in teacher.elements if run_id in getattr(e, "body", "")), "")
+    assert "running" in line or "paused" in line, "the run is no longer listed as training"
+    toggle = next(e for e in teacher.elements if getattr(e, "label", "") == "Allow student runs")
+    assert toggle.default                                      # student runs still allowed
+
+
+def test_a_clear_cache_message_without_a_page_or_a_cookie_changes_nothing(classroom, server):
+    teacher, student, run_id = classroom
+    attacker = Tab(server, cookie=None)
+    message = BackMsg()
+    message.clear_cache = True
+    attacker.send(message)
+    attacker.heartbeat()
+    attacker.close()
+    assert_unchanged(teacher, student, run_id)
+
+
+def _flag(name: str):
+    return lambda message, session: setattr(message, name, True)
+
+
+def _upload_urls(message: BackMsg, session: str) -> None:
+    message.file_urls_request.request_id = "1"
+    message.file_urls_request.session_id = session
+    message.file_urls_request.file_names.append("model.zip")
+
+
+def _install_skills(message: BackMsg, session: str) -> None:
+    message.backend_operation_request.request_id = "1"
+    message.backend_operation_request.session_id = session
+    message.backend_operation_request.install_skills.SetInParent()
+
+
+# Each other kind of message, and why it stays in its own session (docs/decisions.md).
+OTHERS = {
+    "debug_shutdown_runtime": _flag("debug_shutdown_runtime"),   # development mode only
+    "debug_disconnect_websocket": _flag("debug_disconnect_websocket"),   # likewise
+    "set_run_on_save": _flag("set_run_on_save"),       # this session; no file watcher
+    "stop_script": _flag("stop_script"),               # this session's script run only
+    "load_git_info": _flag("load_git_info"),           # no GitPython: nothing is sent
+    "file_urls_request": _upload_urls,                 # upload URLs for this session
+    "install_skills": _install_skills,                 # refused on a headless server
+}
+
+
+@pytest.mark.parametrize("build", list(OTHERS.values()), ids=list(OTHERS))
+def test_no_other_message_reaches_past_its_own_session(classroom, server, build):
+    teacher, student, run_id = classroom
+    attacker = Tab(server, cookie="an-attackers-browser").show()
+    message = BackMsg()
+    build(message, attacker.session_id)
+    attacker.send(message)
+    attacker.heartbeat()
+    attacker.close()
+    assert_unchanged(teacher, student, run_id)
+
+
+def test_a_student_sending_the_teachers_widgets_changes_nothing(classroom):
+    teacher, student, run_id = classroom
+    ids = teacher.show("runs").ids()
+    student.show("runs", **{ids["Allow student runs"]: {"bool_value": False},
+                            ids[f"runs-stop-{run_id}"]: {"trigger_value": True},
+                            ids["Sign out"]: {"trigger_value": True}})
+    assert_unchanged(teacher, student, run_id)
