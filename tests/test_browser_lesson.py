@@ -62,10 +62,14 @@ def pixels(page) -> np.ndarray:
 
 
 def scroll(page, pixels: int) -> None:
-    """Scroll the page (the pointer over the page, not the menu) as a reader would."""
+    """Scroll the page (the pointer over the page, not the menu) as a reader would, and wait
+    until it has moved (Streamlit's main area is what scrolls)."""
+    main = page.locator("[data-testid='stMain']")
+    before = main.evaluate("element => element.scrollTop")
     page.mouse.move(SMALL["width"] * 0.6, SMALL["height"] * 0.6)
     page.mouse.wheel(0, pixels)
-    page.wait_for_timeout(800)
+    wait_until(lambda: main.evaluate("element => element.scrollTop") != before, timeout=30,
+               what="the page to scroll")
 
 
 def move(page, label: str, presses: int) -> None:
