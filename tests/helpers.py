@@ -21,12 +21,9 @@ import pytest
 
 from ganlib.config import make_config
 from ganlib.training.runner import RunSnapshot
-from scripts.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer, demo_models, settled
-
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "ROOT", "AppServer", "demo_models", "settled",
-           "SCREENSHOTS", "NEEDS_CHROMIUM", "demo_app", "TEACHER_PASSCODE", "wait_until", "new_tab",
-           "shoot", "sign_in_as_teacher", "script_runs_during", "serious_violations",
-           "run_snapshot", "FakeRun"]
+# The launcher and Chromium, shared with the scripts: the test modules import them from here.
+from scripts.app_server import (CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer,  # noqa: F401
+                                demo_models, settled)
 
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 NEEDS_CHROMIUM = pytest.mark.skipif(
@@ -81,20 +78,34 @@ def sign_in_as_teacher(page, url: str, passcode: str = TEACHER_PASSCODE) -> None
     assert passcode not in page.url
 
 
+# Counts in `window.__scriptRuns` every start of the page's script (or of a fragment of it),
+# as a DOM observer sees the app's script state change: none is missed, however short.
+_COUNT_SCRIPT_RUNS = """() => {
+    window.__scriptRuns = 0;
+    new MutationObserver(changes => {
+        window.__scriptRuns += changes.filter(change =>
+            change.target.getAttribute('data-test-script-state') === 'running').length;
+    }).observe(document.body, {subtree: true, attributes: true,
+                               attributeFilter: ['data-test-script-state']});
+}"""
+
+
 def script_runs_during(page, seconds: float) -> int:
     """How many times the page's script (or a fragment of it) started running while it was
-    watched for `seconds`: 0 for a page that no longer redraws itself. Every start is seen (a
-    DOM observer), not only one that is still running at the end of the window."""
-    return page.evaluate("""seconds => new Promise(done => {
-        let runs = 0;
-        const observer = new MutationObserver(changes => {
-            runs += changes.filter(change =>
-                change.target.getAttribute('data-test-script-state') === 'running').length;
-        });
-        observer.observe(document.body, {subtree: true, attributes: true,
-                                         attributeFilter: ['data-test-script-state']});
-        setTimeout(() => { observer.disconnect(); done(runs); }, seconds * 1000);
-    })""", seconds)
+    watched for `seconds`: 0 for a page that no longer redraws itself."""
+    page.evaluate(_COUNT_SCRIPT_RUNS)
+    page.wait_for_timeout(seconds * 1000)          # (a window to watch, not a wait for)
+    return page.evaluate("() => window.__scriptRuns")
+
+
+def click_and_rerun(page, target) -> None:
+    """Click `target` (a locator on `page`) and wait until the rerun the click asks for has
+    run on the server (its callbacks too). A click returns once the browser has sent it: what
+    another browser sees next may not have changed yet."""
+    page.evaluate(_COUNT_SCRIPT_RUNS)
+    target.click()
+    page.wait_for_function("() => window.__scriptRuns > 0")
+    settled(page)
 
 
 # Findings of axe-core in Streamlit's own markup, which the app cannot change: (axe rule id,
