@@ -34,7 +34,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,9 +47,9 @@ from typing import Any
 import numpy as np
 
 from benchmarks.timing import load_average
-from benchmarks.watching import (CHROMIUM, CHROMIUM_ARGS, HOST, ROOT, app_server,
-                                 browser_unavailable, child_env, metric_value, next_change,
+from benchmarks.watching import (browser_unavailable, child_env, metric_value, next_change,
                                  parse_step)
+from scripts.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer
 
 SERVER_CPUS, BROWSER_CPUS = "0", "1"
 # Thirty watchers together should cost the server under a quarter of a core, and each
@@ -114,13 +113,13 @@ def cost_of_watchers(counts: Sequence[int] = (0, 1, 5, 10), warmup_s: float = 5.
         return result
     from playwright.sync_api import sync_playwright
 
-    env = {**child_env(), "GAN_CLASSROOM_IDLE_PAUSE_S": "3600"}   # unwatched at N = 0
+    env = {"GAN_CLASSROOM_IDLE_PAUSE_S": "3600"}   # unwatched at N = 0
     windows = []
-    with app_server(port or free_port(), root, cpus=SERVER_CPUS, env=env) as (url, server), \
+    with AppServer(env=env, port=port, root=root, cpus=SERVER_CPUS) as server, \
             pinned_chromium(BROWSER_CPUS) as chromium, sync_playwright() as playwright:
         chrome = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
-            watch_url = f"{url}train?run={start_run(chrome, url)}"
+            watch_url = f"{server.url}/train?run={start_run(chrome, server.url)}"
             pages: list = []
             for n in [*counts, 0]:
                 while len(pages) > n:
@@ -137,13 +136,6 @@ def cost_of_watchers(counts: Sequence[int] = (0, 1, 5, 10), warmup_s: float = 5.
     result["load_average"].append(load_average())
     result.update(summarize_windows(windows))
     return result
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on now (another server may be measuring on the usual one)."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 def summarize_windows(windows: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -206,7 +198,7 @@ def start_run(browser, url: str) -> str:
     context = new_context(browser)
     try:
         page = context.new_page()
-        page.goto(f"{url}train")
+        page.goto(f"{url}/train")
         steps = page.get_by_role("spinbutton", name=STEPS_FIELD, exact=True)
         steps.fill("")
         steps.press("Enter")

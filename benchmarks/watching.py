@@ -24,7 +24,6 @@ Also here: the latent explorer's server-side round trip for one slider move:
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib.util
 import json
@@ -34,20 +33,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from benchmarks.timing import load_average, ratios, summarize
+from scripts.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
 PORT = 8620
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu"]
 # The Home page's demo button (its text contains this) and the Train page's step metric.
 DEMO_BUTTON = re.compile(r"\bGAN article")   # not "WGAN article"
 STEP_LABEL = "Step"
@@ -146,7 +141,7 @@ def headless_in_subprocess(warmup_s: float, seconds: float) -> dict[str, Any]:
 
 def browser_unavailable() -> str | None:
     """Why the browser arm cannot run here, or None when it can."""
-    if not CHROMIUM.exists():
+    if not Path(CHROMIUM).exists():
         return (f"{CHROMIUM} is missing (install Debian's chromium: apt-get install "
                 f"chromium); the browser part was skipped.")
     if importlib.util.find_spec("playwright") is None:
@@ -159,11 +154,11 @@ def browser_throughput(warmup_s: float, seconds: float, port: int = PORT) -> dic
     """Start the app, press the GAN article demo button, watch the Train page; its rate."""
     from playwright.sync_api import sync_playwright
 
-    with app_server(port) as (url, _), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with AppServer(port=port) as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url)
+            page.goto(server.url)
             page.get_by_role("button", name=DEMO_BUTTON).click(timeout=120_000)
             step = metric_value(page, STEP_LABEL)
             step.wait_for(timeout=180_000)
@@ -175,34 +170,6 @@ def browser_throughput(warmup_s: float, seconds: float, port: int = PORT) -> dic
             return result
         finally:
             browser.close()
-
-
-@contextlib.contextmanager
-def app_server(port: int = PORT, root: Path = ROOT, cpus: str | None = None,
-               env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """A fresh `streamlit run app.py` of the app in `root`: (its URL, its process).
-
-    `cpus` ("0") pins it to those cores with `taskset`, so that a measurement can keep
-    other work (the browsers) off them. Stopped on exit.
-    """
-    url = f"http://{HOST}:{port}/"
-    pin = ["taskset", "-c", cpus] if cpus is not None else []
-    log = tempfile.NamedTemporaryFile("w+", prefix="benchmark-streamlit-", suffix=".log")
-    server = subprocess.Popen(
-        [*pin, sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", HOST],
-        cwd=root, env=env or child_env(), stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_for_server(url, server, log)
-        yield url, server
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 def parse_step(text: str) -> tuple[int, int | None]:
@@ -219,22 +186,6 @@ def metric_value(page, label: str):
     return (page.locator(METRIC)
             .filter(has=page.locator(METRIC_LABEL, has_text=exact))
             .locator(METRIC_VALUE).first)
-
-
-def _wait_for_server(url: str, server: subprocess.Popen, log, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"The Streamlit server exited:\n{log.read()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url + "_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"The Streamlit server did not answer on {url} within {timeout:g} s.")
 
 
 def child_env() -> dict[str, str]:
@@ -313,9 +264,9 @@ def cost_of_watching(repetitions: int = 3, warmup_s: float = 5.0, seconds: float
 @functools.cache
 def chromium_version() -> str | None:
     """`chromium --version`, for the record (asked once per process)."""
-    if not CHROMIUM.exists():
+    if not Path(CHROMIUM).exists():
         return None
-    done = subprocess.run([str(CHROMIUM), "--version"], capture_output=True, text=True,
+    done = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True,
                           timeout=30)
     return done.stdout.strip() or None
 

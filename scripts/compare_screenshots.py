@@ -28,9 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ganlib.training.compare import DEFAULT_BUDGET_S
-from scripts.soak import CHROMIUM, CHROMIUM_ARGS, AppServer, settled
+from scripts.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer, demo_models, settled
 
-ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 720}          # a 720p projector, the smallest screen
 GRIDS = "[data-testid='stImage'] img"
@@ -156,11 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="compare-screenshots-"))
     try:
-        checkpoints = work / "checkpoints"
-        for demo in (ROOT / "checkpoints").glob("*-demo"):
-            shutil.copytree(demo, checkpoints / demo.name)
         env = {"GAN_CLASSROOM_COMPARE_TIME_SCALE": f"{args.time_scale:g}"}
-        with AppServer(checkpoints, work / "server.log", env) as server, \
+        with AppServer(demo_models(work / "checkpoints"), work / "server.log", env) as server, \
                 sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_context(viewport=VIEWPORT).new_page()

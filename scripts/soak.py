@@ -22,27 +22,18 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import random
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# The flags Chromium needs as root in a container with no network to talk to.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
+from scripts.app_server import CHROMIUM, CHROMIUM_ARGS, AppServer, settled
+
 # What a log line of a failure looks like: Python's traceback header and Streamlit's
 # "Uncaught exception" logging both contain one of these.
 FAILURE_MARKERS = ("Traceback", "Exception", "Error:")
@@ -59,73 +50,7 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"/proc/{pid}/status has no VmRSS line")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class AppServer:
-    """`streamlit run app.py` on 127.0.0.1 with its checkpoints in `checkpoints`; its output
-    goes to `log`. Used as a context manager; `terminate()` sends SIGTERM as a service
-    manager (or Ctrl-C) would, and waits for the process to exit."""
-
-    def __init__(self, checkpoints: Path, log: Path, env: dict[str, str] | None = None):
-        self.checkpoints = checkpoints
-        self.log = log
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "GANLIB_CHECKPOINTS": str(checkpoints),
-                    "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> AppServer:
-        with self.log.open("w") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                 "--server.port", str(self.port), "--server.address", "127.0.0.1",
-                 "--browser.gatherUsageStats", "false"],
-                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
-        while not self._healthy():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.kill()
-                raise RuntimeError(f"The app did not start; its log:\n{self.log.read_text()}")
-            time.sleep(0.5)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.kill()
-
-    def _healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as answer:
-                return answer.status == 200
-        except OSError:
-            return False
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def terminate(self, timeout: float = 120) -> int:
-        """SIGTERM, then wait for the exit (the active runs are autosaved first); its code."""
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout)
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-
 # --- the browser side ----------------------------------------------------------------------
-
-def settled(page) -> None:
-    """Connected, and the script run (not the fragments' timers) has finished."""
-    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
-    page.wait_for_selector("[data-test-script-state='notRunning']", state="attached")
-
 
 def start_demo(page, url: str, algorithm: str) -> str | None:
     """Press Home's demo button; the Train page's URL (with the owner key), or None when the

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # keep TensorFlow's start-up chatter out
 
@@ -21,7 +20,8 @@ from ganlib.config import make_config
 from ganlib.data import Dataset, load_dataset
 from ui.pages import AppPage
 
-ROOT = Path(__file__).resolve().parent.parent
+pytest.register_assert_rewrite("tests.helpers")
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, demo_app  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -98,10 +98,18 @@ def open_app():
 # --- the real-browser test modules share these (each module gets its own server and browser) --
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """An app server of its own for one browser test module, as a class would start it."""
-    from tests.test_browser import app_server
-    with app_server(tmp_path_factory) as (url, _):
-        yield url
+    """An app server of its own for one browser test module, as a class would start it: its
+    URL."""
+    with demo_app(tmp_path_factory.mktemp("server")) as app:
+        yield app.url
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """An app server for one test alone (its URL), for a test whose result depends on what
+    the models folder holds: the shipped demo models, and nothing an earlier test saved."""
+    with demo_app(tmp_path / "server") as app:
+        yield app.url
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +117,6 @@ def browser():
     """One headless Debian Chromium per module; each test opens its own contexts in it."""
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="playwright is not installed (requirements-dev.txt)")
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

@@ -17,6 +17,7 @@ from ganlib.server.shared import release_all
 from ganlib.training.runner import TrainingRun
 from ui import roles, state
 from ui.pages import PAGES
+from tests.helpers import FakeRun
 from tests.test_app_train import live_grid
 
 PASSCODE_ENV = "GAN_CLASSROOM_TEACHER_PASSCODE"
@@ -104,11 +105,8 @@ def test_a_student_manages_their_own_models_and_the_teacher_everything(open_app)
     assert teacher.button(key=f"models-delete-{NAME}")
 
 
-def test_a_student_cannot_control_the_teachers_run_even_with_its_key(
-        tiny_dataset, tiny_config, open_app):
-    run, key = state.registry().start(
-        lambda: TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset),
-        paused=True, owner=TEACHER)
+def test_a_student_cannot_control_the_teachers_run_even_with_its_key(open_app):
+    run, key = state.registry().start(FakeRun, paused=True, owner=TEACHER)
     student = open_app(PAGES.train, query={"run": run.run_id, "key": key})
     assert any("read-only" in i.value for i in student.info)
     assert not [b for b in student.button if b.key in ("train-pause", "train-resume",
@@ -126,15 +124,13 @@ def test_students_get_no_start_form_while_student_runs_are_off(open_app):
     assert at.button(key="train-start")
 
 
-def test_the_runs_panel_gives_the_teacher_every_control_and_a_student_only_their_own(
-        tiny_dataset, tiny_config, open_app):
+def test_the_runs_panel_gives_the_teacher_every_control_and_a_student_only_their_own(open_app):
     student = open_app(PAGES.runs)
     pupil = roles.classroom().owner(student.session_state[roles.BROWSER])
     roles.classroom().allow_student_runs = True
     state.registry().max_active = 2
-    make = lambda: TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset)  # noqa: E731
-    theirs, _ = state.registry().start(make, paused=True, owner=TEACHER)
-    mine, _ = state.registry().start(make, paused=True, owner=pupil)
+    theirs, _ = state.registry().start(FakeRun, paused=True, owner=TEACHER)
+    mine, _ = state.registry().start(FakeRun, paused=True, owner=pupil)
     student.run()
     keys = {b.key for b in student.button}
     assert f"runs-stop-{mine.run_id}" in keys and f"runs-stop-{theirs.run_id}" not in keys
@@ -150,22 +146,20 @@ def test_the_runs_panel_gives_the_teacher_every_control_and_a_student_only_their
     assert theirs.snapshot(watch=False).active
 
 
-def test_a_follower_switches_to_the_teachers_next_run_without_reloading(
-        tiny_dataset, tiny_config, open_app):
+def test_a_follower_switches_to_the_teachers_next_run_without_reloading(open_app):
     state.registry().max_active = 2
-    make = lambda: TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset)  # noqa: E731
     student = open_app(PAGES.train, query={"follow": "teacher"})
     # Before the teacher's first run the browser polls the classroom's document: the
     # component asks for a rerun once it names a job.
     assert live_grid(student)["feed"].endswith("/classroom.json")
     assert (live_grid(student)["run"], live_grid(student)["presenting"]) == (None, None)
-    first, _ = state.registry().start(make, paused=True, owner=TEACHER)
+    first, _ = state.registry().start(FakeRun, paused=True, owner=TEACHER)
     student.run()                      # the rerun the component asks for
     assert student.session_state[state.RUN] == first.run_id
     grid = live_grid(student)
     assert (grid["run"], grid["follow"], grid["presenting"]) == (first.run_id, True,
                                                                   first.run_id)
-    second, _ = state.registry().start(make, paused=True, owner=TEACHER)
+    second, _ = state.registry().start(FakeRun, paused=True, owner=TEACHER)
     assert state.registry().presenting == second.run_id
     student.run()                      # the rerun the component asks for on the change
     assert student.session_state[state.RUN] == second.run_id
@@ -183,11 +177,8 @@ def test_students_cannot_name_a_file_on_the_server_as_data(open_app, monkeypatch
         state.start_run(make_config("gan", "quick", dataset="/usr/share"))
 
 
-def test_a_student_who_opens_the_app_lands_on_the_teachers_run_once(
-        tiny_dataset, tiny_config, open_app):
-    run, _ = state.registry().start(
-        lambda: TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset),
-        paused=True, owner=TEACHER)
+def test_a_student_who_opens_the_app_lands_on_the_teachers_run_once(open_app):
+    run, _ = state.registry().start(FakeRun, paused=True, owner=TEACHER)
     student = open_app()                         # the app's address, Home
     assert student.session_state[state.RUN] == run.run_id
     assert student.query_params["run"] == run.run_id

@@ -14,6 +14,7 @@ from ganlib import settings
 from ganlib.config import make_config
 from ganlib.server.classroom import Role
 from ganlib.training.runner import TrainingRun
+from tests.helpers import wait_until
 from ui import live_view, state
 from ui.pages import PAGES
 
@@ -44,11 +45,13 @@ def live_grid(at: AppTest) -> dict:
 
 def poll(at: AppTest, done, timeout: float = 60.0) -> None:
     """AppTest ignores run_every: rerun until done(at) is true."""
-    deadline = time.monotonic() + timeout
-    while not done(at):
-        assert time.monotonic() < deadline, "the page never showed what was expected"
-        time.sleep(0.3)
+    def rerun_until_done() -> bool:
+        if done(at):
+            return True
         at.run()
+        return False
+    wait_until(rerun_until_done, timeout, what="the page to show what was expected",
+               every_s=0.3)
     assert not at.exception
 
 

@@ -12,97 +12,24 @@ browser download is never used. Without Chromium the test skips and says so.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
 import pytest
 
+from tests.helpers import NEEDS_CHROMIUM, new_tab, settled, shoot, wait_until
 from ui.pages import PAGES, AppPage
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-# The flags Chromium needs as root in a container with no network to talk to.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
 # The heading a page shows is its menu title, except for these.
 HEADINGS = {PAGES.theory: "Theory: from GAN to WGAN-GP"}
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason="Debian's chromium is not installed (apt-get install chromium); the end-to-end "
-           "browser test needs it")
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is not installed (requirements-dev.txt)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def app_server(tmp_path_factory, **env: str) -> Iterator[tuple[str, Path]]:
-    """A fresh `streamlit run app.py` on a free local port, with the demo models in a
-    checkpoint folder of its own and `env` added; (its URL, that folder)."""
-    root = tmp_path_factory.mktemp("checkpoints")
-    for demo in (ROOT / "checkpoints").glob("*-demo"):
-        shutil.copytree(demo, root / demo.name)
-    port = free_port()
-    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
-    env = {**os.environ, "GANLIB_CHECKPOINTS": str(root), "TF_CPP_MIN_LOG_LEVEL": "3", **env}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.5)
-    try:
-        yield url, root
-    finally:
-        process.terminate()
-        process.wait(30)
-        log.close()
+pytestmark = NEEDS_CHROMIUM
+pytest.importorskip("playwright.sync_api",
+                    reason="playwright is not installed (requirements-dev.txt)")
 
 
 @pytest.fixture(scope="module")
-def page(server):
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(90_000)
-        yield page
-        browser.close()
-
-
-def settled(page) -> None:
-    """Connected, and the script run (not the fragments' timers) has finished."""
-    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
-    page.wait_for_selector("[data-test-script-state='notRunning']", state="attached")
-
-
-def screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+def page(browser):
+    page = new_tab(browser)
+    yield page
+    page.context.close()
 
 
 def image_source(page, index: int = 0) -> str:
@@ -115,13 +42,6 @@ def open_page(page, app_page: AppPage) -> None:
     page.wait_for_url(f"**/{app_page.url_path}**")
     page.wait_for_selector(f"h1:has-text('{HEADINGS.get(app_page, app_page.title)}')")
     settled(page)
-
-
-def wait_until(condition, timeout: float = 90.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
 
 
 def chart_drawing(page) -> str:
@@ -142,7 +62,7 @@ def test_a_link_opened_first_on_a_fresh_server_shows_the_apps_menu(page, server)
 def test_a_student_trains_watches_and_explores(page, server):
     page.goto(server)
     settled(page)
-    screenshot(page, "home")
+    shoot(page, "home", full_page=True)
 
     # Start the GAN demo from Home: the Train page opens and the run trains live.
     page.get_by_role("button", name="Train the GAN article's model").click()
@@ -152,7 +72,7 @@ def test_a_student_trains_watches_and_explores(page, server):
     first_grid, first_chart = image_source(page), chart_drawing(page)
     wait_until(lambda: image_source(page) != first_grid, what="the sample grid to change")
     wait_until(lambda: chart_drawing(page) != first_chart, what="the chart to change")
-    screenshot(page, "train")
+    shoot(page, "train", full_page=True)
 
     # The explorer: moving a latent slider redraws the digit.
     open_page(page, PAGES.explorer)
@@ -164,11 +84,11 @@ def test_a_student_trains_watches_and_explores(page, server):
         slider.press("ArrowRight")
     settled(page)
     wait_until(lambda: image_source(page) != before, timeout=30, what="the digit to change")
-    screenshot(page, "explorer")
+    shoot(page, "explorer", full_page=True)
 
     for app_page in (PAGES.interpolation, PAGES.models, PAGES.compare, PAGES.playground,
                      PAGES.theory):
         open_page(page, app_page)
         errors = page.locator("[data-testid='stException']").count()
         assert not errors, f"error on {app_page.title}"
-        screenshot(page, app_page.url_path)
+        shoot(page, app_page.url_path, full_page=True)

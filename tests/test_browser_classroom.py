@@ -1,58 +1,47 @@
 """Classroom mode in a real headless Chromium: a teacher and a student, each in their own
 browser context (their own cookies), on one server started with a teacher passcode.
 
-Same launch pattern as tests/test_browser.py (Debian's chromium, skipped without it).
-Screenshots go to test-artifacts/screenshots/classroom-*.png.
+The server and its models folder are this module's own (a fresh copy of the demo models);
+its tests follow one class through the day, in order. Screenshots go to
+test-artifacts/screenshots/classroom-*.png.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import time
 
 import pytest
 
-from tests.test_browser import CHROMIUM, SCREENSHOTS, app_server
+from tests.helpers import (NEEDS_CHROMIUM, TEACHER_PASSCODE, click_and_rerun, demo_app,
+                           new_tab, shoot, sign_in_as_teacher, wait_until)
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason="Debian's chromium is not installed")
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is not installed (requirements-dev.txt)")
+pytestmark = NEEDS_CHROMIUM
+pytest.importorskip("playwright.sync_api",
+                    reason="playwright is not installed (requirements-dev.txt)")
 
-PASSCODE = "correct horse battery"
 DEMO = "gan-quick-demo"
+GRID = "[data-testid='stImage'] img"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with app_server(tmp_path_factory, GAN_CLASSROOM_TEACHER_PASSCODE=PASSCODE,
-                    GAN_CLASSROOM_MAX_RUNS="1", GAN_CLASSROOM_IDLE_PAUSE_S="4",
-                    GAN_CLASSROOM_IDLE_STOP_S="2") as (url, root):
-        yield url, root
-
-
-def new_page(browser):
-    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
-    page.set_default_timeout(90_000)
-    return page
+    """(its URL, its models folder)."""
+    with demo_app(tmp_path_factory.mktemp("classroom"),
+                  GAN_CLASSROOM_TEACHER_PASSCODE=TEACHER_PASSCODE, GAN_CLASSROOM_MAX_RUNS="1",
+                  GAN_CLASSROOM_IDLE_PAUSE_S="4", GAN_CLASSROOM_IDLE_STOP_S="2") as app:
+        yield app.url, app.checkpoints
 
 
 @pytest.fixture(scope="module")
 def teacher(browser, server):
-    page = new_page(browser)
-    page.goto(server[0])
-    page.get_by_text("Teacher sign-in").click()
-    page.get_by_label("Teacher passcode").fill(PASSCODE)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Signed in as the teacher").wait_for()
-    assert PASSCODE not in page.url
+    page = new_tab(browser)
+    sign_in_as_teacher(page, server[0])
     return page
 
 
 @pytest.fixture(scope="module")
 def student(browser, server):
-    page = new_page(browser)
+    page = new_tab(browser)
     page.goto(server[0])
     page.get_by_text(re.compile("You are Student")).wait_for()
     return page
@@ -84,8 +73,7 @@ def test_a_follower_sees_the_teachers_run_without_controls_even_with_a_crafted_k
     student.get_by_text("You are watching this run (read-only)").wait_for()
     assert run_id in student.url
     assert student.get_by_role("button", name="Stop").count() == 0
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    student.screenshot(path=str(SCREENSHOTS / "classroom-student-train.png"))
+    shoot(student, "classroom-student-train")
     student.goto(f"{server[0]}/train?run={run_id}&key=guessed")      # a crafted URL
     student.get_by_text("You are watching this run (read-only)").wait_for()
     assert student.get_by_role("button", name="Stop").count() == 0
@@ -93,31 +81,36 @@ def test_a_follower_sees_the_teachers_run_without_controls_even_with_a_crafted_k
     assert student.get_by_text("Student runs are off").count() >= 1
     teacher.goto(f"{server[0]}/runs")
     teacher.get_by_role("button", name="Stop").first.wait_for()
-    teacher.screenshot(path=str(SCREENSHOTS / "classroom-teacher-runs.png"))
+    shoot(teacher, "classroom-teacher-runs")
     student.goto(f"{server[0]}/runs")
     student.get_by_text(run_id).first.wait_for()
     assert student.get_by_role("button", name="Stop").count() == 0
-    teacher.get_by_role("button", name="Stop").first.click()
+    click_and_rerun(teacher, teacher.get_by_role("button", name="Stop").first)
+    assert teacher.get_by_role("button", name="Stop").count() == 0      # nothing left training
 
 
 def test_the_teachers_start_saves_and_stops_a_students_run_then_an_abandoned_run_is_saved(
         teacher, student, server):
     teacher.goto(f"{server[0]}/runs")
-    teacher.get_by_text("Allow student runs").click()
+    click_and_rerun(teacher, teacher.get_by_text("Allow student runs"))
     student.goto(server[0])
     student.get_by_role("button", name=re.compile("Train the WGAN article")).click()
     student.get_by_role("button", name="Stop").wait_for()       # their own run: controls
     student_run = re.search(r"run=(run-[0-9a-f]+)", student.url).group(1)
-    time.sleep(2)                                                 # let it build its networks
+    # Once its networks are built it draws its first samples: only then is there something
+    # to save when the teacher's run takes its place.
+    student.locator(GRID).first.wait_for()
     teacher.goto(server[0])
     teacher.get_by_role("button", name=re.compile("Train the GAN article")).click()
     teacher.get_by_role("button", name="Stop").wait_for()
+    wait_until(lambda: (server[1] / f"autosave-{student_run}").is_dir(),
+               what="the student's run's autosave")
+    # The registry leaves its notice once the save is done, after the stop: a page redrawn
+    # for the stop may have come before it. The student sees it when the page next runs.
+    student.reload()
     student.get_by_text(re.compile("Your run was saved as autosave-")).wait_for()
-    assert (server[1] / f"autosave-{student_run}").is_dir()
     # The teacher leaves the run: it pauses, then is saved and stopped (short test times).
     teacher_run = re.search(r"run=(run-[0-9a-f]+)", teacher.url).group(1)
     teacher.goto(f"{server[0]}/models")
-    deadline = time.monotonic() + 60
-    while not (server[1] / f"autosave-{teacher_run}").is_dir():
-        assert time.monotonic() < deadline, "the abandoned run was not autosaved"
-        time.sleep(0.5)
+    wait_until(lambda: (server[1] / f"autosave-{teacher_run}").is_dir(), timeout=120,
+               what="the abandoned run's autosave")

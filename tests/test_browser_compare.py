@@ -13,21 +13,18 @@ screenshots go to test-artifacts/screenshots/compare-test-*.png.
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from tests.test_browser import CHROMIUM, SCREENSHOTS, app_server
+from ganlib.training.compare import DEFAULT_BUDGET_S
+from scripts.compare_screenshots import (VIEWPORT, budget_shown, default_comparison, grid_alts,
+                                         open_compare)
+from tests.helpers import NEEDS_CHROMIUM, demo_app, new_tab, script_runs_during, settled, shoot
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason="Debian's chromium is not installed")
+pytestmark = NEEDS_CHROMIUM
 pytest.importorskip("playwright.sync_api",
                     reason="playwright is not installed (requirements-dev.txt)")
-
-from ganlib.training.compare import DEFAULT_BUDGET_S  # noqa: E402
-from scripts.compare_screenshots import (VIEWPORT, budget_shown,  # noqa: E402
-                                         default_comparison, grid_alts, open_compare, settled)
 
 SCALE = "0.1"
 MODELS = ("GAN", "WGAN", "WGAN-GP")                 # the Quick line-up, in the page's order
@@ -35,21 +32,16 @@ MODELS = ("GAN", "WGAN", "WGAN-GP")                 # the Quick line-up, in the 
 
 @pytest.fixture(scope="module")
 def scaled_server(tmp_path_factory):
-    with app_server(tmp_path_factory, GAN_CLASSROOM_COMPARE_TIME_SCALE=SCALE) as (url, _):
-        yield url
+    with demo_app(tmp_path_factory.mktemp("compare"),
+                  GAN_CLASSROOM_COMPARE_TIME_SCALE=SCALE) as app:
+        yield app.url
 
 
 @pytest.fixture(scope="module")
 def page(browser):
-    page = browser.new_context(viewport=VIEWPORT).new_page()
-    page.set_default_timeout(120_000)
+    page = new_tab(browser, VIEWPORT, timeout_s=120)
     yield page
     page.context.close()
-
-
-def shoot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"compare-test-{name}.png"))
 
 
 def test_the_page_offers_the_real_default_and_says_this_server_shortens_it(page,
@@ -64,8 +56,8 @@ def test_the_page_offers_the_real_default_and_says_this_server_shortens_it(page,
 
 def test_the_default_comparison_ends_with_every_grid_the_table_and_nothing_running(
         page, scaled_server):
-    table = default_comparison(page, scaled_server, lambda name: shoot(page, name),
-                               timeout_s=300)
+    table = default_comparison(page, scaled_server,
+                               lambda name: shoot(page, f"compare-test-{name}"), timeout_s=300)
 
     # Every model's sample grid, each from its own generator, at the step it ended on.
     alts = grid_alts(page)
@@ -83,12 +75,11 @@ def test_the_default_comparison_ends_with_every_grid_the_table_and_nothing_runni
         assert -1 <= float(row["loss ↔ FD"]) <= 1, row      # not "None": 4+ evaluations
 
     # Nothing left running: no Stop button, every model at its (shortened) time limit,
-    # and the page no longer redraws itself.
+    # and the page no longer redraws itself (a live one reruns every second).
     assert page.get_by_role("button", name="Stop comparison").count() == 0
     assert page.get_by_text("6 / 6 s, step").count() == len(MODELS)
     settled(page)
-    page.wait_for_timeout(2500)                      # a live page reruns every second
-    assert page.locator("[data-test-script-state='running']").count() == 0
+    assert script_runs_during(page, seconds=3) == 0
 
     # ...and the server's list of runs says the same (this module's server has no other).
     page.locator("[data-testid='stSidebarNav'] a", has_text="Runs on this server").click()
@@ -97,4 +88,4 @@ def test_the_default_comparison_ends_with_every_grid_the_table_and_nothing_runni
     settled(page)
     assert " · finished · " in row.inner_text()
     assert page.get_by_role("button", name="Stop", exact=True).count() == 0
-    shoot(page, "runs")
+    shoot(page, "compare-test-runs")

@@ -4,52 +4,36 @@ accessibility checks on every page in both languages.
 The screenshots go to test-artifacts/screenshots/vi-*.png (look at them). axe-core (shipped
 by `axe-playwright-python`) must find no critical or serious violation caused by our content.
 What Streamlit's own markup causes, we cannot change from the app: those findings are
-listed in STREAMLIT_MARKUP by rule id and element, with the reason, and in docs/decisions.md.
+listed in STREAMLIT_MARKUP (tests/helpers.py) by rule id and element, with the reason, and
+in docs/decisions.md.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import CHROMIUM, SCREENSHOTS, settled, wait_until
+from tests.helpers import NEEDS_CHROMIUM, new_tab, serious_violations, settled, shoot, wait_until
 from ui.pages import PAGES, AppPage
 
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is not installed (requirements-dev.txt)")
-axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright",
-                                     reason="axe-playwright-python is not installed "
-                                            "(requirements-dev.txt)")
+pytest.importorskip("playwright.sync_api",
+                    reason="playwright is not installed (requirements-dev.txt)")
+pytest.importorskip("axe_playwright_python.sync_playwright",
+                    reason="axe-playwright-python is not installed (requirements-dev.txt)")
 
-pytestmark = pytest.mark.skipif(
-    not __import__("pathlib").Path(CHROMIUM).exists(),
-    reason="Debian's chromium is not installed (apt-get install chromium)")
-
-# Findings in Streamlit's own markup, which the app cannot change: (axe rule id, the
-# Streamlit component, by its data-testid, that the offending element lies in).
-STREAMLIT_MARKUP: set[tuple[str, str]] = {
-    # The page menu puts its section titles (<div>) straight inside its <ul>, and the <li> of
-    # each section's pages inside that <div>, not in a list.
-    ("list", "stSidebarNav"),
-    ("listitem", "stSidebarNav"),
-}
-SERIOUS = ("critical", "serious")
-_INSIDE = "([selector, testid]) => !!document.querySelector(selector)?.closest(`[data-testid=${testid}]`)"
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture
 def page_in(browser):
     """A factory: a fresh tab whose browser prefers `locale` (as a student's laptop would)."""
-    contexts = []
+    tabs = []
 
     def open_(locale: str = "en-US"):
-        context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 900})
-        contexts.append(context)
-        tab = context.new_page()
-        tab.set_default_timeout(90_000)
-        return tab
+        tabs.append(new_tab(browser, locale=locale))
+        return tabs[-1]
     yield open_
-    for context in contexts:
-        context.close()
+    for tab in tabs:
+        tab.context.close()
 
 
 def visit(tab, server: str, app_page: AppPage, language: str) -> None:
@@ -60,23 +44,6 @@ def visit(tab, server: str, app_page: AppPage, language: str) -> None:
     assert not tab.locator("[data-testid='stException']").count(), app_page.url_path
 
 
-def serious_violations(tab) -> list[str]:
-    """axe-core's critical and serious findings that our content causes, one line each."""
-    response = axe_playwright.Axe().run(tab).response
-    found = []
-    for violation in response["violations"]:
-        if violation["impact"] not in SERIOUS:
-            continue
-        for node in violation["nodes"]:
-            target = " ".join(map(str, node["target"]))
-            if any(rule == violation["id"] and tab.evaluate(_INSIDE, [target, testid])
-                   for rule, testid in STREAMLIT_MARKUP):
-                continue
-            found.append(f"{violation['id']} ({violation['impact']}): {target}: "
-                         f"{node.get('failureSummary', '')[:200]}")
-    return found
-
-
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_every_page_has_no_serious_accessibility_finding(server, page_in, language):
     tab = page_in()
@@ -84,9 +51,7 @@ def test_every_page_has_no_serious_accessibility_finding(server, page_in, langua
     for app_page in PAGES:
         visit(tab, server, app_page, language)
         if language == "vi":
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            tab.screenshot(path=str(SCREENSHOTS / f"vi-{app_page.url_path}.png"),
-                           full_page=True)
+            shoot(tab, f"vi-{app_page.url_path}", full_page=True)
         if found := serious_violations(tab):
             problems[app_page.url_path] = found
     assert not problems, "\n".join(f"{page}: {line}" for page, lines in problems.items()
@@ -122,5 +87,5 @@ def test_a_class_trains_in_vietnamese(server, page_in):
     first = image.get_attribute("src")
     wait_until(lambda: image.get_attribute("src") != first, what="the sample grid to change")
     assert "bước" in image.get_attribute("alt")
-    tab.screenshot(path=str(SCREENSHOTS / "vi-train-running.png"), full_page=True)
+    shoot(tab, "vi-train-running", full_page=True)
     assert not serious_violations(tab)

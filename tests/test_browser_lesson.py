@@ -4,7 +4,7 @@ The digit of the Latent explorer stays on screen while a slider far down the pag
 explorer's address, pasted into a fresh browser, reopens the same digit (same pixels); a
 Theory "try it" link lands on a page set up as its text says. Screenshots of the explorer
 and the interpolation at 1280x720 and 1920x1080 go to test-artifacts/screenshots/lesson-*.png
-(look at them). Needs Debian's chromium, like tests/test_browser.py, whose server it reuses.
+(look at them). Needs Debian's chromium, like tests/test_browser.py.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.test_browser import CHROMIUM, SCREENSHOTS, settled, wait_until
+from tests.helpers import NEEDS_CHROMIUM, new_tab, settled, shoot, wait_until
 from ui.pages import PAGES
 
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is not installed (requirements-dev.txt)")
-pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
-                                reason="Debian's chromium is not installed")
+pytest.importorskip("playwright.sync_api",
+                    reason="playwright is not installed (requirements-dev.txt)")
+pytestmark = NEEDS_CHROMIUM
 
 MODEL = "gan-quick-demo"
 SMALL, LARGE = {"width": 1280, "height": 720}, {"width": 1920, "height": 1080}
@@ -30,13 +29,11 @@ SMALL, LARGE = {"width": 1280, "height": 720}, {"width": 1920, "height": 1080}
 @pytest.fixture
 def open_url(browser):
     """open_url(url, viewport): a page in a fresh context (a new Streamlit session)."""
-    contexts = []
+    pages = []
 
     def open_(url: str, viewport: dict = SMALL):
-        context = browser.new_context(viewport=viewport)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(90_000)
+        page = new_tab(browser, viewport)
+        pages.append(page)
         page.goto(url)
         page.wait_for_selector("h1")
         settled(page)
@@ -47,8 +44,8 @@ def open_url(browser):
         return page
 
     yield open_
-    for context in contexts:
-        context.close()
+    for page in pages:
+        page.context.close()
 
 
 def digit(page):
@@ -64,16 +61,15 @@ def pixels(page) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(answer.body())))
 
 
-def shoot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"lesson-{name}.png"))
-
-
 def scroll(page, pixels: int) -> None:
-    """Scroll the page (the pointer over the page, not the menu) as a reader would."""
+    """Scroll the page (the pointer over the page, not the menu) as a reader would, and wait
+    until it has moved (Streamlit's main area is what scrolls)."""
+    main = page.locator("[data-testid='stMain']")
+    before = main.evaluate("element => element.scrollTop")
     page.mouse.move(SMALL["width"] * 0.6, SMALL["height"] * 0.6)
     page.mouse.wheel(0, pixels)
-    page.wait_for_timeout(800)
+    wait_until(lambda: main.evaluate("element => element.scrollTop") != before, timeout=30,
+               what="the page to scroll")
 
 
 def move(page, label: str, presses: int) -> None:
@@ -91,13 +87,13 @@ def move(page, label: str, presses: int) -> None:
 
 def test_the_digit_stays_in_view_while_sliders_far_down_move(server, open_url):
     page = open_url(f"{server}/{PAGES.explorer.url_path}?model={MODEL}")
-    shoot(page, "explorer-1280x720")
+    shoot(page, "lesson-explorer-1280x720")
     for label in ("More like 8", "Direction 5", "z[7]"):
         move(page, label, 20)
         box = digit(page).bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= SMALL["height"], \
             f"the digit left the screen while {label} moved: {box}"
-    shoot(page, "explorer-1280x720-scrolled")
+    shoot(page, "lesson-explorer-1280x720-scrolled")
 
 
 def test_a_shared_explorer_link_reopens_the_same_digit(server, open_url):
@@ -116,14 +112,14 @@ def test_the_explorer_and_interpolation_at_two_screen_sizes(server, open_url):
         size = f"{viewport['width']}x{viewport['height']}"
         page = open_url(f"{server}/{PAGES.explorer.url_path}?model={MODEL}&seed=3", viewport)
         if viewport is LARGE:
-            shoot(page, f"explorer-{size}")
+            shoot(page, f"lesson-explorer-{size}")
         scroll(page, 900)
-        shoot(page, f"explorer-{size}-walk")
+        shoot(page, f"lesson-explorer-{size}-walk")
         page = open_url(f"{server}/{PAGES.interpolation.url_path}?model={MODEL}"
                         f"&seeds=3,17,42", viewport)
-        shoot(page, f"interpolation-{size}")
+        shoot(page, f"lesson-interpolation-{size}")
         scroll(page, 700)
-        shoot(page, f"interpolation-{size}-animations")
+        shoot(page, f"lesson-interpolation-{size}-animations")
         assert not page.locator("[data-testid='stException']").count()
 
 
@@ -148,4 +144,4 @@ def test_a_try_it_link_lands_on_the_page_set_up_as_described(server, open_url, l
     if radio:
         assert page.get_by_role("radio", name=radio).is_checked()
     assert "algorithm=" not in page.url and "lineup=" not in page.url   # applied once
-    shoot(page, f"try-it-{page_path.url_path}")
+    shoot(page, f"lesson-try-it-{page_path.url_path}")

@@ -12,46 +12,41 @@ Same launch pattern as tests/test_browser.py (Debian's chromium, skipped without
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from tests.test_browser import CHROMIUM, SCREENSHOTS
+from tests.helpers import NEEDS_CHROMIUM, new_tab, settled, shoot, wait_until
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason="Debian's chromium is not installed")
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is not installed (requirements-dev.txt)")
+pytestmark = NEEDS_CHROMIUM
+pytest.importorskip("playwright.sync_api",
+                    reason="playwright is not installed (requirements-dev.txt)")
 
 PROJECTOR = {"width": 1280, "height": 720}
 GRID = ".st-key-presenter-grid [data-testid='stImage'] img"
 GRIDS = ".st-key-presenter-grids [data-testid='stImage'] img"
 CHART = "[data-testid='stPlotlyChart']"
+METRIC = "[data-testid='stMetric']"
+PLAYED = 100            # steps the playground plays before its screenshot: curves to show
 
 
 def new_page(browser, url: str, viewport: dict, scale: float = 1.0):
-    page = browser.new_context(viewport=viewport, device_scale_factor=scale).new_page()
-    page.set_default_timeout(90_000)
+    page = new_tab(browser, viewport, device_scale_factor=scale)
     page.goto(url)
     return page
-
-
-def settled(page) -> None:
-    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
-    page.wait_for_selector("[data-test-script-state='notRunning']", state="attached")
 
 
 def box(page, selector: str) -> dict:
     """The element's bounding box in CSS pixels, relative to the viewport (a live chart is
     briefly not laid out while it redraws: then ask again)."""
-    found = page.locator(selector).first
-    for _ in range(20):
+    found, boxes = page.locator(selector).first, []
+
+    def laid_out() -> bool:
         found.wait_for()
-        if (b := found.bounding_box()) is not None:
-            return b
-        page.wait_for_timeout(250)
-    raise AssertionError(f"{selector} is never laid out")
+        boxes.append(found.bounding_box())
+        return boxes[-1] is not None
+    wait_until(laid_out, timeout=30, what=f"{selector} to be laid out")
+    return boxes[-1]
 
 
 def assert_in_view(page, selector: str, what: str) -> dict:
@@ -64,11 +59,6 @@ def assert_in_view(page, selector: str, what: str) -> dict:
     assert b["y"] + b["height"] <= viewport["height"] + 0.5, f"{what} is below the fold: {b}"
     assert b["width"] > 150 and b["height"] > 150, f"{what} is too small to see: {b}"
     return b
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"presenter-{name}.png"))
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +91,7 @@ def test_the_grid_and_the_loss_chart_fit_a_projector(browser, train_url, name, v
     settled(page)
     # The settings are in the collapsed New run panel, below the fold.
     assert page.get_by_role("spinbutton", name="Latent size (latent_dim)").count() == 0
-    shot(page, name)
+    shoot(page, f"presenter-{name}")
     grid = assert_in_view(page, GRID, "grid")
     assert grid["x"] < 50, "the sidebar should be collapsed, the grid at the left edge"
     chart = assert_in_view(page, CHART, "loss chart")
@@ -118,7 +108,7 @@ def test_a_phone_watcher_sees_the_grid_on_the_first_screen(browser, train_url):
     image = page.locator(".st-key-presenter-grid img[src]").first
     image.wait_for()
     settled(page)
-    shot(page, "train-phone-390x844")
+    shoot(page, "presenter-train-phone-390x844")
     top = image.bounding_box()["y"]
     print(f"phone: grid top at {top:.0f} of 844")
     assert top < 844, f"the grid starts {top:.0f} px down, below the first screen"
@@ -139,7 +129,7 @@ def test_the_comparison_charts_fit_a_projector(browser, server):
         for index in range(2):
             assert_in_view(page, f"{CHART} >> nth={index}", f"chart {index + 1}")
     finally:
-        shot(page, "compare-1280x720")                 # (before the Stop, also on a failure)
+        shoot(page, "presenter-compare-1280x720")      # (before the Stop, also on a failure)
         stop = page.get_by_role("button", name="Stop comparison")
         if stop.count():                               # free the CPU for the next test
             stop.click()
@@ -151,10 +141,12 @@ def test_the_playground_field_and_loss_chart_fit_a_projector(browser, server):
     page = new_page(browser, f"{server}/playground?present=1", PROJECTOR)
     page.get_by_role("button", name="Play").click()
     page.locator("[data-testid='stVegaLiteChart']").nth(1).wait_for()
-    page.wait_for_timeout(2000)
+    step = page.locator(METRIC, has_text="Step").locator("[data-testid='stMetricValue']")
+    wait_until(lambda: int(re.sub(r"\D", "", step.inner_text()) or 0) >= PLAYED,
+               what=f"the playground to play {PLAYED} steps")
     page.get_by_role("button", name="Pause").click()
     settled(page)
-    shot(page, "playground-1280x720")
+    shoot(page, "presenter-playground-1280x720")
     assert_in_view(page, "[data-testid='stVegaLiteChart'] >> nth=0", "field")
     assert_in_view(page, "[data-testid='stVegaLiteChart'] >> nth=1", "loss chart")
     page.context.close()

@@ -7,7 +7,6 @@ import ast
 import io
 import json
 import re
-import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from ganlib.data import load_dataset
 from ganlib.errors import CheckpointError, ConfigError, DataError
 from ganlib.training.runner import TrainingRun
 from scripts.translations import extract
+from tests import helpers
 from ui import content, state
 from ui.pages import PAGES
 
@@ -297,8 +297,7 @@ def english_in(texts: set[str], language: str) -> list[str]:
 @pytest.fixture
 def demo_models(isolated_checkpoints, tmp_path):
     """The shipped demo models in this test's checkpoint folder (the Models page lists them)."""
-    for demo in (ROOT / "checkpoints").glob("*-demo"):
-        shutil.copytree(demo, tmp_path / "checkpoints" / demo.name)
+    helpers.demo_models(tmp_path / "checkpoints")
 
 
 

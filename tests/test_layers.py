@@ -5,12 +5,14 @@
 between browsers). Each layer imports only layers below it, nothing imports in a circle,
 the server never imports Streamlit, and pages reach the server only through `ui/`. These
 tests read the import statements (top-level, inside functions and under TYPE_CHECKING
-alike), so a lazy import cannot hide an upward dependency.
+alike), so a lazy import cannot hide an upward dependency. The same reader keeps
+docs/design.md's module table true: a row per module, with what it imports.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,3 +142,69 @@ def test_the_import_reader_sees_lazy_and_relative_imports(tmp_path):
     probe.write_text(source, encoding="utf-8")
     found = imports_of(probe, "ganlib.training.probe")
     assert {"ganlib.server.registry", "ganlib.training.runner", "ganlib.training.sibling"} <= found
+
+
+# --- docs/design.md's module table says what each module imports ------------------------------
+
+DESIGN = ROOT / "docs" / "design.md"
+# Modules any module may import; the table leaves them out of "depends on".
+EVERYWHERE = {"ganlib.errors", "ganlib.messages"}
+_ROW = re.compile(r"^\|\s*`(ganlib/[^`]+)`\s*\|")
+
+
+def documented_modules() -> dict[str, Path]:
+    """Every ganlib module that needs a row: all but a package's `__init__` that holds only
+    its docstring (`ganlib/training/`, `ganlib/server/`)."""
+    def docstring_only(path: Path) -> bool:
+        body = ast.parse(path.read_text(encoding="utf-8")).body
+        return all(isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                   for node in body)
+    return {name: path for name, path in ganlib_modules().items()
+            if not (path.name == "__init__.py" and docstring_only(path))}
+
+
+def short(module: str) -> str:
+    """A module as the table names it: `training.runner` for ganlib.training.runner."""
+    return module.removeprefix("ganlib.")
+
+
+def table_rows() -> dict[str, tuple[str, set[str]]]:
+    """The module table's rows: module (dotted) -> (the file it names, the modules in its
+    "depends on" column; text in parentheses is a remark, "—" is none)."""
+    rows: dict[str, tuple[str, set[str]]] = {}
+    for number, line in enumerate(DESIGN.read_text(encoding="utf-8").splitlines(), 1):
+        if not (found := _ROW.match(line)):
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        assert len(cells) == 3, (f"docs/design.md line {number}: a module row has three "
+                                 f"cells (module | what it is | depends on), not {len(cells)}")
+        module = module_name(ROOT / found.group(1).rstrip("/"))
+        assert module not in rows, f"docs/design.md line {number}: a second row for {module}"
+        listed = re.sub(r"\([^)]*\)", "", cells[2]).replace("`", "")
+        rows[module] = (found.group(1), {f"ganlib.{name.strip()}" for name in listed.split(",")
+                                         if name.strip() not in ("", "—", "-")})
+    return rows
+
+
+def test_the_design_docs_module_table_has_a_true_row_for_every_module():
+    """docs/design.md's module table: a row for every ganlib module, none for a module that
+    is gone, and each row's "depends on" is what the module imports. A failure says which
+    row to add, fix or remove."""
+    modules, rows = documented_modules(), table_rows()
+    problems = []
+    for name, path in modules.items():
+        imported = sorted(internal_imports(path, modules) - EVERYWHERE - {name})
+        should_read = ", ".join(map(short, imported)) or "—"
+        file = path.relative_to(ROOT).as_posix()
+        if name not in rows:
+            problems.append(f"no row for {file}: add one to its layer's table in "
+                            f"docs/design.md:\n  | `{file}` | <what it is, and why> | "
+                            f"{should_read} |")
+        elif rows[name][1] != set(imported):
+            listed = ", ".join(sorted(map(short, rows[name][1]))) or "—"
+            problems.append(f"the row of {file} says it depends on {listed}, but it imports "
+                            f"{should_read}: write \"{should_read}\"")
+    problems += [f"docs/design.md has a row for {file}, which is not a ganlib module (moved "
+                 f"or removed?): fix or remove the row"
+                 for name, (file, _) in rows.items() if name not in modules]
+    assert not problems, "\n".join(problems)

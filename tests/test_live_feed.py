@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
-import time
+from types import SimpleNamespace
 
 import pytest
 
+from ganlib.server import live_feed
 from ganlib.server.live_feed import CLASSROOM, KEEP_GRIDS, LiveFeed, sweep_stale
-from tests.test_live_view import snapshot
+from tests.helpers import FakeRun, wait_until
 
 
-class FakeRun:
-    """A run whose snapshot a test sets; counts the snapshots and how they were taken."""
-
-    def __init__(self, run_id: str = "run-a"):
-        self.run_id = run_id
-        self.snap = dataclasses.replace(snapshot(run_id), step=10, samples_step=10)
-        self.watched = 0
-
-    def snapshot(self, watch: bool = True):
-        self.watched += watch
-        return self.snap
-
-    def train(self, step: int, samples_step: int | None = None, status: str = "running"):
-        self.snap = dataclasses.replace(self.snap, step=step, status=status,
-                                        samples_step=samples_step or self.snap.samples_step)
+def running(run_id: str = "run-a") -> FakeRun:
+    """A run at step 10 of 100, its samples drawn at step 10."""
+    return FakeRun(run_id).start()
 
 
 def grid(snap) -> bytes:
@@ -58,7 +46,7 @@ def files(feed: LiveFeed) -> set[str]:
 
 
 def test_a_wanted_run_is_written_at_once_then_only_when_it_changes(feeds):
-    feed, run = feeds(presenting=lambda: "run-a"), FakeRun()
+    feed, run = feeds(presenting=lambda: "run-a"), running()
     name = feed.want(run)
     assert document(feed, name) == {
         "run": "run-a", "status": "running", "step": 10, "total_steps": 100,
@@ -76,7 +64,7 @@ def test_a_wanted_run_is_written_at_once_then_only_when_it_changes(feeds):
 
 
 def test_only_the_last_grids_stay_and_no_half_written_file_is_left(feeds):
-    feed, run = feeds(), FakeRun()
+    feed, run = feeds(), running()
     feed.want(run)
     for step in (20, 30, 40):
         run.train(step=step, samples_step=step)
@@ -86,13 +74,15 @@ def test_only_the_last_grids_stay_and_no_half_written_file_is_left(feeds):
     assert KEEP_GRIDS == 2
 
 
-def test_a_run_nobody_wants_leaves_the_feed_with_its_files(feeds):
-    feed = feeds(want_for_s=0.2)
-    kept, dropped = FakeRun("run-kept"), FakeRun("run-dropped")
+def test_a_run_nobody_wants_leaves_the_feed_with_its_files(feeds, monkeypatch):
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(live_feed, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    feed = feeds(want_for_s=15)
+    kept, dropped = running("run-kept"), running("run-dropped")
     feed.want(kept)
     feed.want(dropped)
-    time.sleep(0.3)
-    feed.want(kept)
+    clock.now += 20                             # nobody asked for either in 15 s...
+    feed.want(kept)                             # ...but for this one, now
     feed.tick()
     assert files(feed) == {"run-kept.json", "run-kept-10.png", CLASSROOM}
     watched = dropped.watched
@@ -113,8 +103,8 @@ def test_the_classroom_document_names_the_presented_job(feeds):
 
 def test_feeds_sharing_a_root_keep_to_their_own_folders_and_clean_up(feeds, tmp_path):
     first, second = feeds(), feeds()
-    first.want(FakeRun("run-a"))
-    second.want(FakeRun("run-b"))
+    first.want(running("run-a"))
+    second.want(running("run-b"))
     third = feeds()                     # a new feed sweeps only dead processes' folders
     assert first.folder != second.folder != third.folder
     assert files(first) == {"run-a.json", "run-a-10.png"}
@@ -135,14 +125,12 @@ def test_a_killed_servers_folder_is_swept_at_the_next_start(tmp_path):
 
 
 def test_the_thread_writes_while_the_run_trains_and_close_removes_everything(tmp_path):
-    feed, run = LiveFeed(tmp_path, grid=grid, every_s=0.05).start(), FakeRun()
+    feed, run = LiveFeed(tmp_path, grid=grid, every_s=0.05).start(), running()
     try:
         feed.want(run)
         run.train(step=50, samples_step=50)
-        deadline = time.monotonic() + 5
-        while document(feed, "run-a.json")["step"] != 50:
-            assert time.monotonic() < deadline, "the feed's thread never wrote the update"
-            time.sleep(0.02)
+        wait_until(lambda: document(feed, "run-a.json")["step"] == 50, timeout=30,
+                   what="the feed's thread to write the update", every_s=0.02)
     finally:
         feed.close()
     assert not feed.folder.exists() and not feed._thread.is_alive()

@@ -2,26 +2,12 @@
 
 import threading
 import time
-from dataclasses import replace
 
-import numpy as np
+
 import pytest
 
-from ganlib.config import make_config
-from ganlib.data import load_dataset
-from ganlib.training.core import RunSnapshot, RunStatus
+from tests.helpers import run_snapshot
 from ui import charts, live_view
-
-
-def snapshot(run_id: str = "run-a", steps: int = 10) -> RunSnapshot:
-    history = {name: np.linspace(0.1, 1.0, steps) for name in
-               ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")}
-    history.update(step=np.arange(1.0, steps + 1), time=np.arange(steps) * 0.1)
-    samples = np.random.default_rng(steps).uniform(-1, 1, (64, 28, 28, 1)).astype(np.float32)
-    start = RunSnapshot.initial(run_id, make_config("gan", "quick", steps=100),
-                                load_dataset("mnist-10k"))
-    return replace(start, status=RunStatus.RUNNING, step=steps, elapsed_s=1.0,
-                   steps_per_s=10.0, history=history, samples=samples, samples_step=steps)
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +16,7 @@ def fresh_store(monkeypatch):
 
 
 def test_viewers_of_one_run_update_share_the_grid_and_the_figure():
-    first, second = snapshot(), snapshot()           # two sessions' snapshots of one update
+    first, second = run_snapshot(), run_snapshot()   # two sessions' snapshots of one update
     png = live_view.grid_png(first.run_id, first.samples_step, first.samples, 8, 3)
     assert png.startswith(b"\x89PNG")
     assert live_view.grid_png(second.run_id, second.samples_step, second.samples, 8, 3) is png
@@ -40,13 +26,13 @@ def test_viewers_of_one_run_update_share_the_grid_and_the_figure():
 
 
 def test_a_new_run_update_is_drawn_anew():
-    before, after = snapshot(steps=10), snapshot(steps=11)
+    before, after = run_snapshot(steps=10), run_snapshot(steps=11)
     assert (live_view.figure(after, charts.loss_figure)
             is not live_view.figure(before, charts.loss_figure))
     assert len(live_view.figure(after, charts.loss_figure).data[0].x) == 11
     assert (live_view.grid_png("run-a", 11, after.samples, 8, 3)
             != live_view.grid_png("run-a", 10, before.samples, 8, 3))
-    other_run = snapshot(run_id="run-b")
+    other_run = run_snapshot(run_id="run-b")
     assert (live_view.figure(other_run, charts.loss_figure)
             is not live_view.figure(before, charts.loss_figure))
 
@@ -84,7 +70,7 @@ def test_concurrent_viewers_make_one_render():
 def test_the_live_feed_writes_the_same_grid_bytes_the_train_page_shows():
     """One PNG per sample step for the whole server: the feed's file and a controller's
     st.image are the same encoding, in the Train page's layout."""
-    snap = snapshot()
+    snap = run_snapshot()
     shown = live_view.grid_png(snap.run_id, snap.samples_step, snap.samples,
                                live_view.GRID_COLUMNS, live_view.GRID_SCALE)
     assert live_view.live_grid(snap) is shown

@@ -11,7 +11,6 @@ import os
 import signal
 import time
 
-import numpy as np
 import pytest
 
 ray = pytest.importorskip("ray")
@@ -28,6 +27,7 @@ from ganlib.training.backends import backend_for  # noqa: E402
 from ganlib.training.core import Run, RunStatus  # noqa: E402
 from ganlib.training.ray_backend import RayBackend, RayRun  # noqa: E402
 from ganlib.training.runner import ResumeState  # noqa: E402
+from tests.helpers import wait_until  # noqa: E402
 
 NODE = dict(num_cpus=1, object_store_memory=80 * 2**20)
 
@@ -114,12 +114,7 @@ def test_pause_step_resume_save_and_stop_through_the_actor(backend, runs, tiny_c
     assert read_info("on-ray").step == 3 and run.snapshot().saved_as == info.name
     run.resume()
     assert run.wait_for(lambda s: s.step > 5, timeout=30)
-    latencies = []
-    for _ in range(10):
-        began = time.perf_counter()
-        run.snapshot()
-        latencies.append(time.perf_counter() - began)
-    assert np.median(latencies) < 0.5, latencies  # the benchmark measures it quietly
+    assert run.snapshot().step > 5               # (how fast: the benchmark measures it)
     run.pause()
     assert run.wait_for(lambda s: s.status == RunStatus.PAUSED, timeout=10)
     run.stop()
@@ -185,11 +180,9 @@ def test_a_silent_or_dead_worker_never_hangs_a_page_and_its_autosave_is_kept(
     assert "has not answered" in again.message
     assert run.wait_for(lambda s: s.message is None and s.status == RunStatus.RUNNING, timeout=30)
 
-    deadline = time.monotonic() + 60
-    while find_autosave(run.run_id) is None and time.monotonic() < deadline:
-        time.sleep(0.2)                          # the app autosaves it every second here
-    saved = find_autosave(run.run_id)
-    assert saved is not None and saved.step > 0
+    wait_until(lambda: find_autosave(run.run_id) is not None, timeout=60,
+               what="the app's autosave (every second here)")
+    assert find_autosave(run.run_id).step > 0
     os.kill(pid, signal.SIGKILL)                 # the worker dies
     assert run.wait(30)
     snap = run.snapshot()

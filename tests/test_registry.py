@@ -1,4 +1,11 @@
-import time
+"""ganlib.server.registry: the cap on training jobs, owner keys, and a class's rules.
+
+The registry only starts, reads and stops its jobs, so these tests give it runs that train
+nothing (tests/helpers.py's FakeRun): what a run does when it trains is tests/test_runner.py's.
+One test trains a tiny real run: a periodic autosave must leave a checkpoint that a tab
+finds after a restart.
+"""
+
 from types import SimpleNamespace
 
 import pytest
@@ -6,34 +13,35 @@ import pytest
 from ganlib.checkpoints import read_info
 from ganlib.server.classroom import Classroom, NotAllowed, Role, owner_for
 from ganlib.server.registry import JobRecord, RunRegistry, TooManyRuns, job_to_preempt
-from ganlib.training.autosave import autosave, find_autosave
-from ganlib.training.core import RunStatus
+from ganlib.training.autosave import autosave, autosave_name, find_autosave
+from ganlib.training.core import Run, RunStatus
 from ganlib.training.runner import TrainingRun
+from tests.helpers import FakeRun, wait_until
 
 
-def test_the_cap_refuses_a_run_past_the_limit_with_what_to_do(tiny_dataset, tiny_config):
+def test_the_cap_refuses_a_run_past_the_limit_with_what_to_do():
     registry = RunRegistry(max_active=1)
-    make = lambda: TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset)  # noqa: E731
-    run, key = registry.start(make)
+    run, key = registry.start(FakeRun)
+    assert isinstance(run, Run) and run.alive
     with pytest.raises(TooManyRuns, match="Stop a run"):
-        registry.start(make)
+        registry.start(FakeRun)
     registry.remove(run.run_id)
     assert not run.alive and registry.get(run.run_id) is None
-    second, _ = registry.start(make)          # room again
+    second, _ = registry.start(FakeRun)          # room again
+    second.train(step=100, status="finished")    # a run that ended frees its slot
+    third, _ = registry.start(FakeRun)
     registry.stop_all()
-    assert not second.alive
+    assert not third.alive
 
 
-def test_only_the_owner_key_controls_a_run(tiny_dataset, tiny_config):
+def test_only_the_owner_key_controls_a_run():
     registry = RunRegistry(max_active=2)
-    run, key = registry.start(
-        lambda: TrainingRun(tiny_config("gan", steps=2), dataset=tiny_dataset))
+    run, key = registry.start(FakeRun)
     assert registry.get(run.run_id) is run
     assert registry.can_control(run.run_id, key)
     assert not registry.can_control(run.run_id, None)
     assert not registry.can_control(run.run_id, "guess")
     assert not registry.can_control("run-unknown", key)
-    run.wait(60)
     registry.stop_all()
 
 
@@ -43,61 +51,60 @@ TEACHER = owner_for("t" * 64, Role.TEACHER)
 STUDENT = owner_for("5" * 64, Role.STUDENT)
 
 
-def class_registry(tmp_path, max_active=1):
+def class_registry(max_active=1):
+    """A class's registry that autosaves as the app's does (a FakeRun records its saves)."""
     return RunRegistry(max_active=max_active, classroom=Classroom(passcode="secret"),
-                       save_job=lambda job: autosave(job, tmp_path))
+                       save_job=autosave)
 
 
-def endless(tiny_dataset, tiny_config, owner=None):
-    return lambda: TrainingRun(tiny_config("gan", steps=None), dataset=tiny_dataset,
-                               owner_id=owner.stored_owner if owner else None)
+def owned_by(owner):
+    return lambda: FakeRun(owner_id=owner.stored_owner)
 
 
-def test_students_start_only_while_allowed_and_within_their_limit(
-        tmp_path, tiny_dataset, tiny_config):
-    registry = class_registry(tmp_path, max_active=3)
+def test_students_start_only_while_allowed_and_within_their_limit():
+    registry = class_registry(max_active=3)
     with pytest.raises(NotAllowed, match="ask the teacher"):
-        registry.start(endless(tiny_dataset, tiny_config, STUDENT), owner=STUDENT)
+        registry.start(owned_by(STUDENT), owner=STUDENT)
     registry.classroom.set_student_runs(TEACHER, True)
-    run, _ = registry.start(endless(tiny_dataset, tiny_config, STUDENT), owner=STUDENT)
+    run, _ = registry.start(owned_by(STUDENT), owner=STUDENT)
     assert registry.owner(run.run_id) == STUDENT and registry.started_at(run.run_id)
     with pytest.raises(NotAllowed, match="limit"):
-        registry.start(endless(tiny_dataset, tiny_config, STUDENT), owner=STUDENT)
+        registry.start(owned_by(STUDENT), owner=STUDENT)
     registry.stop_all()
 
 
-def test_the_teachers_start_saves_and_stops_the_newest_student_run(
-        tmp_path, tiny_dataset, tiny_config):
-    registry = class_registry(tmp_path)
+def test_the_teachers_start_saves_and_stops_the_newest_student_run():
+    registry = class_registry(max_active=2)
     registry.classroom.set_student_runs(TEACHER, True)
-    student_run, _ = registry.start(endless(tiny_dataset, tiny_config, STUDENT), owner=STUDENT)
-    student_run.wait_for(lambda s: s.samples is not None, timeout=60)
     other = owner_for("6" * 64, Role.STUDENT)
+    older, _ = registry.start(owned_by(STUDENT), owner=STUDENT)
+    newest, _ = registry.start(owned_by(other), owner=other)
+    third = owner_for("7" * 64, Role.STUDENT)
     with pytest.raises(TooManyRuns):          # a student never preempts
-        registry.start(endless(tiny_dataset, tiny_config, other), owner=other)
-    demo, _ = registry.start(endless(tiny_dataset, tiny_config, TEACHER), owner=TEACHER)
-    assert not student_run.alive and demo.snapshot(watch=False).active
+        registry.start(owned_by(third), owner=third)
+    demo, _ = registry.start(owned_by(TEACHER), owner=TEACHER)
+    assert older.alive and not newest.alive and demo.alive
     assert registry.presenting == demo.run_id
-    saved = read_info(f"autosave-{student_run.run_id}", tmp_path)
-    assert saved.owner == STUDENT.id                 # still the student's model
-    assert saved.name in registry.notice(student_run.run_id)
-    assert "teacher's demo" in registry.notice(student_run.run_id)
+    assert newest.saved == [autosave_name(newest.run_id)] and older.saved == []
+    assert registry.owner(newest.run_id) == other           # still the student's run
+    notice = registry.notice(newest.run_id)
+    assert autosave_name(newest.run_id) in notice and "teacher's demo" in notice
     registry.stop_all()
 
 
-def test_the_sweeper_saves_and_stops_a_paused_run_nobody_watches(
-        tmp_path, tiny_dataset, tiny_config):
-    registry = class_registry(tmp_path)
-    run, _ = registry.start(lambda: TrainingRun(
-        tiny_config("gan", steps=None), dataset=tiny_dataset, pause_when_unwatched_s=0.2))
-    run.wait_for(lambda s: s.status == RunStatus.PAUSED, timeout=60)
+def test_the_sweeper_saves_and_stops_a_paused_run_nobody_watches():
+    registry = class_registry(max_active=2)
+    run, _ = registry.start(FakeRun)
+    training, _ = registry.start(FakeRun)
+    run.pause()
+    run.unwatched_s = training.unwatched_s = 30.0
     assert registry.sweep(stop_after_s=60) == []     # not abandoned long enough yet
-    registry.start_sweeper(stop_after_s=0.3, every_s=0.1)
-    deadline = time.monotonic() + 20
-    while registry.notice(run.run_id) is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert registry.active() == []
-    assert read_info(f"autosave-{run.run_id}", tmp_path).owner is None
+    run.unwatched_s = training.unwatched_s = 90.0     # a run still training is never swept
+    registry.start_sweeper(stop_after_s=60, every_s=0.05)
+    wait_until(lambda: registry.notice(run.run_id) is not None, timeout=30,
+               what="the sweeper to stop the abandoned run")
+    assert registry.active() == [training]
+    assert run.saved == [autosave_name(run.run_id)]
     assert "nobody watched" in registry.notice(run.run_id)
 
 
@@ -110,11 +117,13 @@ def test_the_sweeper_autosaves_an_active_run_periodically_and_a_gone_tab_finds_i
                                                 dataset=tiny_dataset))
     registry.start_sweeper(stop_after_s=3600, every_s=0.05)
     steps = []
-    deadline = time.monotonic() + 60
-    while len(set(steps)) < 2 and time.monotonic() < deadline:    # saved, then saved again
+
+    def saved_twice() -> bool:
         if (saved := find_autosave(run.run_id)) is not None:
             steps.append(saved.step)
-        time.sleep(0.05)
+        return len(set(steps)) >= 2
+
+    wait_until(saved_twice, what="a second periodic autosave", every_s=0.05)
     assert len(set(steps)) >= 2 and steps == sorted(steps) and steps[0] >= 1, steps
     snap = run.snapshot(watch=False)
     assert snap.status == RunStatus.RUNNING and snap.saved_as is None   # it trains on, unnamed

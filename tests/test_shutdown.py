@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,10 +22,9 @@ from ganlib.server.registry import RunRegistry
 from ganlib.server.shutdown import stop_and_autosave
 from ganlib.training.autosave import autosave, autosave_name, find_autosave
 from ganlib.training.compare import Comparison
-from ganlib.training.core import RunStatus
 from ganlib.training.runner import TrainingRun
-
-ROOT = Path(__file__).resolve().parent.parent
+from scripts.soak import start_demo
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer, FakeRun, wait_until
 
 
 def test_autosave_saves_a_built_run_under_its_own_name_only(tiny_dataset, tiny_config, tmp_path):
@@ -80,20 +78,16 @@ def test_autosave_saves_each_started_run_of_a_comparison_as_its_owners(tmp_path)
     assert read_info(saved[0].name, tmp_path).owner == student.id
 
 
-def test_stop_and_autosave_saves_the_active_runs_only(tiny_dataset, tiny_config, tmp_path):
+def test_stop_and_autosave_saves_the_active_runs_only(tmp_path):
     registry = RunRegistry(max_active=3)
-    ended, _ = registry.start(lambda: TrainingRun(tiny_config(steps=2), dataset=tiny_dataset))
-    assert ended.wait(60)
-    running, _ = registry.start(
-        lambda: TrainingRun(tiny_config(steps=None), dataset=tiny_dataset))
-    paused, _ = registry.start(
-        lambda: TrainingRun(tiny_config(steps=None), dataset=tiny_dataset), paused=True)
-    assert running.wait_for(lambda s: s.step >= 1)
-    assert paused.wait_for(lambda s: s.status == RunStatus.PAUSED)
+    ended, _ = registry.start(FakeRun)
+    ended.train(step=2, status="finished")
+    running, _ = registry.start(FakeRun)
+    paused, _ = registry.start(FakeRun, paused=True)
     saved = stop_and_autosave(registry, tmp_path)
     assert sorted(i.name for i in saved) == sorted(
         f"autosave-{r.run_id}" for r in (running, paused))
-    assert not registry.active()
+    assert ended.saved == [] and not registry.active()
     assert stop_and_autosave(registry, tmp_path) == []        # nothing active any more
 
 
@@ -109,12 +103,11 @@ def test_the_cli_saves_its_training_on_sigterm_and_sighup(signum, tmp_path):
         cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 120
-        # A grid after step 0 is written once training has made progress.
-        while not [p for p in samples.glob("step-*.png") if p.name != "step-000000.png"]:
+        def progressed() -> bool:
+            """A grid after step 0 is written once training has made progress."""
             assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "no training progress within 120 s"
-            time.sleep(0.2)
+            return any(p.name != "step-000000.png" for p in samples.glob("step-*.png"))
+        wait_until(progressed, timeout=120, what="a sample grid after step 0")
         process.send_signal(signum)
         out, err = process.communicate(timeout=60)
     finally:
@@ -148,18 +141,16 @@ def test_a_link_to_a_gone_run_says_so_and_names_its_autosave(open_app, tiny_data
 
 
 def test_the_app_server_autosaves_its_active_run_on_sigterm(tmp_path):
-    soak = pytest.importorskip("scripts.soak")
-    if not Path(soak.CHROMIUM).exists():
+    if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     checkpoints = tmp_path / "checkpoints"
-    with soak.AppServer(checkpoints, tmp_path / "server.log") as server:
+    with AppServer(checkpoints, tmp_path / "server.log") as server:
         with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=soak.CHROMIUM,
-                                                 args=soak.CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
             page.set_default_timeout(90_000)
-            link = soak.start_demo(page, server.url, "gan")
+            link = start_demo(page, server.url, "gan")
             # The sample grid is drawn once the run has built its networks: only then is
             # there something to save (a run stopped before that has nothing to keep).
             page.wait_for_selector("[data-testid='stImage']")
