@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 
 from ganlib.config import make_config
-from ganlib.training.core import RunSnapshot, RunStatus
+from ganlib.training.autosave import autosave_name, runs_of
+from ganlib.training.core import NotBuiltYet, RunSnapshot, RunStatus
 # The launcher and Chromium, shared with the scripts: the test modules import them from here.
 from scripts.app_server import (CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer,  # noqa: F401
                                 demo_models, settled)
@@ -162,7 +163,8 @@ class FakeRun:
     pause, resume and stop as a TrainingRun's does, and the test moves the rest: `train()`
     sets the step, `unwatched_s` is how long nobody has looked (what the registry's sweeper
     reads; a snapshot taken with watch=True sets it back to 0). It has built its networks
-    (its snapshot has samples), so autosave saves it: `saved` lists the names it was saved as.
+    (its snapshot has samples), but has no weights: a test hands the registry `record_save`
+    as its way to save a job, and `saved` lists the names it was saved as.
     """
 
     def __init__(self, run_id: str | None = None, owner_id: str | None = None):
@@ -216,6 +218,10 @@ class FakeRun:
     def generator_weights(self) -> tuple[int, list[np.ndarray]]:
         return self.snap.samples_step, []
 
+    def checkpoint_state(self):
+        """A fake run has no networks to copy: what holds it must save through `save`."""
+        raise NotBuiltYet()
+
     def save(self, name: str, root=None, overwrite: bool = True) -> SimpleNamespace:
         """Record the save; what a checkpoint's info would say of it."""
         self.saved.append(name)
@@ -225,3 +231,9 @@ class FakeRun:
               status: str = RunStatus.RUNNING) -> None:
         """As if the run had trained to `step` (its samples drawn at `samples_step`)."""
         self._set(step=step, status=status, samples_step=samples_step or self.snap.samples_step)
+
+
+def record_save(job) -> list:
+    """A registry's `save_job` for fake runs: each run of `job` is "saved" as its autosave
+    name (FakeRun.saved records it); what the registry decides to save is the test's point."""
+    return [run.save(autosave_name(run.run_id)) for run in runs_of(job)]

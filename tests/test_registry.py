@@ -13,10 +13,10 @@ import pytest
 from ganlib.checkpoints import read_info
 from ganlib.server.classroom import Classroom, NotAllowed, Role, owner_for
 from ganlib.server.registry import JobRecord, RunRegistry, TooManyRuns, job_to_preempt
-from ganlib.training.autosave import autosave, autosave_name, find_autosave
+from ganlib.training.autosave import autosave_name, find_autosave
 from ganlib.training.core import Run, RunStatus
 from ganlib.training.runner import TrainingRun
-from tests.helpers import FakeRun, wait_until
+from tests.helpers import FakeRun, record_save, wait_until
 
 
 def test_the_cap_refuses_a_run_past_the_limit_with_what_to_do():
@@ -52,9 +52,9 @@ STUDENT = owner_for("5" * 64, Role.STUDENT)
 
 
 def class_registry(max_active=1):
-    """A class's registry that autosaves as the app's does (a FakeRun records its saves)."""
+    """A class's registry whose saves a FakeRun records (what it decides to save is the point)."""
     return RunRegistry(max_active=max_active, classroom=Classroom(passcode="secret"),
-                       save_job=autosave)
+                       save_job=record_save)
 
 
 def owned_by(owner):

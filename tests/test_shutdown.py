@@ -22,6 +22,7 @@ from ganlib.server.registry import RunRegistry
 from ganlib.server.shutdown import stop_and_autosave
 from ganlib.training.autosave import autosave, autosave_name, find_autosave
 from ganlib.training.compare import Comparison
+from ganlib.training.core import RunStatus
 from ganlib.training.runner import TrainingRun
 from scripts.soak import start_demo
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer, FakeRun, wait_until
@@ -78,16 +79,20 @@ def test_autosave_saves_each_started_run_of_a_comparison_as_its_owners(tmp_path)
     assert read_info(saved[0].name, tmp_path).owner == student.id
 
 
-def test_stop_and_autosave_saves_the_active_runs_only(tmp_path):
+def test_stop_and_autosave_saves_the_active_runs_only(tiny_dataset, tiny_config, tmp_path):
     registry = RunRegistry(max_active=3)
-    ended, _ = registry.start(FakeRun)
-    ended.train(step=2, status="finished")
-    running, _ = registry.start(FakeRun)
-    paused, _ = registry.start(FakeRun, paused=True)
+    ended, _ = registry.start(lambda: TrainingRun(tiny_config(steps=2), dataset=tiny_dataset))
+    assert ended.wait(60)
+    running, _ = registry.start(
+        lambda: TrainingRun(tiny_config(steps=None), dataset=tiny_dataset))
+    paused, _ = registry.start(
+        lambda: TrainingRun(tiny_config(steps=None), dataset=tiny_dataset), paused=True)
+    assert running.wait_for(lambda s: s.step >= 1)
+    assert paused.wait_for(lambda s: s.status == RunStatus.PAUSED)
     saved = stop_and_autosave(registry, tmp_path)
     assert sorted(i.name for i in saved) == sorted(
         f"autosave-{r.run_id}" for r in (running, paused))
-    assert ended.saved == [] and not registry.active()
+    assert not registry.active()
     assert stop_and_autosave(registry, tmp_path) == []        # nothing active any more
 
 
