@@ -25,7 +25,7 @@ from ganlib.training.compare import Comparison
 from ganlib.training.core import RunStatus
 from ganlib.training.runner import TrainingRun
 from scripts.soak import start_demo
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer, FakeRun, wait_until
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer, wait_until
 
 
 def test_autosave_saves_a_built_run_under_its_own_name_only(tiny_dataset, tiny_config, tmp_path):
