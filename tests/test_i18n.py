@@ -111,6 +111,28 @@ def test_each_languages_prose_has_the_same_sections_formulas_and_links(name, lan
             == anchors.findall(content.table_of_contents(name, "en")))
 
 
+
+# Words a Vietnamese university lecturer would not use, with what docs/glossary.md says
+# instead: school words for the class, literal or English renderings of the articles' terms.
+REJECTED_VI = {
+    "giáo viên": "giảng viên", "học sinh": "sinh viên", "mật mã": "mật khẩu",
+    "sụp đổ mô hình": "sụp đổ mode", "maximize": "cực đại hóa", "minimize": "cực tiểu hóa",
+    "gradient biến mất": "tiêu biến gradient", "gradient vanishing": "tiêu biến gradient",
+    "feedback": "phản hồi", "kế hoạch vận chuyển": "phương án vận chuyển",
+    "penalty nói về": "hình phạt đặt lên", "bộ phân loại đọc được": "bộ phân loại nhận ra",
+    "đi và về": "qua lại", "Giáo viên đăng nhập": "Đăng nhập giảng viên",
+}
+
+
+def test_the_vietnamese_texts_use_a_lecturers_words():
+    texts = {f"msgstr of {source_text(m)!r}": " ".join(
+        [m.string] if isinstance(m.string, str) else m.string) for m in entries("vi")}
+    texts.update({str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")
+                  for path in sorted((ROOT / "content" / "vi").glob("*.md"))})
+    found = [f"{where}: {rejected!r} (say {instead!r})" for where, text in texts.items()
+             for rejected, instead in REJECTED_VI.items() if rejected.lower() in text.lower()]
+    assert not found, "\n".join(found)
+
 # --- numbers and ganlib's own messages ----------------------------------------------------
 
 def test_numbers_are_written_as_each_language_writes_them(speak):

@@ -79,11 +79,13 @@ def metric_figure(history: Mapping[str, np.ndarray], series: Sequence[tuple[str,
                   title: str, y_title: str, uirevision: str,
                   y_range: tuple[float, float] | None = None,
                   reference: tuple[float, str] | None = None, height: int = 440,
-                  log_y: bool = False) -> go.Figure:
+                  log_y: bool = False, right_axis: tuple[str, str] | None = None) -> go.Figure:
     """Lines of `history[name]` against `history["step"]`, one per (name, legend label).
 
     Names missing from the history are skipped, so one call serves every algorithm.
-    `reference` = (y, label) draws a dashed horizontal line, e.g. D = 0.5.
+    `reference` = (y, label) draws a dashed horizontal line, e.g. D = 0.5. `right_axis` =
+    (name, axis title) puts that series on a y axis of its own, on the right, in its colour:
+    a curve on another scale than the others would look flat on theirs.
     """
     figure = go.Figure()
     steps = history.get("step", np.empty(0))
@@ -91,7 +93,9 @@ def metric_figure(history: Mapping[str, np.ndarray], series: Sequence[tuple[str,
         if name not in history:
             continue
         x, y = downsample(steps, history[name])
+        on_right = right_axis is not None and name == right_axis[0]
         figure.add_trace(go.Scatter(x=x, y=y, name=label, mode="lines",
+                                    yaxis="y2" if on_right else "y",
                                     line=dict(width=2, color=COLORS.get(name))))
     if reference is not None:
         reference_line(figure, reference, "top right", log_y,
@@ -104,6 +108,11 @@ def metric_figure(history: Mapping[str, np.ndarray], series: Sequence[tuple[str,
     figure.update_xaxes(title_text=_("generator step"), rangemode="tozero", tickfont_size=16)
     figure.update_yaxes(title_text=y_title, range=list(y_range) if y_range else None,
                         type="log" if log_y else None, tickfont_size=16)
+    if right_axis is not None and right_axis[0] in history:
+        color = COLORS.get(right_axis[0])
+        figure.update_layout(yaxis2=dict(
+            title=dict(text=right_axis[1], font=dict(color=color)), overlaying="y",
+            side="right", showgrid=False, zeroline=False, tickfont=dict(size=16, color=color)))
     return figure
 
 
@@ -115,10 +124,12 @@ def loss_figure(snapshot: RunSnapshot) -> go.Figure:
                   ("g_loss", _("generator loss (BCE)"))]
         return metric_figure(snapshot.history, series, title=_("Losses"), y_title=_("loss"),
                              uirevision=snapshot.run_id)
+    estimate = _("Wasserstein estimate")
     series = [("d_loss", _("critic loss")), ("g_loss", _("generator loss")),
-              ("wasserstein", _("Wasserstein estimate"))]
+              ("wasserstein", estimate)]
     return metric_figure(snapshot.history, series, title=_("Losses and Wasserstein estimate"),
-                         y_title=_("loss"), uirevision=snapshot.run_id)
+                         y_title=_("loss"), uirevision=snapshot.run_id,
+                         right_axis=("wasserstein", estimate))
 
 
 def d_scores_figure(snapshot: RunSnapshot) -> go.Figure:
@@ -191,9 +202,12 @@ def comparison_figure(snapshot: ComparisonSnapshot, name: str, *, title: str, y_
     x axis. `name` is a column of each run's history or evaluations, or "loss_signal" for
     the loss each article plots (GAN: D loss; WGANs: the Wasserstein estimate)."""
     figure = go.Figure()
+    signal_labels = {"d_loss": _("discriminator loss (BCE)"),
+                     "wasserstein": _("Wasserstein estimate")}
     for run in snapshot.runs:
         if name == "loss_signal":
-            label, _steps, values = loss_signal(run)
+            signal, _steps, values = loss_signal(run)
+            label = signal_labels[signal]
             columns = {"time": run.history.get("time", np.empty(0)), "value": values}
         else:
             table = getattr(run, source)
@@ -204,16 +218,18 @@ def comparison_figure(snapshot: ComparisonSnapshot, name: str, *, title: str, y_
         x, y = downsample(columns["time"], columns["value"])
         figure.add_trace(go.Scatter(
             x=x, y=y, mode="lines+markers" if source == "evaluations" else "lines",
-            name=f"{run.config.algorithm.upper()} ({label})" if name == "loss_signal"
+            name=f"{run.config.algorithm.upper()} · {label}" if name == "loss_signal"
             else run.config.algorithm.upper(),
             line=dict(width=2, color=ALGORITHM_COLORS[run.config.algorithm])))
     if reference is not None:
         reference_line(figure, reference, "top left", log_y)
+    # The title on top, the legend on its own line(s) under it, never over it: three
+    # models' names do not fit beside a title in half a 1280-pixel page.
     figure.update_layout(
-        title=dict(text=title, font=dict(size=20)), height=380, uirevision=snapshot.run_id,
-        margin=dict(l=10, r=10, t=50, b=10), font=dict(size=16),
+        title=dict(text=title, font=dict(size=20), y=0.98, yanchor="top"), height=380,
+        uirevision=snapshot.run_id, margin=dict(l=10, r=10, t=90, b=10), font=dict(size=16),
         separators=number_separators(),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0))
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.0))
     figure.update_xaxes(title_text=_("training time (s)"), rangemode="tozero", tickfont_size=16)
     figure.update_yaxes(title_text=y_title, range=list(y_range) if y_range else None,
                         type="log" if log_y else None, tickfont_size=16)
