@@ -393,6 +393,35 @@ def test_the_train_page_speaks_while_training_and_when_finished(
     assert not english_left(at, language)
 
 
+# A '.' as a decimal separator: "0.5", "13.2", "6.0e-4", but not the thousands of "1.400".
+DOT_DECIMAL = re.compile(r"(?<![\d.])(?:0\.\d|\d+\.(?!\d{3}(?!\d))\d)")
+
+
+def test_the_pattern_of_a_dot_decimal_tells_it_from_a_thousands_separator():
+    assert [bool(DOT_DECIMAL.search(t)) for t in ("0.500", "13.2", "6.0e-4", "14,8", "1.400",
+                                                   "12.345.678", "0,12", "3.1415")] == \
+        [True, True, True, False, False, False, False, True]
+
+
+@pytest.mark.usefixtures("fresh_registry", "demo_models")
+def test_the_train_and_models_pages_write_numbers_as_vietnamese_does(
+        open_app, tiny_dataset, tiny_config):
+    run, key = state.registry().start(
+        lambda: TrainingRun(tiny_config(steps=None), dataset=tiny_dataset))
+    assert run.wait_for(lambda s: s.step >= 2, timeout=60)
+    at = run_on_train_page(open_app, run, key, "vi")
+    run.stop(timeout=10)
+    metrics = [m.value for m in at.metric]
+    assert len(metrics) == 5 and any("," in m for m in metrics)        # epoch, steps/s
+    assert not [m for m in metrics if DOT_DECIMAL.search(m)]
+    assert all('"separators":",."' in c.proto.spec.replace(" ", "")
+               for c in at.get("plotly_chart"))
+    at = open_app(PAGES.models, query={"lang": "vi"})
+    cards = [m.value for m in at.markdown if "Kích thước:" in m.value]
+    assert cards and not [c for c in cards if DOT_DECIMAL.search(c)]
+    assert any(re.search(r"\d,\d MB", c) for c in cards)
+
+
 @pytest.mark.usefixtures("fresh_registry")
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_errors_are_shown_in_the_readers_language(language, open_app, speak):
