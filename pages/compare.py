@@ -21,7 +21,7 @@ from ganlib.errors import GanlibError
 from ganlib.images import image_grid
 from ganlib.training.core import RunStatus
 from ui import charts, links, presenter, roles, state
-from ui.i18n import _, format_number, format_percent
+from ui.i18n import _, format_number, format_percent, ngettext
 from ui.pages import require_entry_point
 from ui.roles import Action, may
 from ui.widgets import format_duration
@@ -71,7 +71,7 @@ def duration_text(n_models: int, budget_s: float, mode: str) -> str:
         n=n_models, budget=format_number(budget_s, 0), build=format_number(BUILD_S, 0),
         every=format_number(every))
     slowdown = measured_slowdown()
-    if slowdown is None:
+    if slowdown is None or slowdown < 1.1:
         return text + " " + _("A busy machine takes longer; once it runs, the page says how "
                               "long is left.")
     return text + " " + _("Counted in: the last comparison on this server took {factor} × "
@@ -171,33 +171,40 @@ def correlation_notes(snapshot: ComparisonSnapshot) -> None:
         warmup=format_number(CORRELATION_WARMUP_STEPS),
         steps=format_number(MIN_CORRELATION_STEPS),
         evaluations=format_number(MIN_CORRELATION_EVALUATIONS)))
-    for run in snapshot.runs:
-        quality = loss_quality_correlation(run)
-        if not quality.conclusive:
-            st.info(inconclusive_text(ALGORITHM_INFO[run.config.algorithm].short_label,
-                                      quality, run.active), icon=":material/help:")
+    qualities = [(ALGORITHM_INFO[run.config.algorithm].short_label,
+                  loss_quality_correlation(run)) for run in snapshot.runs]
+    if short := [(model, quality) for model, quality in qualities if quality.too_short]:
+        st.info(too_short_text(short, snapshot.active), icon=":material/help:")
+    for model, quality in qualities:
+        if not (quality.conclusive or quality.too_short):
+            st.info(_("**{model}**: inconclusive: its loss or its Fréchet distance did not "
+                      "change over the run.").format(model=model), icon=":material/help:")
 
 
-def inconclusive_text(model: str, quality: LossQuality, running: bool) -> str:
-    """Why `model` has no loss ↔ FD correlation (yet)."""
-    counts = dict(model=model, steps=format_number(quality.steps),
-                  evaluations=format_number(quality.evaluations),
-                  warmup=format_number(CORRELATION_WARMUP_STEPS),
-                  min_steps=format_number(MIN_CORRELATION_STEPS),
-                  min_evaluations=format_number(MIN_CORRELATION_EVALUATIONS))
-    if running:
-        return _("**{model}**: no correlation yet: {steps} of {min_steps} steps, "
-                 "{evaluations} of {min_evaluations} evaluations after step {warmup}."
-                 ).format(**counts)
-    if quality.too_short:
-        return _("**{model}**: inconclusive, the run was too short to tell: {steps} steps and "
-                 "{evaluations} evaluations after step {warmup}, where a correlation needs a "
-                 "run of at least {min_steps} steps and {min_evaluations} evaluations after "
-                 "step {warmup}. This says nothing about the loss, either way. Give each model "
-                 "more time, or run the comparison while fewer people train on this server."
-                 ).format(**counts)
-    return _("**{model}**: inconclusive: its loss or its Fréchet distance did not change "
-             "over the run.").format(**counts)
+def too_short_text(short: list[tuple[str, LossQuality]], running: bool) -> str:
+    """Why these models have no loss ↔ FD correlation (yet): one note for all of them, each
+    with the steps and evaluations it had."""
+    need = dict(warmup=format_number(CORRELATION_WARMUP_STEPS),
+                min_steps=format_number(MIN_CORRELATION_STEPS),
+                min_evaluations=format_number(MIN_CORRELATION_EVALUATIONS))
+    head = (_("**No correlation yet**: it needs a run of at least {min_steps} steps and "
+              "{min_evaluations} evaluations after step {warmup}.") if running else
+            _("**Inconclusive: the runs were too short to tell.** A correlation needs a run "
+              "of at least {min_steps} steps and {min_evaluations} evaluations after step "
+              "{warmup}; a shorter run says nothing about the loss, either way. Give each "
+              "model more time, or run the comparison while fewer people train on this "
+              "server.")).format(**need)
+    each = _("**{model}**: {steps}, {evaluations}")
+    lines = [each.format(
+        model=model,
+        steps=ngettext("{count} step", "{count} steps", quality.steps).format(
+            count=format_number(quality.steps)),
+        evaluations=ngettext("{count} evaluation after step {warmup}",
+                             "{count} evaluations after step {warmup}",
+                             quality.evaluations).format(
+            count=format_number(quality.evaluations), warmup=need["warmup"]))
+        for model, quality in short]
+    return head + "\n" + "".join(f"\n- {line}" for line in lines)
 
 
 def plot(column, figure: go.Figure, key: str) -> None:
@@ -269,6 +276,7 @@ def live(comparison: Comparison, was_active: bool) -> None:
     st.dataframe(final_table(snapshot), hide_index=True, width="stretch",
                  column_config=TABLE_HEADERS)  # short headers: the table fits 1280 px
     correlation_notes(snapshot)
+
 
 if comparison is None:
     setup()

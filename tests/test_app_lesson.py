@@ -125,3 +125,25 @@ def test_after_a_run_finishes_and_after_it_is_saved_the_page_says_what_to_do(ope
     at.switch_page(PAGES.explorer.path).run()
     assert at.selectbox(key="explorer-generator").value == "lesson-model"
     st.cache_resource.clear()
+
+
+def test_the_wasserstein_estimate_has_an_axis_of_its_own_and_legends_clear_the_titles():
+    """On the losses' axis (−400 … 0 for a WGAN's generator) the estimate looked flat."""
+    steps = np.arange(1.0, 1001.0)
+    estimate = np.concatenate([np.full(20, 40.0), np.linspace(3.7, 2.0, 980)])   # first swing
+    history = {"step": steps, "d_loss": -estimate, "g_loss": np.linspace(-400, -50, 1000),
+               "wasserstein": estimate}
+    figure = charts.metric_figure(history, [("d_loss", "critic"), ("g_loss", "generator"),
+                                            ("wasserstein", "estimate")], title="t",
+                                  y_title="loss", uirevision="r",
+                                  right_axis=("wasserstein", "estimate"))
+    assert [trace.yaxis for trace in figure.data] == ["y", "y", "y2"]
+    axis = figure.layout.yaxis2
+    assert axis.overlaying == "y" and axis.side == "right" and axis.title.text == "estimate"
+    assert 1.9 < axis.range[0] < 2.0 and 3.7 < axis.range[1] < 3.8     # the fall fills it
+    assert figure.layout.legend.y < 0                                 # under the plot
+    compare = charts.comparison_figure(SimpleNamespace(runs=(), run_id="c"), "fd", title="t",
+                                       y_title="FD")
+    # The legend sits on its own row between the title (at the top) and the plot.
+    assert compare.layout.legend.yanchor == "bottom" and compare.layout.legend.y == 1
+    assert compare.layout.title.yanchor == "top" and compare.layout.margin.t >= 80

@@ -423,6 +423,16 @@ def test_the_train_and_models_pages_write_numbers_as_vietnamese_does(
 
 
 @pytest.mark.usefixtures("fresh_registry")
+def test_the_file_uploaders_own_words_are_in_the_pages_language(open_app):
+    """Streamlit writes "Upload" and "50MB per file" in English; a style puts the page's
+    words in their place (ui.i18n.file_uploader)."""
+    styles = [e.proto.body for e in open_app(PAGES.models, query={"lang": "vi"}).get("html")]
+    assert any("Tải lên" in s and "Tối đa 50 MB mỗi tệp • ZIP" in s
+               and ".st-key-models-upload-0" in s for s in styles)
+    assert not open_app(PAGES.models, query={"lang": "en"}).get("html")
+
+
+@pytest.mark.usefixtures("fresh_registry")
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_errors_are_shown_in_the_readers_language(language, open_app, speak):
     speak(language)     # AppTest formats the menus' options again in the test's own thread

@@ -112,8 +112,25 @@ def metric_figure(history: Mapping[str, np.ndarray], series: Sequence[tuple[str,
         color = COLORS.get(right_axis[0])
         figure.update_layout(yaxis2=dict(
             title=dict(text=right_axis[1], font=dict(color=color)), overlaying="y",
-            side="right", showgrid=False, zeroline=False, tickfont=dict(size=16, color=color)))
+            side="right", showgrid=False, zeroline=False, tickmode="auto",
+            range=settled_range(history[right_axis[0]]),
+            tickfont=dict(size=16, color=color)))
     return figure
+
+
+def settled_range(values: np.ndarray) -> list[float] | None:
+    """A y range for `values` past their first steps, or None (Plotly's own) while there
+    are few. A critic's first steps swing its estimate tenfold (from 40 to 3 in the Quick
+    WGAN's first 50), and a range that holds them flattens the slow fall that follows, the
+    part a class watches; Plotly's autoscale button still shows everything."""
+    values = np.asarray(values, dtype=float)
+    later = values[max(len(values) // 20, min(50, len(values) // 2)):]
+    later = later[np.isfinite(later)]
+    if len(later) < 10:
+        return None
+    low, high = float(later.min()), float(later.max())
+    pad = 0.05 * (high - low) or 0.5
+    return [low - pad, high + pad]
 
 
 def loss_figure(snapshot: RunSnapshot) -> go.Figure:

@@ -106,9 +106,9 @@ def file_uploader(label: str, *, key: str, types: Sequence[str], max_upload_mb: 
     limit = max_upload_mb or st.get_option("server.maxUploadSize")
     if current_language() != SOURCE_LANGUAGE:
         box = f".st-key-{key} [data-testid='stFileUploaderDropzone']"
-        button = json.dumps(_("Upload"))              # a CSS string: quoted, escaped
+        button = json.dumps(_("Upload"), ensure_ascii=False)     # a CSS string: quoted
         note = json.dumps(_("{size} per file").format(size=format_size(limit * 2**20))
-                          + " • " + ", ".join(t.upper() for t in types))
+                          + " • " + ", ".join(t.upper() for t in types), ensure_ascii=False)
         st.html(f"""<style>
 {box} button [data-testid='stMarkdownContainer'] p,
 {box} [data-testid='stFileUploaderDropzoneInstructions'] span {{ font-size: 0; }}

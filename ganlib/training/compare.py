@@ -98,7 +98,7 @@ def duration_estimate_s(n_models: int, budget_s: float, mode: str = "sequential"
 
 def measured_slowdown() -> float | None:
     """How much longer than on an idle machine the last finished comparison here took
-    (1.3: 30 % longer), or None before one has."""
+    (1.3: 30 % longer; at least 1), or None before one has."""
     return _last_slowdown
 
 
@@ -330,9 +330,11 @@ class Comparison:
 
 
 def _remember_slowdown(slowdown: float) -> None:
-    """Keep what a finished comparison measured for the next estimate (`measured_slowdown`)."""
+    """Keep what a finished comparison measured for the next estimate (`measured_slowdown`).
+    At least 1: a comparison can beat its idle estimate only where the models were already
+    built (kept from an earlier run), and the next one may have to build them."""
     global _last_slowdown
-    _last_slowdown = slowdown
+    _last_slowdown = max(1.0, slowdown)
 
 
 def loss_signal(snap: RunSnapshot) -> tuple[str, np.ndarray, np.ndarray]:
@@ -350,7 +352,7 @@ def loss_signal(snap: RunSnapshot) -> tuple[str, np.ndarray, np.ndarray]:
 # while the samples already improved, and only then fell with the Fréchet distance, as the
 # article says. So the evaluations of the first CORRELATION_WARMUP_STEPS steps are left out,
 # for every algorithm alike; at least MIN_CORRELATION_EVALUATIONS must remain (with 8 points,
-# chance alone gives a rank correlation above 0.65 less than one time in twenty; with 5 it
+# chance alone gives a rank correlation above 0.64 less than one time in twenty; with 5 it
 # takes 0.9), in a run of at least MIN_CORRELATION_STEPS steps.
 CORRELATION_WARMUP_STEPS = 600
 MIN_CORRELATION_EVALUATIONS = 8
