@@ -132,8 +132,8 @@ def final_table(snapshot: ComparisonSnapshot) -> list[dict]:
     for run in snapshot.runs:
         evals = {k: float(v[-1]) for k, v in run.evaluations.items() if len(v)}
 
-        def number(key: str, decimals: int) -> str | None:
-            return format_number(evals[key], decimals) if key in evals else None
+        def number(key: str, decimals: int) -> str:
+            return format_number(evals[key], decimals) if key in evals else "—"
 
         correlation = loss_quality_correlation(run)
         rows.append({
@@ -147,7 +147,7 @@ def final_table(snapshot: ComparisonSnapshot) -> list[dict]:
             _("classes covered"): number("classes_covered", 0),
             _("class KL"): number("class_kl", 2),
             _("confident"): (format_percent(evals["confident"]) if "confident" in evals
-                             else None),
+                             else "—"),
             _("loss ↔ FD correlation"): (
                 format_number(correlation.rho, 2) if correlation.conclusive
                 else _("not yet") if run.active else _("inconclusive")),
