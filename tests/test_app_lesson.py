@@ -141,8 +141,13 @@ def test_the_wasserstein_estimate_has_an_axis_of_its_own_and_legends_clear_the_t
     axis = figure.layout.yaxis2
     assert axis.overlaying == "y" and axis.side == "right" and axis.title.text == "estimate"
     assert 1.9 < axis.range[0] < 2.0 and 3.7 < axis.range[1] < 3.8     # the fall fills it
-    # Legends sit under the plot, however many rows they take, never over the title.
-    compare = charts.comparison_figure(SimpleNamespace(runs=(), run_id="c"), "fd", title="t",
-                                       y_title="FD")
-    for chart in (figure, compare):
-        assert chart.layout.legend.yanchor == "top" and chart.layout.legend.y < 0
+    assert figure.layout.legend.y < 0                       # under the plot, in its rows
+    # The Compare charts: one row of short names, on a line of its own under the title.
+    run = SimpleNamespace(config=SimpleNamespace(algorithm="wgan-gp"),
+                          history={"step": steps, "time": steps / 10, "wasserstein": estimate})
+    compare = charts.comparison_figure(SimpleNamespace(runs=(run,), run_id="c"), "loss_signal",
+                                       title="t", y_title="loss")
+    assert [trace.name for trace in compare.data] == ["WGAN-GP"]
+    assert compare.data[0].hovertemplate.startswith("Wasserstein estimate")
+    assert compare.layout.legend.yanchor == "bottom" and compare.layout.legend.y == 1
+    assert compare.layout.title.yanchor == "top" and compare.layout.margin.t >= 80

@@ -32,10 +32,6 @@ COLORS: dict[str, str] = {
 }
 
 
-# Legends go under the plot, in as many rows as they need (Plotly makes room for them there):
-# above it, three models' names wrapped into the title in half of a 1280-pixel page.
-LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0)
-
 # Presenter view (a projector seen from the back of a room): the text of every chart, in px.
 PROJECTOR_FONTS: dict[str, int] = {"text": 20, "ticks": 18, "title": 24, "legend": 18}
 
@@ -48,6 +44,9 @@ def for_projector(figure: go.Figure, height: int) -> go.Figure:
     big = go.Figure(figure)
     big.update_layout(height=height, font_size=fonts["text"], title_font_size=fonts["title"],
                       legend_font_size=fonts["legend"])
+    if (big.layout.legend.y or 0) >= 1:     # a legend above the plot: a line under the title
+        big.update_layout(margin_t=fonts["title"] + 2 * fonts["legend"] + 15, title_y=0.98,
+                          title_yanchor="top")
     big.update_xaxes(tickfont_size=fonts["ticks"], title_font_size=fonts["text"])
     big.update_yaxes(tickfont_size=fonts["ticks"], title_font_size=fonts["text"])
     return big
@@ -104,7 +103,8 @@ def metric_figure(history: Mapping[str, np.ndarray], series: Sequence[tuple[str,
     figure.update_layout(
         title=dict(text=title, font=dict(size=20)), height=height, uirevision=uirevision,
         margin=dict(l=10, r=10, t=50, b=10), hovermode="x unified",
-        legend=LEGEND_BELOW, font=dict(size=16), separators=number_separators())
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0),
+        font=dict(size=16), separators=number_separators())
     figure.update_xaxes(title_text=_("generator step"), rangemode="tozero", tickfont_size=16)
     figure.update_yaxes(title_text=y_title, range=list(y_range) if y_range else None,
                         type="log" if log_y else None, tickfont_size=16)
@@ -222,28 +222,31 @@ def comparison_figure(snapshot: ComparisonSnapshot, name: str, *, title: str, y_
     signal_labels = {"d_loss": _("discriminator loss (BCE)"),
                      "wasserstein": _("Wasserstein estimate")}
     for run in snapshot.runs:
+        hover = None                    # Plotly's own, but for the loss: which loss it is
         if name == "loss_signal":
             signal, _steps, values = loss_signal(run)
-            label = signal_labels[signal]
+            hover = signal_labels[signal] + ": %{y}<extra>%{fullData.name}</extra>"
             columns = {"time": run.history.get("time", np.empty(0)), "value": values}
         else:
             table = getattr(run, source)
-            label = name
             columns = {"time": table.get("time", np.empty(0)), "value": table.get(name)}
         if columns["value"] is None or not len(columns["value"]):
             continue
         x, y = downsample(columns["time"], columns["value"])
         figure.add_trace(go.Scatter(
             x=x, y=y, mode="lines+markers" if source == "evaluations" else "lines",
-            name=f"{run.config.algorithm.upper()} · {label}" if name == "loss_signal"
-            else run.config.algorithm.upper(),
+            name=run.config.algorithm.upper(), hovertemplate=hover,
             line=dict(width=2, color=ALGORITHM_COLORS[run.config.algorithm])))
     if reference is not None:
         reference_line(figure, reference, "top left", log_y)
+    # The title on top, the legend (three short names: one row) on a line of its own under
+    # it: beside the title, or with longer names, it ran into the title in half of a
+    # 1280-pixel page; under the plot it ran into the axis title of a projector's short chart.
     figure.update_layout(
-        title=dict(text=title, font=dict(size=20)), height=380, uirevision=snapshot.run_id,
-        margin=dict(l=10, r=10, t=50, b=10), font=dict(size=16),
-        separators=number_separators(), legend=LEGEND_BELOW)
+        title=dict(text=title, font=dict(size=20), y=0.98, yanchor="top"), height=380,
+        uirevision=snapshot.run_id, margin=dict(l=10, r=10, t=85, b=10), font=dict(size=16),
+        separators=number_separators(),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.0))
     figure.update_xaxes(title_text=_("training time (s)"), rangemode="tozero", tickfont_size=16)
     figure.update_yaxes(title_text=y_title, range=list(y_range) if y_range else None,
                         type="log" if log_y else None, tickfont_size=16)
