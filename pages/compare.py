@@ -9,15 +9,19 @@ the page only reads snapshots.
 import plotly.graph_objects as go
 import streamlit as st
 
-from ganlib.training.compare import (DEFAULT_BUDGET_S, LINEUPS, MAX_BUDGET_S, MIN_BUDGET_S, Comparison,
-                            duration_estimate_s, lineup, loss_quality_correlation)
+from ganlib.training.compare import (BUILD_S, CORRELATION_WARMUP_STEPS, DEFAULT_BUDGET_S,
+                                     EVALUATE_EVERY_S, LINEUPS, MAX_BUDGET_S, MIN_BUDGET_S,
+                                     MIN_CORRELATION_EVALUATIONS, MIN_CORRELATION_STEPS,
+                                     Comparison, ComparisonSnapshot, LossQuality,
+                                     duration_estimate_s, lineup, loss_quality_correlation,
+                                     measured_slowdown)
 from ganlib.algorithms import ALGORITHM_INFO, ALGORITHM_LABELS
 from ganlib.data import data_sources
 from ganlib.errors import GanlibError
 from ganlib.images import image_grid
 from ganlib.training.core import RunStatus
 from ui import charts, links, presenter, roles, server_settings, state
-from ui.i18n import _, format_number, format_percent
+from ui.i18n import _, format_number, format_percent, ngettext
 from ui.pages import require_entry_point
 from ui.roles import Action, may
 from ui.widgets import format_duration
@@ -36,7 +40,7 @@ TABLE_HEADERS = {
     name: st.column_config.Column(short, help=name)
     for name, short in ((_("Fréchet distance"), "FD"), (_("real-vs-real FD"), _("real FD")),
                         (_("classes covered"), _("classes")),
-                        (_("loss ↔ FD correlation"), "loss ↔ FD"))
+                        (_("loss ↔ FD correlation"), _("loss ↔ FD")))
 }
 MODE_LABELS = {"sequential": _("One after another (each gets the whole CPU)"),
                "concurrent": _("At the same time (they share the CPU)")}
@@ -54,6 +58,25 @@ if not presenting:
         "generator's gradient, the quality of the samples, and how many digit classes each "
         "one still draws (mode collapse). Every model is judged by the same classifier (see "
         "the Theory page)."))
+
+
+def duration_text(n_models: int, budget_s: float, mode: str) -> str:
+    """How long the comparison will take, and what the estimate counts."""
+    every = EVALUATE_EVERY_S * server_settings.current().compare_time_scale
+    text = _("The whole comparison takes about {duration}: {n} models × {budget} s of "
+             "training, plus building each model (about {build} s on an idle 2-core machine) "
+             "and judging its samples every {every} s. At the same time, the models take turns "
+             "step by step, so each trains about as much as one after another.").format(
+        duration=format_duration(duration_estimate_s(n_models, budget_s, mode, every)),
+        n=n_models, budget=format_number(budget_s, 0), build=format_number(BUILD_S, 0),
+        every=format_number(every))
+    slowdown = measured_slowdown()
+    if slowdown is None or slowdown < 1.1:
+        return text + " " + _("A busy machine takes longer; once it runs, the page says how "
+                              "long is left.")
+    return text + " " + _("Counted in: the last comparison on this server took {factor} × "
+                          "as long as on an idle machine.").format(
+        factor=format_number(slowdown, 1))
 
 
 def setup() -> None:
@@ -81,12 +104,7 @@ def setup() -> None:
         chosen = server_settings.current()
         scale = chosen.compare_time_scale
         trained = budget * scale
-        st.caption(_("The whole comparison takes about {duration} on an idle 2-core machine: "
-                     "{n} models × {budget} s of training, plus building each model and "
-                     "judging its samples. At the same time, the models take turns step by "
-                     "step, so each trains about as much as one after another.").format(
-            duration=format_duration(duration_estimate_s(len(LINEUPS[name]), trained)),
-            n=len(LINEUPS[name]), budget=format_number(trained, 0)))
+        st.caption(duration_text(len(LINEUPS[name]), trained, mode))
         if trained != budget:
             st.warning(_("This server shortens every comparison to {share} of the time chosen, "
                          "for tests and rehearsals: each model trains {trained} s, not "
@@ -104,29 +122,85 @@ def setup() -> None:
                 st.rerun()
 
 
-def final_table(snapshot) -> list[dict]:
-    """One row of final numbers per model."""
+def final_table(snapshot: ComparisonSnapshot) -> list[dict]:
+    """One row of final numbers per model, written as the page's language writes numbers."""
     rows = []
     for run in snapshot.runs:
         evals = {k: float(v[-1]) for k, v in run.evaluations.items() if len(v)}
+
+        def number(key: str, decimals: int) -> str:
+            return format_number(evals[key], decimals) if key in evals else "—"
+
         correlation = loss_quality_correlation(run)
         rows.append({
             _("model"): ALGORITHM_INFO[run.config.algorithm].short_label
             + f" · {run.config.preset}",
             _("status"): _(run.status),
-            _("steps"): run.step,
-            _("steps/s"): round(run.steps_per_s, 1),
-            _("Fréchet distance"): round(evals["fd"], 1) if "fd" in evals else None,
-            _("real-vs-real FD"): (round(evals["fd_baseline"], 1) if "fd_baseline" in evals
-                                   else None),
-            _("classes covered"): (int(evals["classes_covered"]) if "classes_covered" in evals
-                                   else None),
-            "class KL": round(evals["class_kl"], 2) if "class_kl" in evals else None,
+            _("steps"): format_number(run.step),
+            _("steps/s"): format_number(run.steps_per_s, 1),
+            _("Fréchet distance"): number("fd", 1),
+            _("real-vs-real FD"): number("fd_baseline", 1),
+            _("classes covered"): number("classes_covered", 0),
+            _("class KL"): number("class_kl", 2),
             _("confident"): (format_percent(evals["confident"]) if "confident" in evals
-                             else None),
-            _("loss ↔ FD correlation"): None if correlation is None else round(correlation, 2),
+                             else "—"),
+            _("loss ↔ FD correlation"): (
+                format_number(correlation.rho, 2) if correlation.conclusive
+                else _("not yet") if run.active else _("inconclusive")),
         })
     return rows
+
+
+def correlation_notes(snapshot: ComparisonSnapshot) -> None:
+    """What the loss ↔ FD column measured, and, for each model without a number, why not:
+    a short run must not read as "the loss says nothing about quality"."""
+    st.caption(_(
+        "Loss ↔ FD correlation: Spearman's rank correlation, over the run's evaluations, between "
+        "the loss each article reads (the discriminator's loss for the GAN, the critic's "
+        "Wasserstein estimate for the WGANs) and the Fréchet distance. Near +1 means that "
+        "loss falls as the digits get better, the WGAN article's claim; near 0 or negative, "
+        "over a long enough run, means it says nothing about quality, the article's claim "
+        "about the GAN. It leaves out the first {warmup} steps, while the critic is still "
+        "catching up (its estimate rises then), and needs at least {evaluations} evaluations "
+        "after them, in a run of at least {steps} steps: a few points prove nothing. The "
+        "real-vs-real FD is what a perfect generator would score.").format(
+        warmup=format_number(CORRELATION_WARMUP_STEPS),
+        steps=format_number(MIN_CORRELATION_STEPS),
+        evaluations=format_number(MIN_CORRELATION_EVALUATIONS)))
+    qualities = [(ALGORITHM_INFO[run.config.algorithm].short_label,
+                  loss_quality_correlation(run)) for run in snapshot.runs]
+    if short := [(model, quality) for model, quality in qualities if quality.too_short]:
+        st.info(too_short_text(short, snapshot.active), icon=":material/help:")
+    for model, quality in qualities:
+        if not (quality.conclusive or quality.too_short):
+            st.info(_("**{model}**: inconclusive: its loss or its Fréchet distance did not "
+                      "change over the run.").format(model=model), icon=":material/help:")
+
+
+def too_short_text(short: list[tuple[str, LossQuality]], running: bool) -> str:
+    """Why these models have no loss ↔ FD correlation (yet): one note for all of them, each
+    with the steps and evaluations it had."""
+    need = dict(warmup=format_number(CORRELATION_WARMUP_STEPS),
+                min_steps=format_number(MIN_CORRELATION_STEPS),
+                min_evaluations=format_number(MIN_CORRELATION_EVALUATIONS))
+    head = (_("**No correlation yet**: it needs a run of at least {min_steps} steps and "
+              "{min_evaluations} evaluations after step {warmup}.") if running else
+            _("**Inconclusive: the runs were too short to tell.** A correlation needs a run "
+              "of at least {min_steps} steps and {min_evaluations} evaluations after step "
+              "{warmup}; a shorter run says nothing about the loss, either way. Give each "
+              "model more time, or run the comparison while fewer people train on this "
+              "server.")).format(**need)
+    each = _("**{model}**: {steps}, {evaluations}")
+    lines = [each.format(
+        model=model,
+        steps=ngettext("{count} step", "{count} steps", quality.steps).format(
+            count=format_number(quality.steps)),
+        evaluations=ngettext("{count} evaluation after step {warmup}",
+                             "{count} evaluations after step {warmup}",
+                             quality.evaluations).format(
+            count=format_number(quality.evaluations), warmup=need["warmup"]))
+        for model, quality in short]
+    return head + "\n" + "".join(f"\n- {line}" for line in lines)
 
 
 def plot(column, figure: go.Figure, key: str) -> None:
@@ -142,6 +216,10 @@ def live(comparison: Comparison, was_active: bool) -> None:
         st.rerun()                  # leave live mode: the whole page redraws once
     presenting = presenter.active()
     if not presenting:           # presenter view: the grids' captions say it, in one line
+        if snapshot.active:
+            st.caption(_("About {left} left, {elapsed} so far (estimated from the pace so "
+                         "far).").format(left=format_duration(snapshot.remaining_s),
+                                         elapsed=format_duration(snapshot.wall_s)))
         status_row = st.columns(len(snapshot.runs))
         for column, run in zip(status_row, snapshot.runs):
             done = (run.elapsed_s / snapshot.run_seconds if run.status != RunStatus.CREATED
@@ -193,11 +271,7 @@ def live(comparison: Comparison, was_active: bool) -> None:
     st.subheader(_("Final numbers"))
     st.dataframe(final_table(snapshot), hide_index=True, width="stretch",
                  column_config=TABLE_HEADERS)  # short headers: the table fits 1280 px
-    st.caption(_(
-        "Loss ↔ FD correlation: Spearman's rank correlation, over the run's evaluations, between "
-        "the loss signal and the Fréchet distance. Near +1 means the loss falls as the digits "
-        "get better, the WGAN article's claim; near 0 or negative means the loss says nothing "
-        "about quality. The real-vs-real FD is what a perfect generator would score."))
+    correlation_notes(snapshot)
 
 
 if comparison is None:

@@ -20,7 +20,7 @@ from ganlib.training.resume import resume_budget
 from ganlib.training.runner import ResumeState
 from ganlib.units import format_size
 from ui import roles, state
-from ui.i18n import _, format_moment, format_number, ngettext
+from ui.i18n import _, file_uploader, format_moment, format_number, ngettext
 from ui.pages import PAGES, require_entry_point
 from ui.roles import Action, may, require
 from ui.text import plain
@@ -212,10 +212,10 @@ for info in infos:
 
 st.subheader(_("Upload a model"))
 uploader = f"models-upload-{st.session_state.get(UPLOADS, 0)}"
-st.file_uploader(_("A zip downloaded from the Models page"), type="zip", key=uploader,
-                 on_change=upload, args=(uploader,),
-                 max_upload_size=MAX_UPLOAD_BYTES // 2**20,      # Streamlit counts in MB
-                 help=_("It is checked before it is added: only a model's files, at most "
-                        "{size}, loaded in Keras safe mode (no code in it runs).").format(
-                     size=format_size(MAX_UPLOAD_BYTES)))
+file_uploader(_("A zip downloaded from the Models page"), types=("zip",), key=uploader,
+              on_change=upload, args=(uploader,),
+              max_upload_mb=MAX_UPLOAD_BYTES // 2**20,      # Streamlit counts in MB
+              help=_("It is checked before it is added: only a model's files, at most "
+                     "{size}, loaded in Keras safe mode (no code in it runs).").format(
+                  size=format_size(MAX_UPLOAD_BYTES)))
 show_message("upload")

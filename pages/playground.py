@@ -23,7 +23,7 @@ from ganlib.algorithms import ALGORITHM_INFO, ALGORITHM_LABELS, ALGORITHMS
 from ganlib.config import G_LOSSES
 from ganlib.errors import GanlibError
 from ui import charts, links, presenter
-from ui.i18n import _, format_number
+from ui.i18n import _, file_uploader, format_number
 from ui.pages import require_entry_point
 
 require_entry_point()
@@ -141,9 +141,9 @@ def settings_form() -> tuple[str, str, pg.PlaygroundSettings]:
 # --- data -------------------------------------------------------------------------------------
 
 def upload_form() -> None:
-    file = st.file_uploader(_("Points: CSV with one \"x,y\" per line (a header is fine), or a "
-                              ".npy array of shape (N, 2)"), type=["csv", "txt", "npy"],
-                            key="pg-upload")
+    file = file_uploader(_("Points: CSV with one \"x,y\" per line (a header is fine), or a "
+                           ".npy array of shape (N, 2)"), types=("csv", "txt", "npy"),
+                         key="pg-upload")
     if file is None:
         st.session_state.pop(CUSTOM + "upload", None)
         return

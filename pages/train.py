@@ -319,7 +319,9 @@ def curves(snap: RunSnapshot) -> None:
         with losses:
             plot(live_view.figure(snap, charts.loss_figure), "train-loss-chart")
             st.caption(_("GAN losses do not measure image quality; look at the samples.") if gan
-                       else _("The Wasserstein estimate should fall as the samples improve."))
+                       else _("The Wasserstein estimate (right axis) rises while the critic "
+                              "catches up, a few hundred steps, then falls as the samples "
+                              "improve."))
     if scores.open is not False:
         with scores:
             plot(live_view.figure(snap, charts.d_scores_figure), "train-scores-chart")

@@ -128,3 +128,29 @@ def test_after_a_run_finishes_and_after_it_is_saved_the_page_says_what_to_do(ope
     assert at.selectbox(key="explorer-generator").value == "lesson-model"
     release_all()
     st.cache_resource.clear()
+
+
+def test_the_wasserstein_estimate_has_an_axis_of_its_own_and_legends_clear_the_titles():
+    """On the losses' axis (−400 … 0 for a WGAN's generator) the estimate looked flat."""
+    steps = np.arange(1.0, 1001.0)
+    estimate = np.concatenate([np.full(20, 40.0), np.linspace(3.7, 2.0, 980)])   # first swing
+    history = {"step": steps, "d_loss": -estimate, "g_loss": np.linspace(-400, -50, 1000),
+               "wasserstein": estimate}
+    figure = charts.metric_figure(history, [("d_loss", "critic"), ("g_loss", "generator"),
+                                            ("wasserstein", "estimate")], title="t",
+                                  y_title="loss", uirevision="r",
+                                  right_axis=("wasserstein", "estimate"))
+    assert [trace.yaxis for trace in figure.data] == ["y", "y", "y2"]
+    axis = figure.layout.yaxis2
+    assert axis.overlaying == "y" and axis.side == "right" and axis.title.text == "estimate"
+    assert 1.9 < axis.range[0] < 2.0 and 3.7 < axis.range[1] < 3.8     # the fall fills it
+    assert figure.layout.legend.y < 0                       # under the plot, in its rows
+    # The Compare charts: one row of short names, on a line of its own under the title.
+    run = SimpleNamespace(config=SimpleNamespace(algorithm="wgan-gp"),
+                          history={"step": steps, "time": steps / 10, "wasserstein": estimate})
+    compare = charts.comparison_figure(SimpleNamespace(runs=(run,), run_id="c"), "loss_signal",
+                                       title="t", y_title="loss")
+    assert [trace.name for trace in compare.data] == ["WGAN-GP"]
+    assert compare.data[0].hovertemplate.startswith("Wasserstein estimate")
+    assert compare.layout.legend.yanchor == "bottom" and compare.layout.legend.y == 1
+    assert compare.layout.title.yanchor == "top" and compare.layout.margin.t >= 80

@@ -111,6 +111,28 @@ def test_each_languages_prose_has_the_same_sections_formulas_and_links(name, lan
             == anchors.findall(content.table_of_contents(name, "en")))
 
 
+
+# Words a Vietnamese university lecturer would not use, with what docs/glossary.md says
+# instead: school words for the class, literal or English renderings of the articles' terms.
+REJECTED_VI = {
+    "giáo viên": "giảng viên", "học sinh": "sinh viên", "mật mã": "mật khẩu",
+    "sụp đổ mô hình": "sụp đổ mode", "maximize": "cực đại hóa", "minimize": "cực tiểu hóa",
+    "gradient biến mất": "tiêu biến gradient", "gradient vanishing": "tiêu biến gradient",
+    "feedback": "phản hồi", "kế hoạch vận chuyển": "phương án vận chuyển",
+    "penalty nói về": "hình phạt đặt lên", "bộ phân loại đọc được": "bộ phân loại nhận ra",
+    "đi và về": "qua lại", "Giáo viên đăng nhập": "Đăng nhập giảng viên",
+}
+
+
+def test_the_vietnamese_texts_use_a_lecturers_words():
+    texts = {f"msgstr of {source_text(m)!r}": " ".join(
+        [m.string] if isinstance(m.string, str) else m.string) for m in entries("vi")}
+    texts.update({str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")
+                  for path in sorted((ROOT / "content" / "vi").glob("*.md"))})
+    found = [f"{where}: {rejected!r} (say {instead!r})" for where, text in texts.items()
+             for rejected, instead in REJECTED_VI.items() if rejected.lower() in text.lower()]
+    assert not found, "\n".join(found)
+
 # --- numbers and ganlib's own messages ----------------------------------------------------
 
 def test_numbers_are_written_as_each_language_writes_them(speak):
@@ -368,6 +390,45 @@ def test_the_train_page_speaks_while_training_and_when_finished(
     at = run_on_train_page(open_app, finished, key, language)
     assert at.success
     assert not english_left(at, language)
+
+
+# A '.' as a decimal separator: "0.5", "13.2", "6.0e-4", but not the thousands of "1.400".
+DOT_DECIMAL = re.compile(r"(?<![\d.])(?:0\.\d|\d+\.(?!\d{3}(?!\d))\d)")
+
+
+def test_the_pattern_of_a_dot_decimal_tells_it_from_a_thousands_separator():
+    assert [bool(DOT_DECIMAL.search(t)) for t in ("0.500", "13.2", "6.0e-4", "14,8", "1.400",
+                                                   "12.345.678", "0,12", "3.1415")] == \
+        [True, True, True, False, False, False, False, True]
+
+
+@pytest.mark.usefixtures("fresh_registry", "demo_models")
+def test_the_train_and_models_pages_write_numbers_as_vietnamese_does(
+        open_app, tiny_dataset, tiny_config):
+    run, key = state.registry().start(
+        lambda: TrainingRun(tiny_config(steps=None), dataset=tiny_dataset))
+    assert run.wait_for(lambda s: s.step >= 2, timeout=60)
+    at = run_on_train_page(open_app, run, key, "vi")
+    run.stop(timeout=10)
+    metrics = [m.value for m in at.metric]
+    assert len(metrics) == 5 and any("," in m for m in metrics)        # epoch, steps/s
+    assert not [m for m in metrics if DOT_DECIMAL.search(m)]
+    assert all('"separators":",."' in c.proto.spec.replace(" ", "")
+               for c in at.get("plotly_chart"))
+    at = open_app(PAGES.models, query={"lang": "vi"})
+    cards = [m.value for m in at.markdown if "Kích thước:" in m.value]
+    assert cards and not [c for c in cards if DOT_DECIMAL.search(c)]
+    assert any(re.search(r"\d,\d MB", c) for c in cards)
+
+
+@pytest.mark.usefixtures("fresh_registry")
+def test_the_file_uploaders_own_words_are_in_the_pages_language(open_app):
+    """Streamlit writes "Upload" and "50MB per file" in English; a style puts the page's
+    words in their place (ui.i18n.file_uploader)."""
+    styles = [e.proto.body for e in open_app(PAGES.models, query={"lang": "vi"}).get("html")]
+    assert any("Tải lên" in s and "Tối đa 50 MB mỗi tệp • ZIP" in s
+               and ".st-key-models-upload-0" in s for s in styles)
+    assert not open_app(PAGES.models, query={"lang": "en"}).get("html")
 
 
 @pytest.mark.usefixtures("fresh_registry")

@@ -80,11 +80,13 @@ def metric_figure(history: Mapping[str, np.ndarray], series: Sequence[tuple[str,
                   title: str, y_title: str, uirevision: str,
                   y_range: tuple[float, float] | None = None,
                   reference: tuple[float, str] | None = None, height: int = 440,
-                  log_y: bool = False) -> go.Figure:
+                  log_y: bool = False, right_axis: tuple[str, str] | None = None) -> go.Figure:
     """Lines of `history[name]` against `history["step"]`, one per (name, legend label).
 
     Names missing from the history are skipped, so one call serves every algorithm.
-    `reference` = (y, label) draws a dashed horizontal line, e.g. D = 0.5.
+    `reference` = (y, label) draws a dashed horizontal line, e.g. D = 0.5. `right_axis` =
+    (name, axis title) puts that series on a y axis of its own, on the right, in its colour:
+    a curve on another scale than the others would look flat on theirs.
     """
     figure = go.Figure()
     steps = history.get("step", np.empty(0))
@@ -92,7 +94,9 @@ def metric_figure(history: Mapping[str, np.ndarray], series: Sequence[tuple[str,
         if name not in history:
             continue
         x, y = downsample(steps, history[name])
+        on_right = right_axis is not None and name == right_axis[0]
         figure.add_trace(go.Scatter(x=x, y=y, name=label, mode="lines",
+                                    yaxis="y2" if on_right else "y",
                                     line=dict(width=2, color=COLORS.get(name))))
     if reference is not None:
         reference_line(figure, reference, "top right", log_y,
@@ -105,7 +109,29 @@ def metric_figure(history: Mapping[str, np.ndarray], series: Sequence[tuple[str,
     figure.update_xaxes(title_text=_("generator step"), rangemode="tozero", tickfont_size=16)
     figure.update_yaxes(title_text=y_title, range=list(y_range) if y_range else None,
                         type="log" if log_y else None, tickfont_size=16)
+    if right_axis is not None and right_axis[0] in history:
+        color = COLORS.get(right_axis[0])
+        figure.update_layout(yaxis2=dict(
+            title=dict(text=right_axis[1], font=dict(color=color)), overlaying="y",
+            side="right", showgrid=False, zeroline=False, tickmode="auto",
+            range=settled_range(history[right_axis[0]]),
+            tickfont=dict(size=16, color=color)))
     return figure
+
+
+def settled_range(values: np.ndarray) -> list[float] | None:
+    """A y range for `values` past their first steps, or None (Plotly's own) while there
+    are few. A critic's first steps swing its estimate tenfold (from 40 to 3 in the Quick
+    WGAN's first 50), and a range that holds them flattens the slow fall that follows, the
+    part a class watches; Plotly's autoscale button still shows everything."""
+    values = np.asarray(values, dtype=float)
+    later = values[max(len(values) // 20, min(50, len(values) // 2)):]
+    later = later[np.isfinite(later)]
+    if len(later) < 10:
+        return None
+    low, high = float(later.min()), float(later.max())
+    pad = 0.05 * (high - low) or 0.5
+    return [low - pad, high + pad]
 
 
 def loss_figure(snapshot: RunSnapshot) -> go.Figure:
@@ -116,10 +142,12 @@ def loss_figure(snapshot: RunSnapshot) -> go.Figure:
                   ("g_loss", _("generator loss (BCE)"))]
         return metric_figure(snapshot.history, series, title=_("Losses"), y_title=_("loss"),
                              uirevision=snapshot.run_id)
+    estimate = _("Wasserstein estimate")
     series = [("d_loss", _("critic loss")), ("g_loss", _("generator loss")),
-              ("wasserstein", _("Wasserstein estimate"))]
+              ("wasserstein", estimate)]
     return metric_figure(snapshot.history, series, title=_("Losses and Wasserstein estimate"),
-                         y_title=_("loss"), uirevision=snapshot.run_id)
+                         y_title=_("loss"), uirevision=snapshot.run_id,
+                         right_axis=("wasserstein", estimate))
 
 
 def d_scores_figure(snapshot: RunSnapshot) -> go.Figure:
@@ -189,29 +217,34 @@ def comparison_figure(snapshot: ComparisonSnapshot, name: str, *, title: str, y_
     x axis. `name` is a column of each run's history or evaluations, or "loss_signal" for
     the loss each article plots (GAN: D loss; WGANs: the Wasserstein estimate)."""
     figure = go.Figure()
+    signal_labels = {"d_loss": _("discriminator loss (BCE)"),
+                     "wasserstein": _("Wasserstein estimate")}
     for run in snapshot.runs:
+        hover = None                    # Plotly's own, but for the loss: which loss it is
         if name == "loss_signal":
-            label, _steps, values = loss_signal(run)
+            signal, _steps, values = loss_signal(run)
+            hover = signal_labels[signal] + ": %{y}<extra>%{fullData.name}</extra>"
             columns = {"time": run.history.get("time", np.empty(0)), "value": values}
         else:
             table = getattr(run, source)
-            label = name
             columns = {"time": table.get("time", np.empty(0)), "value": table.get(name)}
         if columns["value"] is None or not len(columns["value"]):
             continue
         x, y = downsample(columns["time"], columns["value"])
         figure.add_trace(go.Scatter(
             x=x, y=y, mode="lines+markers" if source == "evaluations" else "lines",
-            name=f"{run.config.algorithm.upper()} ({label})" if name == "loss_signal"
-            else run.config.algorithm.upper(),
+            name=run.config.algorithm.upper(), hovertemplate=hover,
             line=dict(width=2, color=ALGORITHM_INFO[run.config.algorithm].color)))
     if reference is not None:
         reference_line(figure, reference, "top left", log_y)
+    # The title on top, the legend (three short names: one row) on a line of its own under
+    # it: beside the title, or with longer names, it ran into the title in half of a
+    # 1280-pixel page; under the plot it ran into the axis title of a projector's short chart.
     figure.update_layout(
-        title=dict(text=title, font=dict(size=20)), height=380, uirevision=snapshot.run_id,
-        margin=dict(l=10, r=10, t=50, b=10), font=dict(size=16),
+        title=dict(text=title, font=dict(size=20), y=0.98, yanchor="top"), height=380,
+        uirevision=snapshot.run_id, margin=dict(l=10, r=10, t=85, b=10), font=dict(size=16),
         separators=number_separators(),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0))
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.0))
     figure.update_xaxes(title_text=_("training time (s)"), rangemode="tozero", tickfont_size=16)
     figure.update_yaxes(title_text=y_title, range=list(y_range) if y_range else None,
                         type="log" if log_y else None, tickfont_size=16)

@@ -10,6 +10,8 @@ English; and it is mirrored into the URL, so it survives a refresh and every pag
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
 
 import streamlit as st
@@ -19,9 +21,11 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ganlib.messages import (LANGUAGES, SOURCE_LANGUAGE, N_, _, current_language,
                              format_number, format_percent, ngettext, set_language_lookup)
+from ganlib.units import format_size
 
-__all__ = ["N_", "_", "choose_language", "current_language", "format_moment", "format_number",
-           "format_percent", "language_switch", "ngettext", "number_separators"]
+__all__ = ["N_", "_", "choose_language", "current_language", "file_uploader", "format_moment",
+           "format_number", "format_percent", "language_switch", "ngettext",
+           "number_separators"]
 
 CHOSEN = "language"          # session state: the language of this browser tab
 SWITCH = "language-switch"   # the sidebar menu's own state
@@ -86,3 +90,31 @@ def language_switch() -> None:
     st.session_state[SWITCH] = st.session_state[CHOSEN]
     st.sidebar.selectbox(_("Language"), tuple(LANGUAGES), format_func=LANGUAGES.__getitem__,
                          key=SWITCH, on_change=_switched)
+
+
+def file_uploader(label: str, *, key: str, types: Sequence[str], max_upload_mb: int | None = None,
+                  **options):
+    """`st.file_uploader`, its own words in the page's language too.
+
+    Streamlit 1.67 writes "Upload" on the button and "200MB per file • ZIP" under it in
+    English, whatever the page's language, and takes no parameter to change them (its
+    frontend hard-codes them). Here a style for this uploader alone (`.st-key-<key>`) hides
+    those texts and shows the translated ones in their place, at the same size. The English
+    page keeps Streamlit's own. Its "Drag and drop a file here", shown only while a file is
+    dragged over it, stays English.
+    """
+    limit = max_upload_mb or st.get_option("server.maxUploadSize")
+    if current_language() != SOURCE_LANGUAGE:
+        box = f".st-key-{key} [data-testid='stFileUploaderDropzone']"
+        button = json.dumps(_("Upload"), ensure_ascii=False)     # a CSS string: quoted
+        note = json.dumps(_("{size} per file").format(size=format_size(limit * 2**20))
+                          + " • " + ", ".join(t.upper() for t in types), ensure_ascii=False)
+        st.html(f"""<style>
+{box} button [data-testid='stMarkdownContainer'] p,
+{box} [data-testid='stFileUploaderDropzoneInstructions'] span {{ font-size: 0; }}
+{box} button [data-testid='stMarkdownContainer'] p::after {{
+  content: {button}; font-size: 0.875rem; }}
+{box} [data-testid='stFileUploaderDropzoneInstructions'] span::after {{
+  content: {note}; font-size: 0.875rem; }}
+</style>""")
+    return st.file_uploader(label, type=list(types), key=key, max_upload_size=limit, **options)

@@ -15,7 +15,7 @@ the GAN made half its steps); with turns both modes make about as many steps
 The WGAN article's central claim is that the critic's Wasserstein estimate tracks sample
 quality while a GAN's losses do not. `loss_quality_correlation` puts a number on it: the
 rank correlation, over a run's evaluations, between its loss signal and its Fréchet
-distance.
+distance, or why the run was too short for one to mean anything.
 """
 
 from __future__ import annotations
@@ -61,9 +61,14 @@ def lineup(name: str, **overrides) -> list[TrainConfig]:
 # Budgets of the Compare page, in seconds of training per model (docs/wgan-quick-preset.md:
 # the least and the usual time in which all three Quick presets draw digits).
 MIN_BUDGET_S, DEFAULT_BUDGET_S, MAX_BUDGET_S = 30, 60, 300
-# Beyond the training itself, per model: building and tracing the networks, and judging 500
-# samples every 5 s of training (measured in docs/wgan-quick-preset.md: 50 s for 3 x 15 s).
-START_S, EVALUATION_SHARE = 2.0, 0.05
+EVALUATE_EVERY_S = 5.0
+# Beyond the training itself, on an idle 2-core machine: building and tracing one Quick
+# model, and one evaluation (500 samples drawn and judged); docs/decisions.md ("the
+# Compare page's time estimate"). A busy machine takes longer: see `measured_slowdown`.
+BUILD_S, EVALUATION_S = 4.0, 0.3
+# What a comparison took over its idle estimate, the last time one finished in this process:
+# the best guess for the next one on the same machine, in the same lesson.
+_last_slowdown: float | None = None
 
 
 def run_seconds(mode: str, n_models: int, budget_s: float) -> float:
@@ -72,9 +77,29 @@ def run_seconds(mode: str, n_models: int, budget_s: float) -> float:
     return budget_s * n_models if mode == "concurrent" else budget_s
 
 
-def duration_estimate_s(n_models: int, budget_s: float) -> float:
-    """How long a whole comparison takes, in either mode, on an otherwise idle machine."""
-    return n_models * (budget_s * (1 + EVALUATION_SHARE) + START_S)
+def idle_seconds_per_run(mode: str, n_models: int, budget_s: float,
+                         evaluate_every_s: float = EVALUATE_EVERY_S) -> float:
+    """One run's share of a comparison on an idle machine: building it, its training, and
+    its evaluations (one every `evaluate_every_s` while it runs, one at the start and one at
+    the end). At the same time each run runs n times longer, so it is judged n times more."""
+    seconds = run_seconds(mode, n_models, budget_s)
+    evaluations = seconds / evaluate_every_s + 2
+    return BUILD_S + budget_s + evaluations * EVALUATION_S
+
+
+def duration_estimate_s(n_models: int, budget_s: float, mode: str = "sequential",
+                        evaluate_every_s: float = EVALUATE_EVERY_S,
+                        slowdown: float | None = None) -> float:
+    """How long a whole comparison takes: on an idle machine, times `slowdown` (by default
+    the last measured one, see `measured_slowdown`)."""
+    idle = n_models * idle_seconds_per_run(mode, n_models, budget_s, evaluate_every_s)
+    return idle * (slowdown or measured_slowdown() or 1.0)
+
+
+def measured_slowdown() -> float | None:
+    """How much longer than on an idle machine the last finished comparison here took
+    (1.3: 30 % longer; at least 1), or None before one has."""
+    return _last_slowdown
 
 
 class TakeTurns:
@@ -138,11 +163,49 @@ class ComparisonSnapshot:
     mode: str
     budget_s: float
     runs: tuple[RunSnapshot, ...]
+    evaluate_every_s: float = EVALUATE_EVERY_S
+    wall_s: float = 0.0              # seconds since it started, to its end once it ended
 
     @property
     def run_seconds(self) -> float:
         """Each run's time limit (see `run_seconds`)."""
         return run_seconds(self.mode, len(self.runs), self.budget_s)
+
+    @property
+    def idle_total_s(self) -> float:
+        """How long the whole comparison takes on an idle machine."""
+        return duration_estimate_s(len(self.runs), self.budget_s, self.mode,
+                                   self.evaluate_every_s, slowdown=1.0)
+
+    @property
+    def idle_done_s(self) -> float:
+        """How much of `idle_total_s` is done: the models built, their training seconds
+        (at the same time a run's clock runs n times slower than its training), their
+        evaluations so far."""
+        share = self.budget_s / self.run_seconds
+        return sum((0.0 if run.status in (RunStatus.CREATED, RunStatus.QUEUED) else BUILD_S)
+                   + min(run.elapsed_s, self.run_seconds) * share
+                   + len(run.evaluations.get("fd", ())) * EVALUATION_S
+                   for run in self.runs)
+
+    @property
+    def slowdown(self) -> float | None:
+        """How much slower than an idle machine this one goes: the wall-clock time so far
+        over the idle time of the work done; None until a twentieth of the work is done (a
+        model being built counts only once built)."""
+        done = self.idle_done_s
+        if done < 0.05 * self.idle_total_s or self.wall_s <= 0:
+            return None
+        return self.wall_s / done
+
+    @property
+    def remaining_s(self) -> float:
+        """The time left: the idle time of the work still to do, at the pace measured so far
+        (before there is one, the last comparison's, else an idle machine's)."""
+        if not self.active:
+            return 0.0
+        left = max(0.0, self.idle_total_s - self.idle_done_s)
+        return left * (self.slowdown or measured_slowdown() or 1.0)
 
     @property
     def active(self) -> bool:
@@ -160,7 +223,7 @@ class Comparison:
     """Several runs on the same data for the same training-time budget."""
 
     def __init__(self, configs: Sequence[TrainConfig], budget_s: float,
-                 mode: str = "sequential", evaluate_every_s: float = 5.0,
+                 mode: str = "sequential", evaluate_every_s: float = EVALUATE_EVERY_S,
                  n_eval_samples: int = 500, pause_when_unwatched_s: float | None = None,
                  backend: Backend = THREADS, priority: bool = False,
                  owner_id: str | None = None, time_scale: float = 1.0):
@@ -204,11 +267,15 @@ class Comparison:
                                       pause_when_unwatched_s=pause_when_unwatched_s,
                                       owner_id=owner_id, **turns)
                      for c in configs]
+        self.evaluate_every_s = evaluate_every_s
         self._stop = threading.Event()
         self._conductor: threading.Thread | None = None
+        self._started: float | None = None            # time.monotonic() at start
+        self._ended: float | None = None              # when a snapshot first saw it end
 
     def start(self, paused: bool = False) -> Comparison:
         """Start every run now (concurrent) or one after another (sequential)."""
+        self._started = time.monotonic()
         if self.mode == "concurrent":
             for run in self.runs:
                 run.start(paused=paused)
@@ -247,47 +314,114 @@ class Comparison:
         return min(run.unwatched_s for run in self.runs)
 
     def snapshot(self, watch: bool = True) -> ComparisonSnapshot:
-        return ComparisonSnapshot(self.run_id, self.mode, self.budget_s,
-                                  tuple(run.snapshot(watch=watch) for run in self.runs))
+        runs = tuple(run.snapshot(watch=watch) for run in self.runs)
+        now = time.monotonic()
+        just_ended = (self._started is not None and self._ended is None
+                      and not any(run.active for run in runs))
+        if just_ended:
+            self._ended = now
+        wall_s = 0.0 if self._started is None else (self._ended or now) - self._started
+        snap = ComparisonSnapshot(self.run_id, self.mode, self.budget_s, runs,
+                                  self.evaluate_every_s, wall_s)
+        if just_ended and snap.status == RunStatus.FINISHED:
+            _remember_slowdown(wall_s / snap.idle_total_s)
+        return snap
+
+
+def _remember_slowdown(slowdown: float) -> None:
+    """Keep what a finished comparison measured for the next estimate (`measured_slowdown`).
+    At least 1: a comparison can beat its idle estimate only where the models were already
+    built (kept from an earlier run), and the next one may have to build them."""
+    global _last_slowdown
+    _last_slowdown = max(1.0, slowdown)
 
 
 def loss_signal(snap: RunSnapshot) -> tuple[str, np.ndarray, np.ndarray]:
     """(label, steps, values) of the loss the articles plot: D's loss for the GAN, the
     Wasserstein estimate for the WGANs."""
     name = ALGORITHM_INFO[snap.config.algorithm].loss_signal
-    return name, snap.history["step"], snap.history[name]
+    empty = np.empty(0)
+    return name, snap.history.get("step", empty), snap.history.get(name, empty)
 
 
-def loss_quality_correlation(snap: RunSnapshot) -> float | None:
-    """Spearman rank correlation between the loss signal and the Fréchet distance.
+# A loss-quality correlation means something only over enough training and enough
+# evaluations (docs/decisions.md, "When the loss-quality correlation is conclusive"). In its
+# first few hundred generator steps a critic is still catching up: measured on the Quick
+# presets, the Wasserstein estimate rose from near 0 until step 600 (WGAN) or 675 (WGAN-GP)
+# while the samples already improved, and only then fell with the Fréchet distance, as the
+# article says. So the evaluations of the first CORRELATION_WARMUP_STEPS steps are left out,
+# for every algorithm alike; at least MIN_CORRELATION_EVALUATIONS must remain (with 8 points,
+# chance alone gives a rank correlation above 0.64 less than one time in twenty; with 5 it
+# takes 0.9), in a run of at least MIN_CORRELATION_STEPS steps.
+CORRELATION_WARMUP_STEPS = 600
+MIN_CORRELATION_EVALUATIONS = 8
+MIN_CORRELATION_STEPS = 1000
 
-    For each evaluation, the loss is averaged over the steps since the previous evaluation
-    (single steps are noisy). Close to +1: the loss falls as the samples get better, the
-    WGAN claim. Near 0 or negative: the loss says nothing about quality. None with fewer
-    than four evaluations.
+
+@dataclass(frozen=True)
+class LossQuality:
+    """How a run's loss signal followed its sample quality, as far as the run can tell.
+
+    `rho` is the rank correlation, None when it is inconclusive; `evaluations` counts the
+    evaluations after the warm-up it was (or would be) taken over, `steps` the generator
+    steps trained.
+    """
+
+    rho: float | None
+    evaluations: int
+    steps: int
+
+    @property
+    def too_short(self) -> bool:
+        """Whether the run trained too little, or was judged too rarely, for a verdict."""
+        return (self.evaluations < MIN_CORRELATION_EVALUATIONS
+                or self.steps < MIN_CORRELATION_STEPS)
+
+    @property
+    def conclusive(self) -> bool:
+        return self.rho is not None
+
+
+def loss_quality_correlation(snap: RunSnapshot) -> LossQuality:
+    """Spearman rank correlation between the run's loss signal (`loss_signal`: the
+    Wasserstein estimate for the WGANs, D's loss for the GAN) and its Fréchet distance.
+
+    For each evaluation after the warm-up (`CORRELATION_WARMUP_STEPS`), the loss is
+    averaged over the steps since the previous evaluation (single steps are noisy). Close to
+    +1: the loss falls as the samples get better, the WGAN claim. Near 0 or negative, over a
+    long enough run: the loss says nothing about quality. Inconclusive (rho None) when the
+    run is too short (`LossQuality.too_short`), or when the loss or the distance did not
+    change.
     """
     evals = snap.evaluations
-    if not evals or "fd" not in evals or len(evals["fd"]) < 4:
-        return None
     _label, steps, values = loss_signal(snap)
-    eval_steps, fd = evals["step"], evals["fd"]
     averaged, kept_fd = [], []
     previous = 0
-    for step, distance in zip(eval_steps, fd):
+    for step, distance in zip(evals.get("step", ()), evals.get("fd", ())):
         window = (steps > previous) & (steps <= step)
         previous = step
-        if window.any() and np.isfinite(distance):
+        if step > CORRELATION_WARMUP_STEPS and window.any() and np.isfinite(distance):
             averaged.append(float(np.nanmean(values[window])))
             kept_fd.append(float(distance))
-    if len(averaged) < 4:
-        return None
-    return spearman(np.array(averaged), np.array(kept_fd))
+    quality = LossQuality(None, len(averaged), int(snap.step))
+    if quality.too_short:
+        return quality
+    return LossQuality(spearman(np.array(averaged), np.array(kept_fd)), len(averaged),
+                       int(snap.step))
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float | None:
     """Spearman's rank correlation of two equally long series; None if either is constant."""
-    ranks_a = np.argsort(np.argsort(a)).astype(float)
-    ranks_b = np.argsort(np.argsort(b)).astype(float)
+    ranks_a, ranks_b = _ranks(a), _ranks(b)
     if ranks_a.std() == 0 or ranks_b.std() == 0:
         return None
     return float(np.corrcoef(ranks_a, ranks_b)[0, 1])
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """The rank of each value, equal values sharing the mean of their ranks (so a constant
+    series has constant ranks, not 0, 1, 2, ...)."""
+    ranks = np.empty(len(values))
+    ranks[np.argsort(values, kind="stable")] = np.arange(len(values))
+    _unique, tie, count = np.unique(values, return_inverse=True, return_counts=True)
+    return (np.bincount(tie, weights=ranks) / count)[tie]
