@@ -1,0 +1,68 @@
+// The page's side of the worker (worker.js): one worker per generator and classifier pair,
+// kept for the page's life, so going back to a page (Streamlit switches pages without a
+// reload) finds the networks loaded. `supported()` says whether this browser can run them at
+// all; the pages fall back to digits drawn on the server when it cannot.
+
+const clients = new Map();
+
+export function supported() {
+  if (typeof Worker !== "function" || typeof Float32Array !== "function"
+      || typeof ImageData !== "function" || typeof fetch !== "function") return false;
+  // Module workers: a browser that knows them reads the `type` option while it converts the
+  // options, before it looks at the (here invalid) address.
+  let reads = false;
+  try {
+    new Worker("blob://", { get type() { reads = true; return "module"; } }).terminate();
+  } catch (error) {
+    // the invalid address: expected
+  }
+  return reads;
+}
+
+export function generatorFor(generator, classifier) {
+  const key = `${generator} ${classifier || ""}`;
+  if (!clients.has(key)) clients.set(key, new Generator(generator, classifier));
+  return clients.get(key);
+}
+
+class Generator {
+  constructor(generator, classifier) {
+    this.generator = generator;
+    this.classifier = classifier;
+    this.msPerImage = null;           // measured: decides how much work fits between moves
+    this.calls = new Map();
+    this.next = 1;
+    this.worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+    this.worker.onmessage = ({ data }) => {
+      const call = this.calls.get(data.id);
+      this.calls.delete(data.id);
+      if (data.error) call.reject(new Error(data.error));
+      else call.resolve(data);
+    };
+    this.worker.onerror = (event) => {
+      event.preventDefault();
+      this.failed = new Error(event.message || "the generator's worker did not start");
+      for (const call of this.calls.values()) call.reject(this.failed);
+      this.calls.clear();
+    };
+    this.ready = this.call({ kind: "load", urls: [generator, ...(classifier ? [classifier] : [])] });
+  }
+
+  call(message, transfer = []) {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+      this.worker.postMessage({ id, ...message }, transfer);
+    });
+  }
+
+  // Images (and the classifier's probabilities, when `classify`) for the `count` vectors in z.
+  async run(z, count, classify = false) {
+    await this.ready;
+    const answer = await this.call({ kind: "run", generator: this.generator, z, count,
+                                     classifier: classify ? this.classifier : null });
+    this.msPerImage = this.msPerImage === null ? answer.ms : 0.7 * this.msPerImage + 0.3 * answer.ms;
+    return answer;
+  }
+}
