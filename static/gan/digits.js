@@ -16,8 +16,7 @@ export function grey(value) {
 // Draw `count` images (28 x 28 each, laid end to end in `images` from image `first`) into
 // `canvas`, `cols` to a row, each pixel a `scale` x `scale` square.
 export function drawGrid(canvas, images, { count, cols = count, scale = 1, first = 0 }) {
-  const rows = Math.ceil(count / cols), cell = SIDE * scale;
-  const width = cols * cell + (cols - 1) * PAD, height = rows * cell + (rows - 1) * PAD;
+  const cell = SIDE * scale, { width, height } = gridSize(count, cols, scale);
   if (canvas.width !== width) canvas.width = width;
   if (canvas.height !== height) canvas.height = height;
   const picture = new ImageData(width, height);
@@ -32,6 +31,12 @@ export function drawGrid(canvas, images, { count, cols = count, scale = 1, first
     }
   }
   canvas.getContext("2d").putImageData(picture, 0, 0);
+}
+
+// The picture's size in pixels: {width, height}, what a canvas waiting for it is given.
+export function gridSize(count, cols, scale) {
+  const rows = Math.ceil(count / cols), cell = SIDE * scale;
+  return { width: cols * cell + (cols - 1) * PAD, height: rows * cell + (rows - 1) * PAD };
 }
 
 // An opaque grey as one little-endian RGBA word.

@@ -8,8 +8,8 @@
 // the sticky column, the sliders and pictures beside it, between Streamlit's own headings and
 // buttons); the parts share one Explorer, made from the data of the "digit" part, which holds
 // the model, the state and every translated string.
-import { drawGrid } from "./digits.js";
-import { generatorFor, supported } from "./generator.js";
+import { drawGrid, gridSize } from "./digits.js";
+import { Batch, generatorFor, supported } from "./generator.js";
 import { fractions } from "./latent.js";
 import { fill, floats, makeSlider, element, formatter } from "./widgets.js";
 
@@ -25,7 +25,7 @@ const parts = new Map();    // part name -> its element
 export function mount(component) {
   const { data, parentElement } = component;
   if (!supported()) {
-    component.setTriggerValue("failed", "This browser cannot run the generator (no module Web Workers).");
+    component.setTriggerValue("failed", "unsupported");
     return;
   }
   if (data.part === "digit") {
@@ -200,11 +200,18 @@ class Explorer {
     if (!wanted.length) return null;
     const [kind, workKey, vectors] = wanted[0];
     if (!this.work || this.work.kind !== kind || this.work.key !== workKey) {
-      const all = vectors(), count = all.length / z.length;
-      this.work = { kind, key: workKey, z: all, count, done: 0, d: z.length,
-                    images: new Float32Array(count * 784), probabilities: new Float32Array(count * 10) };
+      const all = vectors();
+      this.work = { kind, key: workKey, batch: new Batch(this.generator, all, all.length / z.length, kind === "walk") };
     }
-    return () => this.step(ms);
+    const work = this.work;
+    return async () => {
+      await work.batch.step(CHUNK_MS);
+      if (!work.batch.finished || this.work !== work) return;
+      this.drawn[kind] = workKey;
+      this.work = null;
+      if (kind === "walk") this.showWalk(work.batch);
+      else this.showNeighbours(work.batch);
+    };
   }
 
   async drawDigit(key) {
@@ -222,22 +229,6 @@ class Explorer {
       return false;
     });
     if (timings.length > TIMINGS) timings.splice(0, timings.length - TIMINGS);
-  }
-
-  // One chunk of the walk or the neighbours: as many images as fit in CHUNK_MS.
-  async step(ms) {
-    const work = this.work, d = work.d;
-    const count = Math.min(work.count - work.done, Math.max(1, Math.floor(CHUNK_MS / ms)));
-    const z = work.z.subarray(work.done * d, (work.done + count) * d);
-    const answer = await this.generator.run(z, count, work.kind === "walk");
-    work.images.set(answer.images, work.done * 784);
-    if (answer.probabilities) work.probabilities.set(answer.probabilities, work.done * 10);
-    work.done += count;
-    if (work.done < work.count || this.work !== work) return;
-    this.drawn[work.kind] = work.key;
-    this.work = null;
-    if (work.kind === "walk") this.showWalk(work);
-    else this.showNeighbours(work);
   }
 
   // --- parts -----------------------------------------------------------------------------
@@ -373,9 +364,11 @@ class Explorer {
       fieldset.append(element("label", {}, input, element("span", { textContent: name })));
       return input;
     });
-    const strip = element("canvas", { className: "gc-strip", role: "img" });
+    const strip = element("canvas", { className: "gc-strip", role: "img",
+      ...gridSize(this.settings.walk_frames, this.settings.walk_frames, this.settings.walk_scale) });
     const beliefs = element("p", { className: "gc-caption" });
-    const animation = element("canvas", { className: "gc-animation", role: "img", "aria-label": "" });
+    const animation = element("canvas", { className: "gc-animation", role: "img",
+      ...gridSize(1, 1, this.settings.gif_scale) });
     const keep = element("button", { type: "button", className: "gc-button", textContent: t.keep, title: t.keep_help });
     keep.addEventListener("click", () => {
       if (!this.lastWalk) return;
@@ -424,7 +417,9 @@ class Explorer {
       onInput: (value) => this.change((s) => { s.radius = value; }, null, { moves: false }),
       onChange: () => this.tell(),
     });
-    const canvas = element("canvas", { className: "gc-grid", role: "img" });
+    const count = this.noise.length / this.state.z.length + 1;
+    const canvas = element("canvas", { className: "gc-grid", role: "img",
+      ...gridSize(count, count / 2, this.settings.neighbour_scale) });
     host.append(radius.element, element("figure", { className: "gc-figure" }, canvas,
       element("figcaption", { textContent: t.neighbours_caption })));
     this.views.neighbours = { canvas, refresh: () => radius.set(this.state.radius) };

@@ -66,3 +66,39 @@ class Generator {
     return answer;
   }
 }
+
+// `count` vectors (laid end to end in z) run a few at a time, as many as take about `ms`
+// milliseconds, so that urgent work (the picture under a moving slider) never waits long
+// behind them. `images` (and `probabilities` when `classify`) fill in as the steps go.
+export class Batch {
+  constructor(generator, z, count, classify) {
+    this.generator = generator;
+    this.z = z;
+    this.count = count;
+    this.classify = classify;
+    this.done = 0;
+    this.images = null;
+    this.probabilities = null;
+  }
+
+  get finished() {
+    return this.done >= this.count;
+  }
+
+  async step(ms) {
+    const d = this.z.length / this.count;
+    const n = Math.min(this.count - this.done,
+                       Math.max(1, Math.floor(ms / (this.generator.msPerImage || ms))));
+    const answer = await this.generator.run(this.z.subarray(this.done * d, (this.done + n) * d),
+                                            n, this.classify);
+    const perImage = answer.images.length / n;
+    this.images ??= new Float32Array(this.count * perImage);
+    this.images.set(answer.images, this.done * perImage);
+    if (answer.probabilities) {
+      const perRow = answer.probabilities.length / n;
+      this.probabilities ??= new Float32Array(this.count * perRow);
+      this.probabilities.set(answer.probabilities, this.done * perRow);
+    }
+    this.done += n;
+  }
+}
