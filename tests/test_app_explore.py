@@ -24,6 +24,7 @@ from ganlib.latent import latent_vectors
 from ganlib.sampling import Sampler
 from ganlib.training.runner import TrainingRun
 from ui import state
+from ui.browser_generator import MODE_ENV
 from ui.generator_picker import LIVE_RUN
 from ui.pages import PAGES
 
@@ -51,6 +52,14 @@ def saved_model(tmp_path_factory) -> Path:
                     step=2, history=history, preview=image_grid(samples), elapsed_s=0.2,
                     root=root)
     return root / NAME
+
+
+@pytest.fixture(autouse=True)
+def drawn_on_server(monkeypatch):
+    """These tests check the digits the server draws (AppTest runs no browser): the pages'
+    fallback, and what a browser-drawn page's downloads and URL must match. Tests of the
+    browser-drawn pages set MODE_ENV back."""
+    monkeypatch.setenv(MODE_ENV, "server")
 
 
 @pytest.fixture(autouse=True)
