@@ -31,7 +31,8 @@ from ganlib.images import image_grid
 from ganlib.latent import latent_vectors
 from ganlib.metrics import classifier_for
 from ganlib.sampling import Sampler
-from tests.test_browser import CHROMIUM, ROOT, SCREENSHOTS, settled, wait_until
+from tests.test_browser import (CHROMIUM, ROOT, SCREENSHOTS, drawn_vector, settled,
+                                wait_until)
 from tests.test_browser_export import generator
 from ui.pages import PAGES
 
@@ -139,12 +140,6 @@ def open_explorer(browser, url: str, init_script: str | None = None):
     return page
 
 
-def drawn_z(page) -> str:
-    """The vector behind the digit the browser drew last, as it wrote it on the canvas."""
-    page.wait_for_function("document.querySelector('canvas.gc-digit')?.dataset.z")
-    return page.locator("canvas.gc-digit").get_attribute("data-z")
-
-
 def address(page) -> str:
     """The page's address as the browser has it now (Streamlit rewrites it in place)."""
     return page.evaluate("location.href")
@@ -162,7 +157,7 @@ def canvas_pixels(page, selector: str) -> np.ndarray:
 
 def test_the_digit_follows_a_slider_while_it_is_dragged(browser, server):
     page = open_explorer(browser, f"{server}/{PAGES.explorer.url_path}?model={MODEL}&seed=4")
-    before, url = drawn_z(page), address(page)
+    before, url = drawn_vector(page), address(page)
     slider = page.get_by_label("More like 3", exact=True)
     slider.scroll_into_view_if_needed()
     box = slider.bounding_box()
@@ -172,8 +167,8 @@ def test_the_digit_follows_a_slider_while_it_is_dragged(browser, server):
     seen = [before]
     for step in range(1, 13):
         page.mouse.move(x + 8 * step, y)
-        wait_until(lambda: drawn_z(page) != seen[-1], timeout=30, what="the digit to follow")
-        seen.append(drawn_z(page))
+        wait_until(lambda: drawn_vector(page) != seen[-1], timeout=30, what="the digit to follow")
+        seen.append(drawn_vector(page))
     assert address(page) == url and "like=" not in url          # the server is not told yet
     caption = page.locator(".gc-explorer-digit figcaption").inner_text()
     assert "moved by the sliders" in caption
@@ -181,7 +176,7 @@ def test_the_digit_follows_a_slider_while_it_is_dragged(browser, server):
     page.mouse.up()
     wait_until(lambda: "like=3" in address(page), timeout=30,
                what=f"the URL to learn the state ({address(page)})")
-    assert drawn_z(page) == seen[-1]
+    assert drawn_vector(page) == seen[-1]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "explorer-in-the-browser.png"))
     page.context.close()
@@ -189,14 +184,14 @@ def test_the_digit_follows_a_slider_while_it_is_dragged(browser, server):
 
 def test_the_keyboard_moves_a_slider_and_the_alt_text_follows(browser, server):
     page = open_explorer(browser, f"{server}/{PAGES.explorer.url_path}?model={MODEL}&seed=2")
-    before = drawn_z(page)
+    before = drawn_vector(page)
     alt = page.locator("canvas.gc-digit").get_attribute("aria-label")
     assert alt.startswith("The digit the generator draws from z: Seed 2")
     slider = page.get_by_label("z[0]", exact=True)
     slider.focus()
     for _ in range(10):
         slider.press("ArrowRight")
-    wait_until(lambda: drawn_z(page) != before, timeout=30, what="the digit to change")
+    wait_until(lambda: drawn_vector(page) != before, timeout=30, what="the digit to change")
     wait_until(lambda: "moved by the sliders" in page.locator("canvas.gc-digit")
                .get_attribute("aria-label"), timeout=30, what="the alt text")
     wait_until(lambda: "z=0" in address(page), timeout=30, what="the URL to learn z[0]")
