@@ -89,15 +89,19 @@ def inputs(model, count: int = 3) -> np.ndarray:
     return np.tanh(x).astype(np.float32) if len(model.input_shape) == 4 else x.astype(np.float32)
 
 
+@pytest.mark.parametrize("simd", [True, False], ids=["simd", "javascript"])
 @pytest.mark.parametrize("name", NETWORKS)
-def test_the_runner_computes_what_keras_computes(runner_page, networks, name):
+def test_the_runner_computes_what_keras_computes(runner_page, networks, name, simd):
+    """With WebAssembly SIMD (Chromium has it) and with the plain JavaScript loops."""
     model = networks[name]
     x = inputs(model)
-    got = runner_page.evaluate("""async ([url, x, count]) => {
+    got = runner_page.evaluate("""async ([url, x, count, simd]) => {
         const { loadNetwork } = await import("/gan/network.js");
-        const net = await loadNetwork(url);
+        const { available } = await import("/gan/simd.js");
+        if (simd && !available) throw new Error("no WebAssembly SIMD in this browser");
+        const net = await loadNetwork(url, { simd });
         return Array.from(net.run(Float32Array.from(x), count));
-    }""", [f"/nets/{name}.json", x.ravel().tolist(), len(x)])
+    }""", [f"/nets/{name}.json", x.ravel().tolist(), len(x), simd])
     want = model(x, training=False).numpy().ravel()
     assert np.abs(np.asarray(got) - want).max() <= TOLERANCE
 

@@ -12,22 +12,26 @@
 // and one store per step. A layer with a single output channel (the generators' last) takes
 // a dot product over the input channels instead.
 
+import { available as simd, tapRowIn } from "./simd.js";
+
 export const FORMAT = "gan-classroom-network";
 
-export async function loadNetwork(url, fetchImpl = fetch) {
-  const answer = await fetchImpl(url);
+// `options.simd`: false runs the plain JavaScript loops even where WebAssembly SIMD is there.
+export async function loadNetwork(url, options = {}) {
+  const answer = await fetch(url);
   if (!answer.ok) throw new Error(`${url}: HTTP ${answer.status}`);
   const description = await answer.json();
   const weightsUrl = new URL(description.weights, answer.url || url).href;
-  const bytes = await fetchImpl(weightsUrl);
+  const bytes = await fetch(weightsUrl);
   if (!bytes.ok) throw new Error(`${weightsUrl}: HTTP ${bytes.status}`);
-  return new Network(description, new Float32Array(await bytes.arrayBuffer()));
+  return new Network(description, new Float32Array(await bytes.arrayBuffer()), options);
 }
 
 const size = (shape) => shape.reduce((a, b) => a * b, 1);
+const outputs = (layer) => size(layer.out || (layer.units ? [layer.units] : layer.shape));
 
 export class Network {
-  constructor(description, weights) {
+  constructor(description, weights, { simd: useSimd = simd } = {}) {
     if (description.format !== FORMAT || description.version !== 1) {
       throw new Error(`not a network this runner knows (${description.format} ${description.version})`);
     }
@@ -38,14 +42,26 @@ export class Network {
     this.outputSize = size(description.output);
     this.input = description.input;
     this.output = description.output;
+    const largest = Math.max(this.inputSize, ...description.layers.map(outputs));
+    // With WebAssembly SIMD the weights and the two activation buffers live in the module's
+    // memory, where its loop (simd.js) reads and writes them.
+    let all = new Float32Array(weights.length + 2 * largest);
+    this.kernel = null;
+    if (useSimd) {
+      const memory = new WebAssembly.Memory({ initial: Math.ceil(all.byteLength / 65536) });
+      all = new Float32Array(memory.buffer, 0, all.length);
+      this.kernel = tapRowIn(memory);
+    }
+    all.set(weights);
+    weights = all.subarray(0, weights.length);
+    this.buffers = [all.subarray(weights.length, weights.length + largest),
+                    all.subarray(weights.length + largest)];
     const part = (range) => (range ? weights.subarray(range[0], range[0] + range[1]) : null);
     this.layers = description.layers.map((layer) => ({
       ...layer, kernelW: part(layer.kernel), biasW: part(layer.bias),
       scaleW: part(layer.scale), shiftW: part(layer.shift),
-      outSize: size(layer.out || (layer.units ? [layer.units] : layer.shape)),
+      outSize: outputs(layer),
     }));
-    const largest = Math.max(this.inputSize, ...this.layers.map((l) => l.outSize));
-    this.buffers = [new Float32Array(largest), new Float32Array(largest)];
   }
 
   // Images (or points) for `count` inputs laid end to end: a new Float32Array of
@@ -56,7 +72,7 @@ export class Network {
       let x = this.buffers[0], y = this.buffers[1];
       x.set(inputs.subarray(n * this.inputSize, (n + 1) * this.inputSize));
       for (const layer of this.layers) {
-        LAYERS[layer.type](layer, x, y);
+        LAYERS[layer.type](layer, x, y, this.kernel);
         activate(layer, y, layer.outSize);
         [x, y] = [y, x];
       }
@@ -67,24 +83,13 @@ export class Network {
 }
 
 const LAYERS = {
-  dense(layer, x, y) {
-    const { inputs, units, kernelW: w, biasW: b } = layer;
-    y.set(b);
-    let i = 0;
-    for (; i + 4 <= inputs; i += 4) {
-      const a0 = x[i], a1 = x[i + 1], a2 = x[i + 2], a3 = x[i + 3];
-      const r0 = i * units, r1 = r0 + units, r2 = r1 + units, r3 = r2 + units;
-      for (let j = 0; j < units; j++) {
-        y[j] += a0 * w[r0 + j] + a1 * w[r1 + j] + a2 * w[r2 + j] + a3 * w[r3 + j];
-      }
-    }
-    for (; i < inputs; i++) {
-      const a = x[i], r = i * units;
-      for (let j = 0; j < units; j++) y[j] += a * w[r + j];
-    }
+  // A Dense layer is one pixel of a 1 x 1 convolution: the same loop.
+  dense(layer, x, y, kernel) {
+    y.set(layer.biasW);
+    tapRow(x, y, layer.kernelW, 0, layer.inputs, layer.units, 0, 0, 0, 0, 1, kernel);
   },
-  conv2d(layer, x, y) { convolve(layer, x, y, false); },
-  conv2d_transpose(layer, x, y) { convolve(layer, x, y, true); },
+  conv2d(layer, x, y, kernel) { convolve(layer, x, y, false, kernel); },
+  conv2d_transpose(layer, x, y, kernel) { convolve(layer, x, y, true, kernel); },
   max_pool2d(layer, x, y) {
     const [h, w, c] = layer.in, [oh, ow] = layer.out, [ph, pw] = layer.pool;
     const [sh, sw] = layer.strides;
@@ -114,7 +119,7 @@ const LAYERS = {
 // pixels and add into the output pixel each tap reaches (TensorFlow's conv2d_transpose: the
 // gradient of a convolution, kernel not flipped). Two neighbouring visited pixels share each
 // weight read, and eight input channels share each output read and write.
-function convolve(layer, x, y, transpose) {
+function convolve(layer, x, y, transpose, kernel) {
   const [h, w, cin] = layer.in, [oh, ow, cout] = layer.out;
   const [kh, kw] = layer.kernel_size, [sh, sw] = layer.strides, [pt, pl] = layer.padding;
   const k = layer.kernelW;
@@ -136,16 +141,22 @@ function convolve(layer, x, y, transpose) {
         const xi = transpose ? (vy * w + lo) * cin : (ty * w + tx) * cin;
         const yo = transpose ? (ty * ow + tx) * cout : (vy * ow + lo) * cout;
         if (cout === 1) dotRow(x, y, k, tap, cin, xi, yo, xStep, yStep, count);
-        else tapRow(x, y, k, tap, cin, cout, xi, yo, xStep, yStep, count);
+        else tapRow(x, y, k, tap, cin, cout, xi, yo, xStep, yStep, count, kernel);
       }
     }
   }
 }
 
 // y[yo + p * yStep + j] += sum over c of x[xi + p * xStep + c] * k[tap + c * cout + j], for
-// the `count` visited pixels p of one row and every output channel j.
-function tapRow(x, y, k, tap, cin, cout, xi, yo, xStep, yStep, count) {
+// the `count` visited pixels p of one row and every output channel j. `kernel` is simd.js's
+// tap_row (or null): it takes the channels in fours when the outputs come in fours.
+function tapRow(x, y, k, tap, cin, cout, xi, yo, xStep, yStep, count, kernel) {
   let c = 0;
+  if (kernel && cout % 4 === 0 && cin >= 4) {
+    c = cin - (cin % 4);
+    kernel(x.byteOffset + 4 * xi, y.byteOffset + 4 * yo, k.byteOffset + 4 * tap, c, cout,
+           4 * xStep, 4 * yStep, count);
+  }
   for (; c + 8 <= cin; c += 8) {
     const r0 = tap + c * cout, r1 = r0 + cout, r2 = r1 + cout, r3 = r2 + cout;
     const r4 = r3 + cout, r5 = r4 + cout, r6 = r5 + cout, r7 = r6 + cout;
