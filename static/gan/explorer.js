@@ -14,7 +14,7 @@ import { fractions } from "./latent.js";
 import { fill, floats, makeSlider, element, formatter } from "./widgets.js";
 
 const IDLE_MS = 250;        // a slow generator draws the strips after the sliders rest this long
-const FAST_MS = 8;          // ... a generator this fast (per image) draws them between moves
+const FAST_MS = 25;         // ... a generator this fast (per image) draws them between moves
 const CHUNK_MS = 6;         // work sent to the worker at once while moves may come
 const SYNC_MS = 400;        // the server hears of a change once the changes rest this long
 const TIMINGS = 2000;       // input-to-picture times kept for the benchmark (window.ganTimings)
@@ -132,15 +132,18 @@ class Explorer {
 
   // --- changes ---------------------------------------------------------------------------
 
-  // Apply `how` to the state; `event` (an input event) starts a move's clock.
-  change(how, event, { moves = true } = {}) {
+  // Apply `how` to the state; `event` (an input event) starts a move's clock. A move of one
+  // slider redraws only the bars (the slider shows its own value); a change from elsewhere
+  // (`others`: the walk's last frame, another group of numbers) sets every slider too.
+  change(how, event, { moves = true, others = false } = {}) {
     how(this.state);
     if (moves) {
       this.zVersion++;
       if (event) this.inputs.push({ at: event.timeStamp, version: this.zVersion });
     }
     this.lastInput = performance.now();
-    this.refresh();
+    if (others) this.refresh();
+    else this.views.digit?.bars();
     this.pump();
   }
 
@@ -254,33 +257,24 @@ class Explorer {
     const t = this.text;
     const canvas = element("canvas", { className: "gc-digit", role: "img", width: 280, height: 280 });
     const caption = element("figcaption");
-    const bars = element("div", { className: "gc-bars" });
+    const d = this.state.z.length;
+    const bars = element("canvas", { className: "gc-bars", width: 10 * d, height: 160,
+                                     "aria-hidden": "true" });
     host.append(element("figure", { className: "gc-figure" }, canvas, caption),
                 element("div", { className: "gc-bars-title", textContent: t.z_title }), bars);
-    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-    const d = this.state.z.length;
-    svg.setAttribute("viewBox", `0 0 ${d} 8`);
-    svg.setAttribute("preserveAspectRatio", "none");
-    svg.setAttribute("aria-hidden", "true");
-    const zero = document.createElementNS(svg.namespaceURI, "line");
-    Object.entries({ x1: 0, x2: d, y1: 4, y2: 4, class: "gc-zero" }).forEach(([k, v]) => zero.setAttribute(k, v));
-    const rects = Array.from({ length: d }, () => document.createElementNS(svg.namespaceURI, "rect"));
-    svg.append(zero, ...rects);
-    bars.append(svg);
-    this.views.digit = {
-      canvas, caption,
-      refresh: () => {
-        const z = this.vector(), first = this.state.first;
-        rects.forEach((rect, i) => {
-          const value = Math.max(-4, Math.min(4, z[i]));
-          rect.setAttribute("x", i + 0.075);
-          rect.setAttribute("width", 0.85);
-          rect.setAttribute("y", value >= 0 ? 4 - value : 4);
-          rect.setAttribute("height", Math.abs(value));
-          rect.setAttribute("class", i >= first && i < first + this.settings.per_group ? "gc-on" : "gc-off");
-        });
-      },
+    // z as bars, one per number, from -4 to 4; those with a slider now in orange.
+    const drawBars = () => {
+      const z = this.vector(), first = this.state.first, context = bars.getContext("2d");
+      context.clearRect(0, 0, bars.width, bars.height);
+      context.fillStyle = "#94a3b8";
+      context.fillRect(0, 79, bars.width, 2);
+      for (let i = 0; i < d; i++) {
+        const value = Math.max(-4, Math.min(4, z[i])) * 20;
+        context.fillStyle = i >= first && i < first + this.settings.per_group ? "#ea580c" : "#64748b";
+        context.fillRect(10 * i + 1, value >= 0 ? 80 - value : 80, 8, Math.abs(value));
+      }
     };
+    this.views.digit = { canvas, caption, bars: drawBars, refresh: drawBars };
   }
 
   showDigit(z) {
@@ -342,7 +336,7 @@ class Explorer {
       refreshSliders();
     };
     select.addEventListener("change", () => {
-      this.change((s) => { s.first = Number(select.value); }, null, { moves: false });
+      this.change((s) => { s.first = Number(select.value); }, null, { moves: false, others: true });
       build();
       this.tell();
     });
@@ -373,7 +367,7 @@ class Explorer {
     keep.addEventListener("click", () => {
       if (!this.lastWalk) return;
       const end = this.lastWalk.z.slice(-this.state.z.length);
-      this.change((s) => { s.z.set(end); s.like.fill(0); s.shift.fill(0); }, null);
+      this.change((s) => { s.z.set(end); s.like.fill(0); s.shift.fill(0); }, null, { others: true });
       this.tell();
     });
     host.append(title, fieldset, element("figure", { className: "gc-figure" }, strip, beliefs),
