@@ -17,7 +17,8 @@ const IDLE_MS = 250;        // a slow generator draws the strips after the slide
 const FAST_MS = 25;         // ... a generator this fast (per image) draws them between moves
 const CHUNK_MS = 6;         // work sent to the worker at once while moves may come
 const SYNC_MS = 400;        // the server hears of a change once the changes rest this long
-const TIMINGS = 2000;       // input-to-picture times kept for the benchmark (window.ganTimings)
+const TIMINGS = 2000;       // input-to-picture times (window.ganTimings) and the generator's
+                            // ms per digit (window.ganDigitMs) kept for benchmarks/explorer.py
 
 let explorer = null;
 const parts = new Map();    // part name -> its element
@@ -80,6 +81,7 @@ class Explorer {
     this.inputs = [];          // time stamps of the moves not yet drawn
     this.views = {};
     window.ganTimings = window.ganTimings || [];
+    window.ganDigitMs = window.ganDigitMs || [];
     this.generator.ready.catch((error) => this.fail(error));
     this.pump();
   }
@@ -231,7 +233,10 @@ class Explorer {
       timings.push(now - input.at);
       return false;
     });
-    if (timings.length > TIMINGS) timings.splice(0, timings.length - TIMINGS);
+    window.ganDigitMs.push(answer.ms);
+    for (const kept of [timings, window.ganDigitMs]) {
+      if (kept.length > TIMINGS) kept.splice(0, kept.length - TIMINGS);
+    }
   }
 
   // --- parts -----------------------------------------------------------------------------
