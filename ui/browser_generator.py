@@ -5,7 +5,8 @@ move was a rerun of the whole page on the teacher's laptop, and a Streamlit slid
 when it is let go, so nothing moved while dragging. Our generators are small (the Quick one
 is 1.9 M multiply-adds an image), so instead the page hands the browser the generator's
 weights (`ganlib.browser_export`, written once per model and step under static/models/ and
-served by Streamlit's static serving) and mounts `static/gan/<page>.js` modules, which run
+served by Streamlit's static serving) and mounts `static/gan/<page>.js` modules (served
+from a copy named by their content, `_modules_url`), which run
 the generator in a Web Worker and redraw while a slider moves. The server hears the state
 only when the moving stops (docs/decisions.md, "Digits drawn in the browser").
 
@@ -18,7 +19,10 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import os
+import shutil
+import tempfile
 import threading
 import weakref
 from collections.abc import Callable
@@ -36,7 +40,7 @@ from ui.i18n import _
 
 # Streamlit serves static/ beside app.py at app/static/ (.streamlit/config.toml).
 STATIC = Path(__file__).resolve().parent.parent / "static"
-MODULES = "app/static/gan"             # the runner and the pages' modules (in git)
+MODULES = STATIC / "gan"                # the runner and the pages' modules (in git)
 STORE = ExportStore(STATIC / "models")  # the exported networks (ignored by git)
 MODE_ENV = "GAN_CLASSROOM_DIGITS"       # "server": every digit drawn on the server
 OFF = "browser_generator_off"           # session state: why this browser draws on the server
@@ -110,6 +114,30 @@ def _url(exported: Exported) -> str:
     return f"app/static/{path}"
 
 
+@functools.cache
+def _modules_url() -> str:
+    """Where the browser loads the modules from: a copy of static/gan/ under
+    static/models/gan-<digest of the files>/, made once per version of them.
+
+    Streamlit serves static files without Cache-Control, so a browser may keep using a module
+    it cached for days (a tenth of the file's age); after an update of the app it would run
+    old modules against new data. A folder named by the content never serves an old file.
+    """
+    files = sorted(MODULES.glob("*.js"))
+    digest = hashlib.sha256(b"".join(f.name.encode() + f.read_bytes() for f in files))
+    folder = STORE.root / f"gan-{digest.hexdigest()[:12]}"
+    if not folder.is_dir():
+        STORE.root.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".tmp-", dir=STORE.root))
+        for file in files:
+            shutil.copy2(file, scratch / file.name)
+        try:
+            scratch.rename(folder)
+        except OSError:                  # another server process copied them first
+            shutil.rmtree(scratch, ignore_errors=True)
+    return f"app/static/{folder.relative_to(STATIC).as_posix()}"
+
+
 def floats(array: np.ndarray, dtype: str = "<f4") -> str:
     """Numbers for the browser, exactly: base64 of their little-endian bytes (float32, or
     "<f8" for float64), a quarter of the size of JSON's decimals."""
@@ -131,7 +159,8 @@ def mount(module: str, part: str, key: str, data: dict | None = None,
     if on_sync is not None:
         callbacks["on_sync_change"] = on_sync
     _VIEW(key=key, width="stretch",
-          data={"module": f"{MODULES}/{module}", "part": part, "lang": current_language(),
+          data={"module": f"{_modules_url()}/{module}", "part": part,
+                "lang": current_language(),
                 **(data or {})},
           **callbacks)
 

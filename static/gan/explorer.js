@@ -11,7 +11,7 @@
 import { drawGrid, gridSize } from "./digits.js";
 import { Batch, generatorFor, supported } from "./generator.js";
 import { fractions } from "./latent.js";
-import { fill, floats, makeSlider, element, formatter } from "./widgets.js";
+import { element, fill, floats, formatter, label, makeSlider } from "./widgets.js";
 
 const IDLE_MS = 250;        // a slow generator draws the strips after the sliders rest this long
 const FAST_MS = 25;         // ... a generator this fast (per image) draws them between moves
@@ -260,7 +260,7 @@ class Explorer {
 
   buildDigit(host) {
     const t = this.text;
-    const canvas = element("canvas", { className: "gc-digit", role: "img", width: 280, height: 280 });
+    const canvas = element("canvas", { className: "gc-digit", width: 280, height: 280 });
     const caption = element("figcaption");
     const d = this.state.z.length;
     const bars = element("canvas", { className: "gc-bars", width: 10 * d, height: 160,
@@ -290,7 +290,7 @@ class Explorer {
     let caption = fill(t.seed, { seed: this.state.seed }) + (this.moved(z) ? t.moved : "");
     if (this.verdict) caption += fill(t.reads, { digit: this.names[this.verdict.class] });
     view.caption.textContent = caption;
-    view.canvas.setAttribute("aria-label", fill(t.digit_alt, { caption }));
+    label(view.canvas, fill(t.digit_alt, { caption }));
     view.canvas.dataset.seed = this.state.seed;
     view.canvas.dataset.z = Array.from(z).join(",");
     if (this.views.walk) this.views.walk.showTitle();
@@ -363,10 +363,10 @@ class Explorer {
       fieldset.append(element("label", {}, input, element("span", { textContent: name })));
       return input;
     });
-    const strip = element("canvas", { className: "gc-strip", role: "img",
+    const strip = element("canvas", { className: "gc-strip",
       ...gridSize(this.settings.walk_frames, this.settings.walk_frames, this.settings.walk_scale) });
     const beliefs = element("p", { className: "gc-caption" });
-    const animation = element("canvas", { className: "gc-animation", role: "img",
+    const animation = element("canvas", { className: "gc-animation",
       ...gridSize(1, 1, this.settings.gif_scale) });
     const keep = element("button", { type: "button", className: "gc-button", textContent: t.keep, title: t.keep_help });
     keep.addEventListener("click", () => {
@@ -401,11 +401,11 @@ class Explorer {
     const t = this.text, s = this.settings, verdict = this.verdict?.class ?? 0;
     const target = this.target(verdict), names = { source: this.names[verdict], target: this.names[target] };
     drawGrid(view.strip, work.images, { count: work.count, cols: work.count, scale: s.walk_scale });
-    view.strip.setAttribute("aria-label", fill(t.walk_alt, { count: work.count, ...names }));
+    label(view.strip, fill(t.walk_alt, { count: work.count, ...names }));
     const percent = new Intl.NumberFormat(this.lang, { style: "percent" });
     const belief = Array.from({ length: work.count }, (_, f) => percent.format(work.probabilities[f * 10 + target]));
     view.beliefs.textContent = fill(t.beliefs, { target: names.target, beliefs: belief.join(" · ") });
-    view.animation.setAttribute("aria-label", fill(t.animation_alt, names));
+    label(view.animation, fill(t.animation_alt, names));
     animate(view.animation, work.images, work.count, s.gif_scale, s.walk_fps);
   }
 
@@ -417,7 +417,7 @@ class Explorer {
       onChange: () => this.tell(),
     });
     const count = this.noise.length / this.state.z.length + 1;
-    const canvas = element("canvas", { className: "gc-grid", role: "img",
+    const canvas = element("canvas", { className: "gc-grid",
       ...gridSize(count, count / 2, this.settings.neighbour_scale) });
     host.append(radius.element, element("figure", { className: "gc-figure" }, canvas,
       element("figcaption", { textContent: t.neighbours_caption })));
@@ -433,7 +433,7 @@ class Explorer {
     all.set(this.digitImage);
     all.set(work.images, 784);
     drawGrid(view.canvas, all, { count: work.count + 1, cols: (work.count + 1) / 2, scale: this.settings.neighbour_scale });
-    view.canvas.setAttribute("aria-label", fill(this.text.neighbours_alt,
+    label(view.canvas, fill(this.text.neighbours_alt,
       { count: work.count, radius: this.number(this.state.radius, 2) }));
   }
 }

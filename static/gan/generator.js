@@ -3,7 +3,10 @@
 // reload) finds the networks loaded. `supported()` says whether this browser can run them at
 // all; the pages fall back to digits drawn on the server when it cannot.
 
-const clients = new Map();
+const clients = new Map();   // the most recently used last
+// Workers kept: the explorer's generator (with the classifier) and the interpolation's. A
+// live run gives a new generator at each step; older workers (and their weights) go.
+const KEPT = 2;
 
 export function supported() {
   if (typeof Worker !== "function" || typeof Float32Array !== "function"
@@ -21,8 +24,15 @@ export function supported() {
 
 export function generatorFor(generator, classifier) {
   const key = `${generator} ${classifier || ""}`;
-  if (!clients.has(key)) clients.set(key, new Generator(generator, classifier));
-  return clients.get(key);
+  const client = clients.get(key) ?? new Generator(generator, classifier);
+  clients.delete(key);
+  clients.set(key, client);
+  for (const [old, unused] of clients) {
+    if (clients.size <= KEPT) break;
+    unused.worker.terminate();
+    clients.delete(old);
+  }
+  return client;
 }
 
 class Generator {

@@ -9,7 +9,7 @@
 import { drawGrid, gridSize } from "./digits.js";
 import { Batch, generatorFor, supported } from "./generator.js";
 import { along, path } from "./latent.js";
-import { element, fill, floats, formatter, makeSlider } from "./widgets.js";
+import { element, fill, floats, formatter, label, makeSlider } from "./widgets.js";
 
 const CHUNK_MS = 8;       // path frames sent to the worker at once: a scrub waits no longer
 const TIMINGS = 2000;     // scrub-to-picture times kept for the benchmark (window.ganTimings)
@@ -182,7 +182,7 @@ class Interpolation {
     showPlay();
     const canvases = [], captions = [];
     const columns = element("div", { className: "gc-columns" }, ...this.methods.map((method) => {
-      const canvas = element("canvas", { role: "img", width: 28 * this.scale, height: 28 * this.scale });
+      const canvas = element("canvas", { width: 28 * this.scale, height: 28 * this.scale });
       canvas.style.maxWidth = `${28 * this.scale}px`;
       const caption = element("figcaption");
       canvases.push(canvas);
@@ -202,7 +202,7 @@ class Interpolation {
           drawGrid(canvases[m], source, { count: 1, scale: this.scale, first: frameOf(m) });
           const still = fill(t.frame_alt, { method: method.label, t: this.number(at, 2), stops: t.stops });
           const moving = fill(t.animation_alt, { method: method.label, stops: t.stops });
-          canvases[m].setAttribute("aria-label", this.playing ? moving : still);
+          label(canvases[m], this.playing ? moving : still);
           captions[m].textContent = this.playing ? fill(t.caption, { stops: t.stops })
             : fill(t.frame_caption, { t: this.number(at, 2) });
         });

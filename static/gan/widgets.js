@@ -14,6 +14,13 @@ export function element(tag, properties = {}, ...children) {
   return node;
 }
 
+// A canvas that now shows a picture: an image to a screen reader, with `text` as its alt
+// text (a canvas still empty is left out of the page's images).
+export function label(canvas, text) {
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", text);
+}
+
 // A Python format template ("Seed {seed}") filled in.
 export function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? `${values[name]}` : whole));
