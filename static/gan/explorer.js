@@ -30,7 +30,8 @@ export function mount(component) {
     return;
   }
   if (data.part === "digit") {
-    if (!explorer || explorer.key !== data.generator || explorer.rev !== data.rev) {
+    // A new model, language or state the server set: start from the server's state.
+    if (!explorer || explorer.key !== `${data.generator} ${data.lang}` || explorer.rev !== data.rev) {
       explorer = new Explorer(data);
       for (const [part, host] of parts) if (host.isConnected) explorer.render(part, host);
     }
@@ -49,7 +50,7 @@ export function mount(component) {
 
 class Explorer {
   constructor(data) {
-    this.key = data.generator;
+    this.key = `${data.generator} ${data.lang}`;
     this.rev = data.rev;
     this.text = data.text;
     this.settings = data.settings;
@@ -75,7 +76,7 @@ class Explorer {
     this.drawn = { digit: null, walk: null, neighbours: null };
     this.verdict = null;       // {key, class}
     this.digitImage = null;
-    this.work = null;          // {kind, key, z, count, done, images, probabilities}
+    this.work = null;          // the walk or the neighbours under way: {kind, key, batch}
     this.busy = false;
     this.lastInput = -Infinity;
     this.inputs = [];          // time stamps of the moves not yet drawn
@@ -226,17 +227,16 @@ class Explorer {
     this.verdict = answer.probabilities ? { key, class: argmax(answer.probabilities) } : null;
     this.drawn.digit = key;
     this.showDigit(z);
-    const now = performance.now(), version = Number(key);
-    const timings = window.ganTimings;
-    this.inputs = this.inputs.filter((input) => {
-      if (input.version > version) return true;
-      timings.push(now - input.at);
-      return false;
+    // Each move this digit answers, timed to the frame that shows it.
+    const version = Number(key), answered = this.inputs.filter((input) => input.version <= version);
+    this.inputs = this.inputs.filter((input) => input.version > version);
+    requestAnimationFrame((now) => {
+      window.ganTimings.push(...answered.map((input) => now - input.at));
+      window.ganDigitMs.push(answer.ms);
+      for (const kept of [window.ganTimings, window.ganDigitMs]) {
+        if (kept.length > TIMINGS) kept.splice(0, kept.length - TIMINGS);
+      }
     });
-    window.ganDigitMs.push(answer.ms);
-    for (const kept of [timings, window.ganDigitMs]) {
-      if (kept.length > TIMINGS) kept.splice(0, kept.length - TIMINGS);
-    }
   }
 
   // --- parts -----------------------------------------------------------------------------

@@ -121,13 +121,12 @@ class Interpolation {
     this.drawnT = version;
     if (this.playing && this.ready()) return;
     this.views.animations?.show(answer.images, (m) => m, t);
-    const now = performance.now(), timings = window.ganTimings;
-    this.inputs = this.inputs.filter((input) => {
-      if (input.version > version) return true;
-      timings.push(now - input.at);
-      return false;
+    const answered = this.inputs.filter((input) => input.version <= version);
+    this.inputs = this.inputs.filter((input) => input.version > version);
+    requestAnimationFrame((now) => {                     // timed to the frame that shows it
+      window.ganTimings.push(...answered.map((input) => now - input.at));
+      if (window.ganTimings.length > TIMINGS) window.ganTimings.splice(0, window.ganTimings.length - TIMINGS);
     });
-    if (timings.length > TIMINGS) timings.splice(0, timings.length - TIMINGS);
   }
 
   // The animation: one frame further (back and forth) while playing and every frame is there.
