@@ -683,7 +683,7 @@ def _explorer_summary(e: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         (f"{e['students']} students dragging explorer sliders: the server's core taken",
          f"<= {t['class_core']:.0%} of a core", f"{c['class_core_share']:.1%} of a core",
          _met(met["class_core"])),
-        (f"... the teacher's training keeps", f">= {t['training']:.0%} of its steps/s",
+        ("... the teacher's training keeps", f">= {t['training']:.0%} of its steps/s",
          f"{c['training_kept']:.0%}", _met(met["training"])),
         ("first open of the explorer (Quick model): files downloaded",
          f"<= {t['first_open_bytes'] / 1e6:g} MB", f"{e['first_open']['bytes'] / 1e6:.2f} MB",

@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
 import os
 import shutil
 import threading
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
