@@ -1,4 +1,4 @@
-"""`python -m benchmarks [--quick] [--out docs/benchmarks] [--only SECTION ...]`
+"""`python -m benchmarks [--quick] [--out docs/benchmarks] [--only SECTION ...] [--merge]`
 
 Measures ganlib's speed and quality (see benchmarks/__init__.py) and writes the report:
 README.md, PNG plots and results.json in `--out`.
@@ -34,15 +34,20 @@ def main(argv: list[str] | None = None) -> int:
                         metavar="SECTION",
                         help=f"run only these sections: {', '.join(SECTIONS)}; or "
                              f"{', '.join(OPTIONAL_SECTIONS)} (needs requirements-ray.txt)")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the sections not run now from OUT/results.json (with "
+                             "--only: add one section's numbers to the published report)")
     parser.add_argument("--no-browser", action="store_true",
-                        help="skip the real-browser parts of the watching and watchers "
+                        help="skip the real-browser parts of the watching, watchers and "
+                             "explorer "
                              "sections")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
     if args.no_browser:
         settings = dataclasses.replace(settings, browser=False)
     command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
-    run_benchmarks(settings, args.out, args.only or SECTIONS, command=command.strip())
+    run_benchmarks(settings, args.out, args.only or SECTIONS, command=command.strip(),
+                   merge=args.merge)
     return 0
 
 

@@ -21,6 +21,7 @@ matplotlib.use("Agg")                  # files only: no display on a server
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from benchmarks.explorer import QUICK_MODEL  # noqa: E402
 from ganlib import palette  # noqa: E402
 from ganlib.algorithms import ALGORITHM_INFO  # noqa: E402
 
@@ -215,8 +216,8 @@ def markdown(results: dict[str, Any]) -> str:
     sections = results["sections"]
     parts = [_header(results), _machine(results["machine"]), _summary(sections)]
     writers = (("articles", _articles), ("presets", _presets), ("quality", _quality),
-               ("watching", _watching), ("watchers", _watchers), ("memory", _memory),
-               ("runs", _runs))
+               ("watching", _watching), ("watchers", _watchers), ("explorer", _explorer),
+               ("memory", _memory), ("runs", _runs))
     for name, write in writers:
         if _measured(sections, name):
             parts.append(write(sections[name]))
@@ -240,6 +241,7 @@ _TITLES = {"articles": "## 1. Against the articles' loops",
            "quality": "## 2. Time to quality",
            "watching": "## 3. Cost of watching",
            "watchers": "### Cost of a class of watchers",
+           "explorer": "### Digits drawn in the browser",
            "memory": "## 4. Memory",
            "runs": "### Memory across runs",
            "ray": "## 7. Runs on a Ray cluster"}
@@ -260,10 +262,19 @@ def _header(results: dict[str, Any]) -> str:
             f"It writes this `README.md`, the PNG plots and every raw number "
             f"(`results.json`) into `docs/benchmarks/`. Options: `--quick` (a smoke run of a "
             f"few minutes), `--out DIR`, `--only SECTION ...` (articles, presets, "
-            f"quality, watching, watchers, memory, runs), `--no-browser`. This page came from "
+            f"quality, watching, watchers, explorer, memory, runs), `--merge` (keep the other "
+            f"sections from the saved results.json), `--no-browser`. This page came from "
             f"`{results['command']}` ({mode}) on {results['date']}, in "
-            f"{results['duration_s'] / 60:.1f} minutes.\n\n"
+            f"{results['duration_s'] / 60:.1f} minutes{_kept(results)}.\n\n"
             f"{note}\n")
+
+
+def _kept(results: dict[str, Any]) -> str:
+    kept = results.get("kept")
+    if not kept:
+        return ""
+    return (f"; the sections {', '.join(kept['sections'])} are those of `{kept['command']}` "
+            f"on {kept['date']}")
 
 
 def _machine(machine: dict[str, Any]) -> str:
@@ -326,6 +337,8 @@ def _summary(sections: dict[str, Any]) -> str:
                      f"{r['shared']['cores']:.0%} of a core (made per viewer: "
                      f"{r['per viewer']['cores']:.0%})",
                      _met(r["shared"]["cores"] < sections["watchers"]["target_core_share"])))
+    if _measured(sections, "explorer") and not sections["explorer"]["skipped"]:
+        rows += _explorer_summary(sections["explorer"])
     if _measured(sections, "memory"):
         m = sections["memory"]
         rows.append((f"resident memory growth, steps {m['warmup_steps']:,}-{m['steps']:,}",
@@ -661,6 +674,70 @@ def _players(players: dict[str, Any]) -> str:
             for w in players["windows"]]
     return "\n".join([*lines, _table(("students", "training steps/s", "frames/s per student"),
                                       rows), ""])
+
+
+def _explorer_summary(e: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    t, met, latency = e["targets"], e["met"], e["latency"]
+    quick = latency[QUICK_MODEL]
+    articles = [latency[m]["median_ms"] for m in latency if m != QUICK_MODEL]
+    c = e["class"]
+    return [
+        ("explorer in the browser: pointer move to new digit, Quick generator (median)",
+         f"<= {t['quick_ms']:g} ms", f"{quick['median_ms']:.1f} ms", _met(met["quick"])),
+        ("... the GAN and WGAN articles' generators (median)", f"<= {t['article_ms']:g} ms",
+         " and ".join(f"{ms:.1f} ms" for ms in articles), _met(met["articles"])),
+        (f"{e['students']} students dragging explorer sliders: the server's core taken",
+         f"<= {t['class_core']:.0%} of a core", f"{c['class_core_share']:.1%} of a core",
+         _met(met["class_core"])),
+        ("... the teacher's training keeps", f">= {t['training']:.0%} of its steps/s",
+         f"{c['training_kept']:.0%}", _met(met["training"])),
+        ("first open of the explorer (Quick model): files downloaded",
+         f"<= {t['first_open_bytes'] / 1e6:g} MB", f"{e['first_open']['bytes'] / 1e6:.2f} MB",
+         _met(met["first_open"]))]
+
+
+def _explorer(e: dict[str, Any]) -> str:
+    lines = [_TITLES["explorer"], "",
+             "The Latent explorer and the Interpolation page run the generator in the "
+             "student's browser (`ganlib/browser_export.py` writes it as files, "
+             "`static/gan/` runs it in a Web Worker, with WebAssembly SIMD where the browser "
+             "has it): a slider redraws the digit while it moves, and the server hears the "
+             "state only when the moving stops (`benchmarks/explorer.py`). The server "
+             f"(`streamlit run app.py`) is pinned to core {e['server_cpus']} and Chromium to "
+             f"core {e['browser_cpus']} with `taskset`. **Following a slider**: on each "
+             f"model's explorer page, z[0] dragged by Playwright's mouse, {e['moves']} moves "
+             f"{e['move_ms']} ms apart, there and back; the page records, for every input "
+             "event, the time to the digit that shows it or a later state, and the "
+             "generator's own time per digit in its worker. The article generators are "
+             "untrained (the cost does not depend on the weights). **A class dragging**: the "
+             "GAN Quick preset trains on the server (started from the Train page, no step "
+             f"limit); {e['warmup_s']:g} s after the students start, {e['seconds']:g} s "
+             f"windows with no student, {e['students']} students dragging (each page drags "
+             f"z[0] with input events every {e['drag']['move_ms']} ms for "
+             f"{e['drag']['drag_s']:g} s, lets go, rests {e['drag']['rest_s']:g} s) and none "
+             "again. The students' cost is the server's CPU outside its training threads, "
+             "less the same without students (as for the watchers). **First open**: the "
+             "static files a fresh browser fetches for the explorer on the Quick model.", ""]
+    if e["skipped"]:
+        return "\n".join([*lines, f"**Skipped**: {e['skipped']}", ""])
+    rows = [(model, f"{r['median_ms']:.1f}", f"{r['p90_ms']:.1f}", f"{r['digit_median_ms']:.1f}",
+             f"{r['moves_per_s']:.0f}", str(r["pictures"]))
+            for model, r in e["latency"].items()]
+    lines += [_table(("model", "move to picture: median ms", "90th percentile",
+                      "generator ms a digit (median)", "moves/s", "digits drawn"), rows), ""]
+    windows = [(str(w["students"]), f"{w['steps_per_s']:.1f}", f"{w['server_cpu']:.2f}",
+                f"{w['serving_cpu']:+.3f}", str(w["drags"]), f"{w['load_average']:g}")
+               for w in e["class"]["windows"]]
+    lines += [_table(("students dragging", "training steps/s", "server CPU (cores)",
+                      "outside training (cores)", "drags", "load average"), windows), "",
+              f"{e['students']} students: {e['class']['class_core_share']:.1%} of the server's "
+              f"core, {e['class']['drags_per_s']:.1f} drags told to the server a second; "
+              f"training kept {e['class']['training_kept']:.0%} of its steps/s. First open: "
+              + ", ".join(f"`{name}` {size / 1e3:,.0f} kB"
+                          for name, size in sorted(e["first_open"]["files"].items()))
+              + f" ({e['first_open']['bytes'] / 1e6:.2f} MB). Load average during the "
+              f"section: {', '.join(f'{a:g}' for a in e['load_average'])}.", ""]
+    return "\n".join(lines)
 
 
 def _memory(memory: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ headless processes), so no two measurements compete for the CPU.
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -20,7 +21,7 @@ from typing import Any
 from benchmarks.report import machine_info, write_report
 
 SECTIONS: tuple[str, ...] = ("articles", "presets", "quality", "watching", "watchers",
-                             "memory", "runs")
+                             "explorer", "memory", "runs")
 # Sections that need an optional package run only when named with --only.
 OPTIONAL_SECTIONS: tuple[str, ...] = ("ray",)      # requirements-ray.txt
 DEFAULT_OUT = Path("docs/benchmarks")
@@ -67,6 +68,12 @@ class Settings:
     watcher_seconds: float
     render_refreshes: int
     player_seconds: float
+    # 3c. Digits drawn in the browser: pointer moves timed per model, students dragging at
+    # once, seconds before and of each window.
+    explorer_moves: int
+    explorer_students: int
+    explorer_warmup_s: float
+    explorer_seconds: float
     # 4. Memory: steps of the GAN Quick run, steps between readings, warm-up steps, batch.
     memory_steps: int
     memory_every: int
@@ -89,6 +96,7 @@ FULL = Settings(
     watch_repetitions=5, watch_warmup_s=10.0, watch_seconds=20.0, slider_calls=200,
     browser=True, watcher_counts=(0, 1, 5, 10), watcher_warmup_s=5.0, watcher_seconds=20.0,
     render_refreshes=20, player_seconds=20.0,
+    explorer_moves=300, explorer_students=10, explorer_warmup_s=5.0, explorer_seconds=20.0,
     memory_steps=20_000, memory_every=1_000, memory_warmup_steps=2_000, memory_batch=8,
     runs_cycles=100, runs_steps=20, runs_every=10, ray_seconds=30.0, ray_snapshots=200)
 
@@ -99,6 +107,7 @@ QUICK = dataclasses.replace(
     watch_repetitions=1, watch_warmup_s=3.0, watch_seconds=8.0, slider_calls=50,
     watcher_counts=(0, 1), watcher_warmup_s=3.0, watcher_seconds=8.0, render_refreshes=3,
     player_seconds=8.0,
+    explorer_moves=60, explorer_students=2, explorer_warmup_s=2.0, explorer_seconds=5.0,
     memory_steps=2_000, memory_every=200, memory_warmup_steps=400,
     runs_cycles=10, runs_steps=5, runs_every=5, ray_seconds=5.0, ray_snapshots=20)
 
@@ -133,6 +142,11 @@ def run_section(name: str, settings: Settings) -> dict[str, Any]:
                 "renders": render_cost(refreshes=settings.render_refreshes),
                 "players": playground_players(3, settings.watcher_warmup_s,
                                               settings.player_seconds)}
+    if name == "explorer":
+        from benchmarks.explorer import explorer_in_the_browser
+        return explorer_in_the_browser(settings.explorer_moves, settings.explorer_students,
+                                       settings.explorer_warmup_s, settings.explorer_seconds,
+                                       browser=settings.browser)
     if name == "memory":
         from benchmarks.memory import memory_probe
         return memory_probe(settings.memory_steps, settings.memory_every,
@@ -148,11 +162,14 @@ def run_section(name: str, settings: Settings) -> dict[str, Any]:
 
 def run_benchmarks(settings: Settings, out: Path, sections: Sequence[str] = SECTIONS,
                    command: str = "python -m benchmarks",
-                   progress: Callable[[str], None] = print) -> dict[str, Any]:
+                   progress: Callable[[str], None] = print,
+                   merge: bool = False) -> dict[str, Any]:
     """Run `sections` with `settings`, write the report into `out`; the results.
 
     A section that raises is recorded as {"error": message} (its traceback printed) and the
-    others still run: a failure at minute 20 should not cost the first 19.
+    others still run: a failure at minute 20 should not cost the first 19. With `merge`, the
+    sections not run now keep their results from `out`/results.json (an earlier run), and
+    the report says which and from when.
     """
     unknown = [name for name in sections if name not in SECTIONS + OPTIONAL_SECTIONS]
     if unknown:
@@ -180,6 +197,27 @@ def run_benchmarks(settings: Settings, out: Path, sections: Sequence[str] = SECT
         outcome = "failed" if "error" in results["sections"][name] else "done"
         progress(f"[benchmarks] {name} {outcome} in {results['section_seconds'][name]:.0f} s")
     results["duration_s"] = time.monotonic() - started
+    if merge:
+        keep_earlier(results, Path(out) / "results.json")
     write_report(results, out)
     progress(f"[benchmarks] report written to {out / 'README.md'}")
     return results
+
+
+def keep_earlier(results: dict[str, Any], saved: Path) -> None:
+    """Add to `results` the sections it lacks from the run saved in `saved`, noting which
+    and that run's command and date (`results["kept"]`)."""
+    if not saved.is_file():
+        return
+    earlier = json.loads(saved.read_text())
+    kept = [name for name in earlier["sections"] if name not in results["sections"]]
+    if not kept:
+        return
+    for name in kept:
+        results["sections"][name] = earlier["sections"][name]
+        if name in earlier.get("section_seconds", {}):
+            results["section_seconds"][name] = earlier["section_seconds"][name]
+    earlier_kept = earlier.get("kept", {})
+    results["kept"] = {"sections": kept, "command": earlier_kept.get("command",
+                                                                     earlier["command"]),
+                       "date": earlier_kept.get("date", earlier["date"])}

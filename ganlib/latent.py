@@ -216,9 +216,15 @@ def neighbours(z: np.ndarray, n: int, radius: float, seed: int) -> np.ndarray:
         raise ConfigError(_("radius must be a number of at least 0, the standard deviation of the "
                             "step away from z; 0.1 to 1 is typical (got {radius!r}).").format(
                               radius=radius))
-    _check_whole("seed", seed, 0)
-    noise = np.random.default_rng(seed).standard_normal((n - 1, z.size))  # (n - 1, latent_dim)
+    noise = neighbour_noise(seed, n, z.size)                              # (n - 1, latent_dim)
     return np.concatenate([z[None], z + radius * noise]).astype(np.float32)
+
+
+def neighbour_noise(seed: int, n: int, latent_dim: int) -> np.ndarray:
+    """The (n - 1, latent_dim) float64 noise behind `neighbours`: row i of the cloud is
+    z + radius * row i - 1 of it. A browser that redraws the neighbours gets these numbers."""
+    _check_whole("seed", seed, 0)
+    return np.random.default_rng(seed).standard_normal((n - 1, latent_dim))
 
 
 def edits_text(values: np.ndarray, reference: np.ndarray) -> str:

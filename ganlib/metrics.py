@@ -90,6 +90,7 @@ class DigitClassifier:
         import tensorflow as tf
 
         self.name = name
+        self.model = model            # the network itself, e.g. for ganlib.browser_export
         self.class_names = tuple(class_names)
         # Share of held-out images it classifies correctly (classifiers.json); None if unknown.
         self.heldout_accuracy = heldout_accuracy

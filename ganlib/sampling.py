@@ -16,6 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ganlib.browser_export import Exported, ExportStore
 from ganlib.checkpoints import load_checkpoint
 from ganlib.config import TrainConfig
 from ganlib.errors import ConfigError
@@ -87,6 +88,12 @@ class Sampler:
             parts = [self._forward(z[i:i + batch_size]).numpy()
                      for i in range(0, len(z), batch_size)]
         return np.concatenate(parts) if parts else np.zeros((0, 28, 28, 1), np.float32)
+
+    def export_for_browser(self, store: ExportStore) -> Exported:
+        """The generator written for the browser's runner (ganlib.browser_export), under the
+        lock: a live run's weights are never read half refreshed."""
+        with self._lock:
+            return store.export(self.generator, self.source, self.step)
 
     def first_dense_kernel(self) -> np.ndarray:
         """The (latent_dim, units) kernel of the generator's first layer, for

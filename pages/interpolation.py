@@ -5,6 +5,11 @@ first and last frames are exactly the digits those seeds give on every other pag
 settings live in `st.session_state[STATE]` (Streamlit forgets the widgets of a page it does
 not draw) and in the URL (?seeds=&method=&steps=&size=), so a copied address reopens the
 same animation; on presenter view (?present=1) the animations start projector-sized.
+
+Drawn in the browser (ui/browser_generator.py, static/gan/interpolation.js) the animations
+play there, with a scrubber over the path that redraws the frame at t while it moves; the
+server only makes a GIF or PNG when a download asks for it. Where the browser cannot, the
+server draws the GIFs and strips as before.
 """
 
 import numpy as np
@@ -16,6 +21,7 @@ from ganlib.errors import ConfigError
 from ganlib.images import gif_bytes, image_grid, png_bytes
 from ganlib.latent import interpolation_path, latent_vectors, parse_seeds
 from ui import links, presenter
+from ui.browser_generator import BrowserModels, browser_models, floats, mount
 from ui.generator_picker import pick_generator
 from ui.i18n import _, format_number, number_separators
 from ui.pages import require_entry_point
@@ -103,6 +109,77 @@ def norm_figure(paths: dict[str, np.ndarray], latent_dim: int) -> go.Figure:
     return figure
 
 
+def animation_gif(frames: np.ndarray, scale: int) -> bytes:
+    return gif_bytes([image_grid(f[None], scale=scale) for f in frames], fps=GIF_FPS,
+                     boomerang=True)
+
+
+def file_name(method: str) -> str:
+    return f"{sampler.source}-seeds-{'-'.join(map(str, seeds))}-{method}"
+
+
+def draw_in_browser(models: BrowserModels) -> None:
+    """The animations, a scrubber over the path and the strips, drawn by the browser; the
+    downloads are made by the server when they are asked for."""
+    mount("interpolation.js", "animations", "interpolation-browser-animations", {
+        "generator": models.generator, "stops": floats(seed_vectors(seeds, d)),
+        "latent_dim": d, "steps": steps, "scale": gif_scale, "strip_scale": STRIP_SCALE,
+        "fps": GIF_FPS, "methods": [{"id": m, "label": label} for m, label, _c in methods],
+        "text": {"stops": stops, "scrub": _("Where on the path: t"),
+                 "scrub_help": _("0 is the first stop, 1 the last; moving it pauses the "
+                                 "animation and draws the digit at that point of the path."),
+                 "play": _("Play"), "pause": _("Pause"),
+                 "caption": _("{stops}, back and forth"),
+                 "frame_caption": _("t = {t}"),
+                 "animation_alt": _("{method} animation of the generator's digits along the "
+                                    "path {stops}, back and forth"),
+                 "frame_alt": _("{method}: the generator's digit at t = {t} on the path "
+                                "{stops}"),
+                 "strip_alt": _("{method}: every frame of the path {stops}, left to right")}})
+    for (method, _label, _color), column in zip(methods, st.columns(len(methods))):
+        gif_button, png_button = column.columns(2)
+        gif_button.download_button(
+            "GIF", lambda m=method: animation_gif(sampler.generate(paths[m]), gif_scale),
+            f"{file_name(method)}.gif", "image/gif", key=f"interpolation-gif-{method}",
+            on_click="ignore", icon=":material/download:", width="stretch")
+        png_button.download_button(
+            _("PNG strip"), lambda m=method: png_bytes(image_grid(
+                sampler.generate(paths[m]), cols=len(paths[m]), scale=STRIP_SCALE)),
+            f"{file_name(method)}.png", "image/png", key=f"interpolation-png-{method}",
+            on_click="ignore", icon=":material/download:", width="stretch")
+    st.subheader(_("Frame by frame"))
+    mount("interpolation.js", "strips", "interpolation-browser-strips")
+
+
+def draw_on_server() -> None:
+    """Every frame drawn here: GIF animations and PNG strips."""
+    images = sampler.generate(np.concatenate(list(paths.values())))
+    frames = dict(zip(paths, np.split(images, len(paths))))         # (frames, 28, 28, 1)
+    strips = {}
+    for (method, label, _color), column in zip(methods, st.columns(len(methods))):
+        strips[method] = image_grid(frames[method], cols=len(frames[method]), scale=STRIP_SCALE)
+        gif = animation_gif(frames[method], gif_scale)
+        with column:
+            st.markdown(f"**{label}**")
+            st.image(gif, caption=_("{stops}, back and forth").format(stops=stops),
+                     alt=_("{method} animation of the generator's digits along the path "
+                           "{stops}, back and forth").format(method=label, stops=stops))
+            gif_button, png_button = st.columns(2)
+            gif_button.download_button("GIF", gif, f"{file_name(method)}.gif", "image/gif",
+                                       key=f"interpolation-gif-{method}", on_click="ignore",
+                                       icon=":material/download:", width="stretch")
+            png_button.download_button(_("PNG strip"), png_bytes(strips[method]),
+                                       f"{file_name(method)}.png", "image/png",
+                                       key=f"interpolation-png-{method}", on_click="ignore",
+                                       icon=":material/download:", width="stretch")
+
+    st.subheader(_("Frame by frame"))
+    for method, label, _color in methods:
+        st.image(strips[method], caption=f"{label}: {stops}", output_format="PNG",
+                 alt=_("{method}: every frame of the path {stops}, left to right").format(
+                     method=label, stops=stops))
+
+
 st.title(_("Interpolation"))
 st.markdown(_("Choose two or more seeds: the generator's digits for them are the stops of a "
               "path through latent space, and every frame in between is the generator's image "
@@ -134,8 +211,6 @@ except ConfigError as exc:
 methods = [m for m in METHODS if s["method"] in ("both", m[0])]
 paths = {method: interpolation_path(seed_vectors(seeds, d), steps, method)
          for method, _label, _color in METHODS}                     # each (frames, d)
-images = sampler.generate(np.concatenate(list(paths.values())))
-frames = dict(zip(paths, np.split(images, len(paths))))             # (frames, 28, 28, 1)
 stops = " → ".join(_("seed {n}").format(n=seed) for seed in seeds)
 
 head, shown, size = st.columns([1.2, 1.6, 2.2], vertical_alignment="bottom")
@@ -149,31 +224,11 @@ size.segmented_control(_("Animation size"), list(SIZES), format_func=lambda k: S
                        help=_("The GIFs are 224, 336 or 560 pixels wide (the download "
                               "too); presenter view starts at projector size."))
 gif_scale = SIZES[s["size"]][1]
-strips = {}
-for (method, label, _color), column in zip(methods, st.columns(len(methods))):
-    strips[method] = image_grid(frames[method], cols=len(frames[method]), scale=STRIP_SCALE)
-    gif = gif_bytes([image_grid(f[None], scale=gif_scale) for f in frames[method]],
-                    fps=GIF_FPS, boomerang=True)
-    name = f"{sampler.source}-seeds-{'-'.join(map(str, seeds))}-{method}"
-    with column:
-        st.markdown(f"**{label}**")
-        st.image(gif, caption=_("{stops}, back and forth").format(stops=stops),
-                 alt=_("{method} animation of the generator's digits along the path {stops}, "
-                       "back and forth").format(method=label, stops=stops))
-        gif_button, png_button = st.columns(2)
-        gif_button.download_button("GIF", gif, f"{name}.gif", "image/gif",
-                                   key=f"interpolation-gif-{method}", on_click="ignore",
-                                   icon=":material/download:", width="stretch")
-        png_button.download_button(_("PNG strip"), png_bytes(strips[method]), f"{name}.png",
-                                   "image/png", key=f"interpolation-png-{method}",
-                                   on_click="ignore", icon=":material/download:",
-                                   width="stretch")
-
-st.subheader(_("Frame by frame"))
-for method, label, _color in methods:
-    st.image(strips[method], caption=f"{label}: {stops}", output_format="PNG",
-             alt=_("{method}: every frame of the path {stops}, left to right").format(
-                 method=label, stops=stops))
+browser = browser_models(sampler, with_classifier=False)
+if browser is not None:
+    draw_in_browser(browser)
+else:
+    draw_on_server()
 
 st.subheader(_("Why a great circle?"))
 st.plotly_chart(norm_figure(paths, d), key="interpolation-norm-chart", width="stretch")

@@ -140,6 +140,56 @@ def serious_violations(tab) -> list[str]:
                          f"{node.get('failureSummary', '')[:200]}")
     return found
 
+def address(page) -> str:
+    """The page's address as the browser has it now (Streamlit rewrites it in place)."""
+    return page.evaluate("location.href")
+
+
+def drawn_vector(page) -> str:
+    """The vector behind the explorer's digit as the browser drew it last (static/gan/explorer.js
+    writes it on the canvas)."""
+    page.wait_for_function("document.querySelector('canvas.gc-digit')?.dataset.z")
+    return page.locator("canvas.gc-digit").get_attribute("data-z")
+
+
+def canvas_pixels(page, selector: str) -> np.ndarray:
+    """The grey levels of the first canvas matching `selector`."""
+    width, grey = page.evaluate("""(selector) => {
+        const c = document.querySelector(selector);
+        const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        return [c.width, Array.from(d.filter((_, i) => i % 4 === 0))];
+    }""", selector)
+    return np.asarray(grey, np.uint8).reshape(-1, width)
+
+
+# --- networks with weights of their own -------------------------------------------------------
+
+# The generators the app ships, each with the latent size its presets use.
+ARCHITECTURES = {"quick": ("gan", 64), "gan-article": ("gan", 100), "wgan-article": ("wgan", 50)}
+
+
+def generator(architecture: str, seed: int = 0):
+    """A generator (keras.Model) of `architecture` whose BatchNormalizations have statistics
+    of their own (fresh ones are the identity, which would hide a wrong fold)."""
+    import keras
+
+    from ganlib.models import _mlp_generator, build_generator
+
+    if architecture == "mlp-2d":
+        return _mlp_generator(2)
+    algorithm, latent_dim = ARCHITECTURES[architecture]
+    model = build_generator(make_config(algorithm, "quick", architecture=architecture,
+                                        latent_dim=latent_dim))
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            c = layer.gamma.shape[0]
+            layer.gamma.assign(rng.uniform(0.5, 1.5, c))
+            layer.beta.assign(rng.normal(0, 0.1, c))
+            layer.moving_mean.assign(rng.normal(0, 0.1, c))
+            layer.moving_variance.assign(rng.uniform(0.5, 2.0, c))
+    return model
+
 
 # --- runs without TensorFlow -------------------------------------------------------------------
 

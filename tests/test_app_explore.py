@@ -20,15 +20,18 @@ from ganlib.checkpoints import (checkpoint_root, export_zip, list_checkpoints, l
 from ganlib.config import make_config
 from ganlib.gans import build_gan
 from ganlib.images import image_grid
-from ganlib.latent import latent_vectors
+from ganlib.browser_export import UnsupportedNetwork
+from ganlib.latent import latent_vectors, neighbour_noise
 from ganlib.sampling import Sampler
 from ganlib.server.shared import release_all
 from ganlib.training.runner import TrainingRun
-from ui import state
+from ui import browser_generator, state
+from ui.browser_generator import MODE_ENV, OFF
 from ui.generator_picker import LIVE_RUN
 from ui.pages import PAGES
 from ui.text import plain
 
+ROOT = Path(__file__).resolve().parent.parent
 NAME = "tiny-gan"
 LATENT_DIM = 16            # two groups of 8 latent sliders
 
@@ -53,6 +56,14 @@ def saved_model(tmp_path_factory) -> Path:
                     step=2, history=history, preview=image_grid(samples), elapsed_s=0.2,
                     root=root)
     return root / NAME
+
+
+@pytest.fixture(autouse=True)
+def drawn_on_server(monkeypatch):
+    """These tests check the digits the server draws (AppTest runs no browser): the pages'
+    fallback, and what a browser-drawn page's downloads and URL must match. Tests of the
+    browser-drawn pages set MODE_ENV back."""
+    monkeypatch.setenv(MODE_ENV, "server")
 
 
 @pytest.fixture(autouse=True)
@@ -415,3 +426,87 @@ def test_resume_training_starts_a_run_where_the_model_left_off(monkeypatch, chec
         np.testing.assert_array_equal(got, want)
     assert len(resume.critic_weights) == len(saved.critic.get_weights())
     np.testing.assert_array_equal(resume.history["d_loss"], [1.4, 1.3])
+
+
+# --- drawn in the browser (AppTest runs no JavaScript: what the browser is given) -----------
+
+def browser_parts(at: AppTest) -> dict[str, dict]:
+    """The data of each part of the browser-drawn page, by part name."""
+    parts = [json.loads(e.proto.json) for e in at.get("bidi_component")
+             if e.proto.component_name == "gan_classroom.browser_view"]
+    return {part["part"]: part for part in parts}
+
+
+def decoded(text: str, dtype: str = "<f4") -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype)
+
+
+@pytest.fixture
+def in_the_browser(monkeypatch):
+    monkeypatch.setenv(MODE_ENV, "browser")
+
+
+def test_the_explorer_hands_the_browser_the_generator_and_the_state(in_the_browser, shown,
+                                                                     open_app):
+    at = open_app(PAGES.explorer, query={"seed": "5", "z": "3:2.5", "like": "8:0.7"})
+    parts = browser_parts(at)
+    assert set(parts) == {"digit", "like", "walk", "directions", "numbers", "neighbours"}
+    data = parts["digit"]
+    module = ROOT / "static" / data["module"].removeprefix("app/static/")
+    assert module.read_text() == (ROOT / "static" / "gan" / "explorer.js").read_text()
+    for network in (data["generator"], data["classifier"]):    # files Streamlit serves
+        description = ROOT / "static" / network.removeprefix("app/static/")
+        assert json.loads(description.read_text())["format"] == "gan-classroom-network"
+    own = latent_vectors(5, 1, LATENT_DIM)[0]
+    np.testing.assert_array_equal(decoded(data["seed_z"]), own)
+    z = np.array(data["state"]["z"], np.float32)
+    assert z[3] == np.float32(2.5) and np.array_equal(np.delete(z, 3), np.delete(own, 3))
+    assert data["state"]["like"][8] == pytest.approx(0.7)
+    np.testing.assert_array_equal(decoded(data["noise"], "<f8"),
+                                  neighbour_noise(5, 16, LATENT_DIM).ravel())
+    assert decoded(data["class_weights"]).shape == (10 * LATENT_DIM,)
+    assert "Seed 5" in data["text"]["seed"].format(seed=5)
+    assert not [text for _, text in shown if text and text.startswith("Seed")]   # not drawn here
+    assert not at.slider                                           # the browser's sliders
+    assert {b.proto.label for b in at.get("download_button")} == {"GIF", "PNG strip"}
+    assert at.query_params["z"] == "3:2.5"
+
+
+def test_a_browser_that_cannot_run_the_generator_gets_the_servers_drawing(
+        in_the_browser, shown, open_app):
+    at = open_app(PAGES.explorer, session={OFF: "it has no module Web Workers"})
+    assert not browser_parts(at)
+    assert at.slider(key="explorer-z0") and picture(shown, "Seed 0").shape == (280, 280)
+    assert any("Your browser cannot run the generator (it has no module Web Workers)" in c.value
+               for c in at.caption)
+
+
+def test_a_generator_the_browser_cannot_run_is_drawn_by_the_server(in_the_browser, monkeypatch,
+                                                                    shown, open_app):
+    def refuse(*args, **kwargs):
+        raise UnsupportedNetwork("The browser cannot run a Lambda layer (odd).")
+
+    monkeypatch.setattr(browser_generator.STORE, "export", refuse)
+    for page in (PAGES.explorer, PAGES.interpolation):
+        at = open_app(page)
+        assert not browser_parts(at)
+        assert any("drawn by the server, not in your browser: The browser cannot run a Lambda"
+                   in c.value for c in at.caption)
+    assert picture(shown, "Seed 0").shape == (280, 280) and picture(shown, "Linear").size
+
+
+def test_interpolation_hands_the_browser_the_stops_and_keeps_the_downloads(in_the_browser,
+                                                                            shown, open_app):
+    at = open_app(PAGES.interpolation, query={"seeds": "2,6,9", "method": "spherical",
+                                              "steps": "5", "size": "small"})
+    data = browser_parts(at)["animations"]
+    assert set(browser_parts(at)) == {"animations", "strips"}
+    stops = decoded(data["stops"]).reshape(3, LATENT_DIM)
+    for row, seed in zip(stops, (2, 6, 9)):
+        np.testing.assert_array_equal(row, latent_vectors(seed, 1, LATENT_DIM)[0])
+    assert (data["steps"], data["scale"]) == (5, 8)
+    assert [m["id"] for m in data["methods"]] == ["spherical"]
+    assert data["text"]["stops"] == "seed 2 → seed 6 → seed 9"
+    assert not [text for _, text in shown if text and "back and forth" in text]   # no GIF drawn
+    assert len(at.get("download_button")) == 2                    # GIF and PNG, made on demand
+    assert at.get("plotly_chart")                                  # the norms: still the server's

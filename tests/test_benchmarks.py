@@ -17,6 +17,7 @@ import pytest
 
 from benchmarks.article_loops import (GANArticleLoop, WGANArticleLoop, compare_article_loops,
                                       forward_macs, iteration_flops)
+from benchmarks.explorer import class_cost, verdicts
 from benchmarks.memory import memory_probe, rss_mb, runs_probe
 from benchmarks.report import PLOTS, write_report
 from benchmarks.run import QUICK, SECTIONS, run_benchmarks
@@ -327,6 +328,43 @@ def test_watchers_section_measures_a_real_watcher(tmp_path):
     assert "### Cost of a class of watchers" in text and "watchers on the watch link" in text
 
 
+def explorer_windows() -> list[dict]:
+    """Windows of no student, ten dragging, none again: thread "t" trains, "s" serves."""
+    def window(students: int, steps: float, serving: float) -> dict:
+        return {"students": students, "seconds": 10.0, "steps_per_s": steps,
+                "server_cpu": 0.9 + serving, "thread_cpu": {"t": 0.9, "s": serving},
+                "drags": 40 * (students > 0), "load_average": 1.0}
+    return [window(0, 50.0, 0.01), window(10, 48.0, 0.03), window(0, 50.0, 0.01)]
+
+
+def test_a_class_dragging_costs_the_servers_cpu_outside_training():
+    windows = explorer_windows()
+    cost = class_cost(windows)
+    assert cost["training_threads"] == 1                       # "s" did under 5 %
+    assert cost["class_core_share"] == pytest.approx(0.02)
+    assert cost["training_kept"] == pytest.approx(0.96)
+    assert cost["drags_per_s"] == pytest.approx(4.0)
+    assert [w["serving_cpu"] for w in windows] == pytest.approx([0.01, 0.03, 0.01])
+
+
+def measured_explorer() -> dict:
+    """An explorer section as a run with Chromium reports it (the numbers made up)."""
+    windows = explorer_windows()
+    latency = {model: {"moves": 300, "moves_per_s": 55.0, "pictures": 290, "median_ms": ms,
+                       "p90_ms": 2 * ms, "digit_median_ms": ms / 2, "digit_p90_ms": ms}
+               for model, ms in (("gan-quick-demo", 6.0), ("gan-article-untrained", 40.0),
+                                 ("wgan-article-untrained", 30.0))}
+    section = {"skipped": None, "server_cpus": "0", "browser_cpus": "1", "moves": 300,
+               "move_ms": 16, "students": 10, "warmup_s": 5.0, "seconds": 20.0,
+               "drag": {"move_ms": 33, "drag_s": 1.5, "rest_s": 1.0},
+               "targets": {"quick_ms": 20.0, "article_ms": 100.0, "class_core": 0.05,
+                           "training": 0.95, "first_open_bytes": 2_000_000},
+               "load_average": [1.0, 1.1], "latency": latency,
+               "first_open": {"files": {"gan/network.js": 11_000}, "bytes": 1_400_000},
+               "class": {"windows": windows, **class_cost(windows)}}
+    return {**section, **verdicts(section)}
+
+
 def test_runs_probe_reads_memory_after_the_first_and_every_few_runs(runs):
     assert [r["cycle"] for r in runs["readings"]] == [1, 2, 3]
     assert runs["growth_mb"] == pytest.approx(
@@ -362,7 +400,7 @@ def test_report_has_every_section_plot_and_number(tmp_path, articles, presets, q
                     "target_share": 0.9, "met": True}
     results = _results({"articles": articles, "presets": presets, "quality": quality,
                         "watching": with_browser, "watchers": measured_watchers(),
-                        "memory": memory, "runs": runs})
+                        "explorer": measured_explorer(), "memory": memory, "runs": runs})
     readme = write_report(results, tmp_path)
 
     text = readme.read_text()
@@ -372,6 +410,7 @@ def test_report_has_every_section_plot_and_number(tmp_path, articles, presets, q
                     "### Where the time goes", "### ganlib's Quick presets",
                     "## 2. Time to quality", "## 3. Cost of watching",
                     "### Latent explorer: one slider move", "### Cost of a class of watchers",
+                    "### Digits drawn in the browser",
                     "#### The picture and the chart of each refresh",
                     "#### Students playing the 2D playground", "## 4. Memory",
                     "### Memory across runs", "## 5. Device"):
@@ -379,6 +418,10 @@ def test_report_has_every_section_plot_and_number(tmp_path, articles, presets, q
     assert "`--quick` smoke run" in text
     assert f"{articles['gan']['ratio']['median']:.2f}x" in text
     assert "| 30 watchers on the watch link" in text and "15% of a core" in text
+    assert "| explorer in the browser: pointer move to new digit, Quick generator (median) | " \
+           "<= 20 ms | 6.0 ms | yes |" in text
+    assert "| 10 students dragging explorer sliders: the server's core taken | <= 5% of a " \
+           "core | 2.0% of a core | yes |" in text
     for preset in ("GAN", "WGAN-GP"):          # issue 12's target, a summary row per preset
         assert f"| {preset} Quick: >= 9 classes and FD <= 15x baseline | <= 60 s, every seed |" \
             in text
@@ -409,7 +452,7 @@ def test_a_gpu_machine_is_named_in_the_report(tmp_path, monkeypatch):
 def test_report_says_what_was_skipped_and_not_measured(tmp_path, watching):
     text = write_report(_results({"watching": watching}), tmp_path).read_text()
     assert "**Skipped**: The browser part was not asked for" in text
-    assert text.count("Not measured in this run.") == 6
+    assert text.count("Not measured in this run.") == 7
     assert not (tmp_path / PLOTS["watching"]).exists()
 
 
@@ -424,6 +467,19 @@ def test_run_benchmarks_runs_the_chosen_sections_and_writes_the_report(tmp_path)
     assert any("memory done" in m for m in messages)
     with pytest.raises(ValueError, match="Unknown section"):
         run_benchmarks(tiny, tmp_path, sections=("speed",))
+
+
+def test_merge_keeps_the_other_sections_of_the_saved_report(tmp_path):
+    tiny = dataclasses.replace(QUICK, memory_steps=10, memory_every=5, memory_warmup_steps=5,
+                               runs_cycles=2, runs_steps=1, runs_every=1)
+    run_benchmarks(tiny, tmp_path, sections=("memory",), command="first",
+                   progress=lambda _: None)
+    results = run_benchmarks(tiny, tmp_path, sections=("runs",), command="second",
+                             progress=lambda _: None, merge=True)
+    assert set(results["sections"]) == {"memory", "runs"}
+    assert results["kept"]["sections"] == ["memory"] and results["kept"]["command"] == "first"
+    text = (tmp_path / "README.md").read_text()
+    assert "the sections memory are those of `first`" in text and "## 4. Memory" in text
 
 
 def test_a_failing_section_is_reported_and_does_not_stop_the_others(tmp_path):

@@ -3,7 +3,7 @@
 Starts `streamlit run app.py` on a free local port, opens it in Debian's Chromium driven by
 Playwright, follows a bookmark to a page as the server's first visitor, starts a short
 training from the Home page's demo button, sees the chart and the sample grid change, moves
-a latent slider and sees the image change, and saves a screenshot of every page under
+a latent slider and sees the digit change, and saves a screenshot of every page under
 test-artifacts/screenshots/ (look at them).
 
 Needs Debian's `chromium` (`apt-get install chromium`; .ci/run installs it). Playwright's own
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import NEEDS_CHROMIUM, new_tab, settled, shoot, wait_until
+from tests.helpers import NEEDS_CHROMIUM, drawn_vector, new_tab, settled, shoot, wait_until
 from ui.pages import PAGES, AppPage
 
 # The heading a page shows is its menu title, except for these.
@@ -74,16 +74,15 @@ def test_a_student_trains_watches_and_explores(page, server):
     wait_until(lambda: chart_drawing(page) != first_chart, what="the chart to change")
     shoot(page, "train", full_page=True)
 
-    # The explorer: moving a latent slider redraws the digit.
+    # The explorer: moving a latent slider redraws the digit (the browser draws it).
     open_page(page, PAGES.explorer)
-    page.wait_for_selector("[data-testid='stSlider']")
-    before = image_source(page)
-    slider = page.locator("[data-testid='stSlider']").first.get_by_role("slider")
+    before = drawn_vector(page)
+    slider = page.locator(".gc-part input[type='range']").first
     slider.focus()
     for _ in range(20):
         slider.press("ArrowRight")
     settled(page)
-    wait_until(lambda: image_source(page) != before, timeout=30, what="the digit to change")
+    wait_until(lambda: drawn_vector(page) != before, timeout=60, what="the digit to change")
     shoot(page, "explorer", full_page=True)
 
     for app_page in (PAGES.interpolation, PAGES.models, PAGES.compare, PAGES.playground,

@@ -1,21 +1,21 @@
 """The lesson flow in a real headless Chromium: what a class sees on a 1280x720 projector.
 
 The digit of the Latent explorer stays on screen while a slider far down the page moves; the
-explorer's address, pasted into a fresh browser, reopens the same digit (same pixels); a
-Theory "try it" link lands on a page set up as its text says. Screenshots of the explorer
+explorer's address, pasted into a fresh browser, reopens the same digit (same pixels, those
+the server would draw); a Theory "try it" link lands on a page set up as its text says. Screenshots of the explorer
 and the interpolation at 1280x720 and 1920x1080 go to test-artifacts/screenshots/lesson-*.png
 (look at them). Needs Debian's chromium, like tests/test_browser.py.
 """
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
-from PIL import Image
 
-from tests.helpers import NEEDS_CHROMIUM, new_tab, settled, shoot, wait_until
+from ganlib.images import image_grid
+from ganlib.sampling import Sampler
+from tests.helpers import (NEEDS_CHROMIUM, ROOT, address, canvas_pixels, drawn_vector, new_tab,
+                           settled, shoot, wait_until)
 from ui.pages import PAGES
 
 pytest.importorskip("playwright.sync_api",
@@ -49,16 +49,14 @@ def open_url(browser):
 
 
 def digit(page):
-    """The explorer's digit: the first image on the page (drawn, not a placeholder)."""
-    image = page.locator("[data-testid='stImage'] img").first
-    image.wait_for()
-    return image
+    """The explorer's digit, drawn in the browser (a canvas once it holds a digit)."""
+    drawn_vector(page)
+    return page.locator("canvas.gc-digit")
 
 
 def pixels(page) -> np.ndarray:
-    """The digit's pixels, as the server sent them."""
-    answer = page.request.get(digit(page).get_attribute("src"))
-    return np.asarray(Image.open(io.BytesIO(answer.body())))
+    """The digit's pixels, as the browser drew them."""
+    return canvas_pixels(page, "canvas.gc-digit")
 
 
 def scroll(page, pixels: int) -> None:
@@ -74,15 +72,14 @@ def scroll(page, pixels: int) -> None:
 
 def move(page, label: str, presses: int) -> None:
     """Press → on the slider `label` (scrolled into view as a user would) and wait."""
-    before = digit(page).get_attribute("src")
-    slider = page.locator("[data-testid='stSlider']", has_text=label).get_by_role("slider")
+    before = drawn_vector(page)
+    slider = page.get_by_label(label, exact=True)
     slider.scroll_into_view_if_needed()
     slider.focus()
     for _ in range(presses):
         slider.press("ArrowRight")
-    wait_until(lambda: digit(page).get_attribute("src") != before, timeout=60,
+    wait_until(lambda: drawn_vector(page) != before, timeout=60,
                what=f"the digit to change after moving {label}")
-    settled(page)
 
 
 def test_the_digit_stays_in_view_while_sliders_far_down_move(server, open_url):
@@ -97,14 +94,23 @@ def test_the_digit_stays_in_view_while_sliders_far_down_move(server, open_url):
 
 
 def test_a_shared_explorer_link_reopens_the_same_digit(server, open_url):
+    """The browser tells the server where its sliders rest; the address then holds the same
+    z, and a fresh browser draws the same pixels from it, those the server would draw."""
     page = open_url(f"{server}/{PAGES.explorer.url_path}?model={MODEL}&seed=7")
     for label in ("More like 3", "Direction 2", "z[1]"):
         move(page, label, 13)
-    shared, drawn = page.url, pixels(page)
-    assert "seed=7" in shared and "like=" in shared and "pc=" in shared and "z=" in shared
+    wait_until(lambda: all(f"{name}=" in address(page) for name in ("like", "pc", "z")),
+               timeout=60, what="the address to hold the sliders")
+    shared, vector, drawn = address(page), drawn_vector(page), pixels(page)
+    assert "seed=7" in shared
     again = open_url(shared)
+    assert drawn_vector(again) == vector
     np.testing.assert_array_equal(pixels(again), drawn)
-    assert again.url == shared
+    assert address(again) == shared
+    z = np.array(vector.split(","), np.float32)
+    server_drawn = image_grid(Sampler.from_checkpoint(ROOT / "checkpoints" / MODEL).generate(z),
+                              scale=10)
+    assert np.abs(drawn.astype(int) - server_drawn.astype(int)).max() <= 1
 
 
 def test_the_explorer_and_interpolation_at_two_screen_sizes(server, open_url):
