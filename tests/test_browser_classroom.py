@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-import time
 
 import pytest
 
-from tests.test_browser import CHROMIUM, SCREENSHOTS, app_server
+from tests.test_browser import CHROMIUM, SCREENSHOTS, app_server, wait_until
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                 reason="Debian's chromium is not installed")
@@ -108,16 +107,16 @@ def test_the_teachers_start_saves_and_stops_a_students_run_then_an_abandoned_run
     student.get_by_role("button", name=re.compile("Train the WGAN article")).click()
     student.get_by_role("button", name="Stop").wait_for()       # their own run: controls
     student_run = re.search(r"run=(run-[0-9a-f]+)", student.url).group(1)
-    time.sleep(2)                                                 # let it build its networks
+    student.locator("[data-testid='stImage'] img").first.wait_for()   # built: worth saving
     teacher.goto(server[0])
     teacher.get_by_role("button", name=re.compile("Train the GAN article")).click()
     teacher.get_by_role("button", name="Stop").wait_for()
-    student.get_by_text(re.compile("Your run was saved as autosave-")).wait_for()
+    # The student's own page says at once (no reload) where their run went.
+    student.get_by_text(f"Your run was saved as autosave-{student_run}").wait_for()
     assert (server[1] / f"autosave-{student_run}").is_dir()
+    assert student.get_by_text("Stopped by the user").count() == 0
     # The teacher leaves the run: it pauses, then is saved and stopped (short test times).
     teacher_run = re.search(r"run=(run-[0-9a-f]+)", teacher.url).group(1)
     teacher.goto(f"{server[0]}/models")
-    deadline = time.monotonic() + 60
-    while not (server[1] / f"autosave-{teacher_run}").is_dir():
-        assert time.monotonic() < deadline, "the abandoned run was not autosaved"
-        time.sleep(0.5)
+    wait_until(lambda: (server[1] / f"autosave-{teacher_run}").is_dir(), timeout=60,
+               what="the abandoned run to be autosaved")

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlib.checkpoints import list_checkpoints
+from ganlib.checkpoints import CheckpointInfo, list_checkpoints
 from ganlib.errors import GanlibError
+from ganlib.quality import Quality
 from ganlib.sampling import Sampler
+from ganlib.training.autosave import AUTOSAVE_PREFIX
 from ui import state
 from ui.i18n import _, format_number
 from ui.pages import PAGES
@@ -30,8 +32,8 @@ def pick_generator(key: str) -> Sampler | None:
     """Draw the generator menu (widget key `key`) and return the chosen generator's Sampler.
 
     It opens on the model the URL names (a shared link), else the one last saved or picked
-    in this session, else the followed run, else the newest saved model. With nothing to
-    offer, or when the choice cannot be loaded, it says what to do and returns None.
+    in this session, else the best finished model (`first_choice`). With nothing to offer,
+    or when the choice cannot be loaded, it says what to do and returns None.
     """
     run = state.current_run()
     if run is not None and run.config.architecture == "mlp-2d":
@@ -60,7 +62,7 @@ def pick_generator(key: str) -> Sampler | None:
                              name=plain(wanted)),
                        icon=":material/link_off:")
     if st.session_state.get(state.MODEL) not in labels:
-        st.session_state[state.MODEL] = next(iter(labels))
+        st.session_state[state.MODEL] = first_choice(infos) or next(iter(labels))
     st.session_state[key] = st.session_state[state.MODEL]
     choice = st.selectbox(_("Generator"), list(labels), format_func=labels.get, key=key,
                           on_change=_remember, args=(key,),
@@ -80,6 +82,20 @@ def pick_generator(key: str) -> Sampler | None:
         label=plain(sampler.config.label), steps=format_number(sampler.step),
         size=sampler.latent_dim))
     return sampler
+
+
+def first_choice(infos: list[CheckpointInfo]) -> str | None:
+    """The model to open on when nobody chose one: a finished one, not a run caught half-way.
+    A class opens the explorer to see what a GAN learned, and a half-trained WGAN (a live run,
+    an autosave) draws smudges; so the best model someone saved by name (ganlib.quality:
+    most classes drawn, then closest to real digits), else the newest such; autosaves and
+    the live run only when there is nothing else. `infos` are newest first."""
+    named = [info for info in infos if not info.name.startswith(AUTOSAVE_PREFIX)]
+    measured = [(quality.rank, info.name) for info in named
+                if (quality := Quality.of(info)) is not None]
+    if measured:
+        return min(measured)[1]
+    return named[0].name if named else (infos[0].name if infos else None)
 
 
 def _remember(key: str) -> None:
