@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ganlib.checkpoints import read_info, save_checkpoint
+from ganlib.checkpoints import export_zip, import_zip, read_info, save_checkpoint
 from ganlib.gans import build_gan
 from ganlib.quality import Quality, measure_checkpoint
 from ganlib.training.runner import TrainingRun
@@ -33,6 +33,16 @@ def test_a_model_saved_without_a_quality_is_measured_on_demand(tiny_config):
     measured = measure_checkpoint("old")
     assert measured is not None and Quality.of(read_info("old")) == measured
     assert read_info("old").step == 1             # the rest of meta.json stays
+
+
+def test_an_uploaded_model_claims_no_quality_it_is_measured_here(tiny_config):
+    config = tiny_config("gan", steps=1)
+    model = build_gan(config)
+    save_checkpoint("boasting", generator=model.generator, critic=model.discriminator,
+                    config=config, step=1, history={"step": np.array([1.0])},
+                    quality={"classes_covered": 10, "classes_present": 10, "fd_ratio": 1.0})
+    uploaded = import_zip(export_zip("boasting"), name="uploaded")
+    assert Quality.of(uploaded) is None
 
 
 def test_quality_reads_only_whole_finite_numbers():
