@@ -17,7 +17,7 @@ server_settings.check()
 streamlit_fixes.keep_keras_session()
 state.sync_url()
 presenter.choose()
+presenter.switch()          # first under the menu: at 720 pixels the bottom of the sidebar is cut
 roles.sidebar()
 i18n.language_switch()
-presenter.switch()
 pages.run_app()

@@ -18,17 +18,17 @@ from ganlib.training.compare import (BUILD_S, CORRELATION_WARMUP_STEPS, DEFAULT_
 from ganlib.algorithms import ALGORITHM_INFO, ALGORITHM_LABELS
 from ganlib.data import data_sources
 from ganlib.errors import GanlibError
-from ganlib.images import image_grid
-from ganlib.training.core import RunStatus
-from ui import charts, links, presenter, roles, server_settings, state
+from ganlib.training.core import Run, RunStatus
+from ui import (charts, following, links, live_view, make_room, presenter, roles,
+                server_settings, state)
 from ui.i18n import _, format_number, format_percent, ngettext
-from ui.pages import require_entry_point
+from ui.pages import PAGES, require_entry_point
 from ui.roles import Action, may
 from ui.widgets import format_duration
 
 require_entry_point()
 
-COMPARISON = "compare_id"
+COMPARISON = state.COMPARISON
 LINEUP_LABELS = {
     "quick": _("Quick presets: the three algorithms at their best on a laptop"),
     "mode-collapse": _("Mode collapse: a GAN set up to collapse, against WGAN and WGAN-GP "
@@ -45,13 +45,14 @@ TABLE_HEADERS = {
 MODE_LABELS = {"sequential": _("One after another (each gets the whole CPU)"),
                "concurrent": _("At the same time (they share the CPU)")}
 
+following.keep_up(PAGES.compare, redraw=False)     # a follower: what the teacher presents
 comparison = state.registry().get(st.session_state.get(COMPARISON))
 presenting = presenter.active() and comparison is not None
 # In presenter view the title shares its line with the comparison's button.
 head, side = (st.columns([4, 1], vertical_alignment="center") if presenting
               else (st.container(), None))
 head.title(_("Compare GAN vs WGAN"))
-if not presenting:
+if comparison is None:           # what a comparison is for, before one is chosen
     st.markdown(_(
         "Train the classic GAN and the two Wasserstein GANs **on the same digits for the "
         "same training time**, then compare what the articles talk about: the losses, the "
@@ -111,14 +112,17 @@ def setup() -> None:
                          "{budget} s.").format(
                 share=format_percent(scale), trained=format_number(trained, 0),
                 budget=budget), icon=":material/timer:")
-        if st.button(_("Start comparison"), type="primary", icon=":material/play_arrow:"):
-            try:
-                configs = lineup(name, dataset=source, digits=tuple(digits))
-                comparison = state.start_comparison(configs, budget_s=budget, mode=mode)
-            except GanlibError as exc:
-                st.error(str(exc))
-            else:
-                st.session_state[COMPARISON] = comparison.run_id
+        pressed = st.button(_("Start comparison"), key="compare-start", type="primary",
+                            icon=":material/play_arrow:")
+        try:
+            started = make_room.start_or_offer(
+                "compare-start", pressed, lambda replace: state.start_comparison(
+                    lineup(name, dataset=source, digits=tuple(digits)), replace=replace,
+                    budget_s=budget, mode=mode))
+        except GanlibError as exc:
+            st.error(str(exc))
+        else:
+            if started is not None:
                 st.rerun()
 
 
@@ -209,41 +213,86 @@ def plot(column, figure: go.Figure, key: str) -> None:
                         width="stretch")
 
 
-def live(comparison: Comparison, was_active: bool) -> None:
-    """Redrawn every second while the comparison trains (see the bottom of the page)."""
+def waiting_text(position: int, snapshot: ComparisonSnapshot) -> str | None:
+    """What stands in for the grid of the model at `position` before it has one: it waits
+    for its turn (one after another), it is building its networks, or it never got its
+    turn; None once it has a grid."""
+    run, before = snapshot.runs[position], snapshot.runs[:position]
+    if run.samples is not None or run.status.went_wrong:
+        return None
+    name = ALGORITHM_INFO[run.config.algorithm].short_label
+    if run.status.ended:
+        return _("{algorithm} did not train: the comparison was stopped before its "
+                 "turn.").format(algorithm=name)
+    if snapshot.mode == "sequential" and any(other.active for other in before):
+        return _("{algorithm} waits for its turn: it trains after {before}.").format(
+            algorithm=name, before=", ".join(ALGORITHM_INFO[other.config.algorithm].short_label
+                                             for other in before if other.active))
+    return _("{algorithm} is building its networks: its samples appear in a few "
+             "seconds.").format(algorithm=name)
+
+
+def model_grid(job: Run, position: int, snapshot: ComparisonSnapshot, fed: bool) -> None:
+    """One model's samples, or what stands in for them until it has some. A watcher (a
+    follower) gets the grid every second from the live feed in the browser, like a watcher of
+    a run on the Train page; the comparison's owner gets it from this page, redrawn every
+    second."""
+    run = snapshot.runs[position]
+    if run.message and run.status.went_wrong:
+        st.error(run.message)
+    if waiting := waiting_text(position, snapshot):
+        st.info(waiting, icon=":material/hourglass_top:")
+    algorithm = run.config.algorithm.upper()
+    caption = _("{algorithm} at step {step}").format(algorithm=algorithm, step="{step}")
+    alt = _("36 samples from the {algorithm} generator at step {step}").format(
+        algorithm=algorithm, step="{step}")
+    if fed:
+        live_view.watch_grid(job, run.status, caption, alt, follow=True,
+                             key=f"compare-live-grid-{job.run_id}",
+                             drawn_grid=run.samples is not None)
+        return
+    if run.samples is None:
+        return
+    if presenter.active():
+        caption += (f" · {_(run.status)} · {format_number(run.elapsed_s, 0)} / "
+                    f"{format_number(snapshot.run_seconds, 0)} s")
+    step = format_number(run.samples_step)
+    st.image(live_view.live_grid(run), output_format="PNG", width="stretch",
+             caption=caption.format(step=step), alt=alt.format(step=step))
+
+
+def progress_rows(snapshot: ComparisonSnapshot) -> None:
+    """Each model's status and how much of its time it has trained."""
+    for column, run in zip(st.columns(len(snapshot.runs)), snapshot.runs):
+        done = run.elapsed_s / snapshot.run_seconds if run.status != RunStatus.CREATED else 0.0
+        column.markdown(f"**{ALGORITHM_LABELS[run.config.algorithm]}** · {_(run.status)}")
+        column.progress(min(1.0, done), text=_("{elapsed} / {budget} s, step {step}").format(
+            elapsed=format_number(run.elapsed_s, 0),
+            budget=format_number(snapshot.run_seconds, 0), step=format_number(run.step)))
+
+
+def live(comparison: Comparison, was_active: bool, fed: bool) -> None:
+    """Redrawn every second while the comparison trains (see the bottom of the page); for a
+    watcher every live_view.WATCHER_REFRESH_S, its grids polled from the live feed."""
+    following.keep_up(PAGES.compare)        # the teacher presents another job: go there
     snapshot = comparison.snapshot()
     if was_active and not snapshot.active:
         st.rerun()                  # leave live mode: the whole page redraws once
     presenting = presenter.active()
-    if not presenting:           # presenter view: the grids' captions say it, in one line
+    # Presenter view: the grids' captions say how far each is, in one line. A watcher (on a
+    # phone, where the columns stack) gets the grids first, as on the Train page.
+    if not (presenting or fed):
         if snapshot.active:
             st.caption(_("About {left} left, {elapsed} so far (estimated from the pace so "
                          "far).").format(left=format_duration(snapshot.remaining_s),
                                          elapsed=format_duration(snapshot.wall_s)))
-        status_row = st.columns(len(snapshot.runs))
-        for column, run in zip(status_row, snapshot.runs):
-            done = (run.elapsed_s / snapshot.run_seconds if run.status != RunStatus.CREATED
-                    else 0.0)
-            column.markdown(f"**{ALGORITHM_LABELS[run.config.algorithm]}** · {_(run.status)}")
-            column.progress(min(1.0, done), text=_("{elapsed} / {budget} s, step {step}").format(
-                elapsed=format_number(run.elapsed_s, 0),
-                budget=format_number(snapshot.run_seconds, 0), step=format_number(run.step)))
-
+        progress_rows(snapshot)
     grids = st.container(key=presenter.GRIDS).columns(len(snapshot.runs))
-    for column, run in zip(grids, snapshot.runs):
-        if run.message and run.status.went_wrong:
-            column.error(run.message)
-        if run.samples is not None:
-            caption = _("{algorithm} at step {step}").format(
-                algorithm=run.config.algorithm.upper(), step=format_number(run.samples_step))
-            if presenting:
-                caption += (f" · {_(run.status)} · {format_number(run.elapsed_s, 0)} / "
-                            f"{format_number(snapshot.run_seconds, 0)} s")
-            column.image(image_grid(run.samples, cols=6, scale=3), output_format="PNG",
-                         caption=caption, width="stretch",
-                         alt=_("36 samples from the {algorithm} generator at step {step}").format(
-                             algorithm=run.config.algorithm.upper(),
-                             step=format_number(run.samples_step)))
+    for position, (column, job) in enumerate(zip(grids, comparison.runs)):
+        with column:
+            model_grid(job, position, snapshot, fed)
+    if fed and not presenting:
+        progress_rows(snapshot)
 
     quality, dynamics = st.tabs([_("Sample quality"), _("Losses and gradients")])
     with quality:
@@ -280,6 +329,10 @@ else:
     active = comparison.snapshot().active
     owner = state.registry().owner(comparison.run_id)
     may_stop = may(roles.current_owner(), Action.CONTROL, owner.id if owner else None)
+    # Whoever may not control it watches it (a follower, above all): through the live feed,
+    # as on the Train page, so that a class watching costs the server little.
+    fed = not may_stop
+    follows = bool(st.session_state.get(state.FOLLOW)) and state.following_teacher()
     buttons = side if presenting else st.container()
     if active and may_stop and buttons.button(_("Stop comparison"), icon=":material/stop:"):
         comparison.stop()
@@ -288,4 +341,6 @@ else:
                                      type="primary"):
         st.session_state.pop(COMPARISON)
         st.rerun()
-    st.fragment(live, run_every=1.0 if active else None)(comparison, active)
+    refresh_s = live_view.WATCHER_REFRESH_S if fed else 1.0
+    st.fragment(live, run_every=refresh_s if active or follows else None)(
+        comparison, active, fed)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ganlib.config import make_config
 from ganlib.errors import GanlibError
-from ui import content, state
+from ui import content, following, make_room, state
 from ui.i18n import _
 from ui.pages import PAGES, require_entry_point
 
@@ -15,8 +15,7 @@ require_entry_point()
 
 # In a class, a student who opens the app while the teacher trains lands on that run; back
 # here later, the link takes them there again.
-if state.lands_on_teacher():
-    st.switch_page(PAGES.train.page(), query_params={"follow": "teacher"})
+following.land()
 if state.following_teacher():
     st.page_link(PAGES.train.page(), label=_("Follow the teacher's run"),
                  query_params={"follow": "teacher"}, icon=":material/cast_for_education:")
@@ -39,13 +38,17 @@ DEMOS = (
 )
 for column, (algorithm, label, blurb) in zip(st.columns(2), DEMOS):
     with column.container(border=True):
-        if st.button(label, key=f"demo-{algorithm}", type="primary", icon=":material/play_arrow:",
-                     width="stretch"):
-            try:
-                state.start_run(make_config(algorithm, "quick"))
-            except GanlibError as exc:
-                st.error(str(exc))
-            else:
+        pressed = st.button(label, key=f"demo-{algorithm}", type="primary",
+                            icon=":material/play_arrow:", width="stretch")
+        try:
+            started = make_room.start_or_offer(
+                f"demo-{algorithm}", pressed,
+                lambda replace, algorithm=algorithm: state.start_run(
+                    make_config(algorithm, "quick"), replace=replace))
+        except GanlibError as exc:
+            st.error(str(exc))
+        else:
+            if started is not None:
                 st.switch_page(PAGES.train.page())
         st.caption(blurb)
 

@@ -16,10 +16,11 @@ from ganlib.checkpoints import (MAX_UPLOAD_BYTES, CheckpointInfo, checkpoint_roo
                                 load_checkpoint, read_info, rename_checkpoint)
 from ganlib.algorithms import ALGORITHM_LABELS
 from ganlib.errors import GanlibError
+from ganlib.training.core import Run
 from ganlib.training.resume import resume_budget
 from ganlib.training.runner import ResumeState
 from ganlib.units import format_size
-from ui import roles, state
+from ui import make_room, model_facts, roles, state
 from ui.i18n import _, file_uploader, format_moment, format_number, ngettext
 from ui.pages import PAGES, require_entry_point
 from ui.roles import Action, may, require
@@ -124,10 +125,12 @@ def upload(key: str) -> None:
     st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
 
 
-def resume_training(info: CheckpointInfo, extra_steps: int) -> None:
-    """Start a run where the checkpoint left off, for `extra_steps` more, and follow it."""
+def resume_training(info: CheckpointInfo, extra_steps: int, replace: str | None = None) -> Run:
+    """Start a run where the checkpoint left off, for `extra_steps` more, and follow it
+    (`replace`: ui.make_room)."""
     config = resume_budget(info, more_steps=extra_steps)[0]
-    state.start_run(config, resume=ResumeState.from_checkpoint(load_checkpoint(info.name)))
+    return state.start_run(config, resume=ResumeState.from_checkpoint(load_checkpoint(info.name)),
+                           replace=replace)
 
 
 def model_card(info: CheckpointInfo) -> None:
@@ -143,6 +146,8 @@ def model_card(info: CheckpointInfo) -> None:
         with about:
             st.subheader(name, anchor=False)
             st.markdown(details(info))
+            st.markdown(model_facts.facts(info))
+            model_facts.measure_button(info, say)
             if info.dataset_notice:
                 st.caption(plain(info.dataset_notice))
         with actions:
@@ -158,13 +163,16 @@ def model_card(info: CheckpointInfo) -> None:
             steps, go_on = st.columns(2, vertical_alignment="bottom")
             extra = steps.number_input(_("More steps"), min_value=1, value=1000, step=100,
                                        key=f"models-extra-{name}")
-            if go_on.button(_("Resume training"), key=f"models-resume-{name}",
-                            icon=":material/play_arrow:", width="stretch"):
-                try:
-                    resume_training(info, int(extra))
-                except GanlibError as exc:          # TooManyRuns, DataError, CheckpointError
-                    st.error(str(exc))
-                else:
+            pressed = go_on.button(_("Resume training"), key=f"models-resume-{name}",
+                                   icon=":material/play_arrow:", width="stretch")
+            try:
+                started = make_room.start_or_offer(
+                    f"models-resume-{name}", pressed,
+                    lambda replace: resume_training(info, int(extra), replace))
+            except GanlibError as exc:              # TooManyRuns, DataError, CheckpointError
+                st.error(str(exc))
+            else:
+                if started is not None:
                     st.switch_page(PAGES.train.page())
             if not may(roles.current_owner(), Action.MANAGE_MODEL, info.owner):
                 st.caption(_("Only the teacher can rename or delete this model."))
@@ -191,10 +199,19 @@ def model_card(info: CheckpointInfo) -> None:
 
 # --- the page ------------------------------------------------------------------------------
 
+def introduction() -> str:
+    """What the page is for; the server's folder only for whoever runs the server (the
+    teacher, a lone user): a student has no use for a path on the teacher's laptop."""
+    if roles.current_owner().manages_everything:
+        return _("The models saved on this server, in `{folder}`. Open one in the Latent "
+                 "explorer, train it further, or download it as a zip to use "
+                 "elsewhere.").format(folder=checkpoint_root())
+    return _("The models saved on this server. Open one in the Latent explorer, train it "
+             "further, or download it as a zip to use elsewhere.")
+
+
 st.title(_("Models"))
-st.markdown(_("The models saved on this server, newest first, in `{folder}`. Open one in the "
-              "Latent explorer, train it further, or download it as a zip to use "
-              "elsewhere.").format(folder=checkpoint_root()))
+st.markdown(introduction())
 show_message("top")
 infos, problems = list_checkpoints()
 if problems:
@@ -207,8 +224,10 @@ if problems:
 if not infos:
     st.info(_("No saved models yet. Train one on the **Train** page and press **Save**, or "
               "upload a model's zip below."), icon=":material/info:")
-for info in infos:
-    model_card(info)
+else:
+    order = model_facts.sort_menu()
+    for info in model_facts.in_order(infos, order):
+        model_card(info)
 
 st.subheader(_("Upload a model"))
 uploader = f"models-upload-{st.session_state.get(UPLOADS, 0)}"

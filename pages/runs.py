@@ -10,6 +10,7 @@ import time
 import streamlit as st
 
 from ganlib.errors import GanlibError
+from ganlib.messages import LazyText
 from ganlib.training.autosave import autosave
 from ganlib.training.compare import Comparison
 from ganlib.training.core import Run, RunStatus
@@ -22,7 +23,8 @@ from ui.widgets import format_duration
 
 require_entry_point()
 
-MESSAGE = "runs-message"
+MESSAGE = "runs-message"      # (kind, text, until): the outcome of the last action
+MESSAGE_S = 15.0              # how long it stays above the list (redrawn every 2 s)
 
 
 def checked(job: Job) -> None:
@@ -32,22 +34,39 @@ def checked(job: Job) -> None:
 
 
 def act(job: Job, what: str) -> None:
-    """Pause, resume, stop or save `job`, after checking the right to; the outcome is shown."""
+    """Pause, resume, stop or save `job`, after checking the right to; the outcome is shown
+    (beside the list, which is a fragment: a button in it redraws only the list)."""
     try:
         checked(job)
         if what == "save":
             names = ", ".join(info.name for info in autosave(job)) or _("nothing (no step yet)")
-            st.session_state[MESSAGE] = ("success", _("Saved {run} as {names}.").format(
+            say("success", _("Saved {run} as {names}: it is on the Models page.").format(
                 run=job.run_id, names=names))
         elif what == "stop":
-            job.stop(timeout=10.0)
+            stop(job)
+        elif what == "pause" and isinstance(job, Run):
+            job.pause()
         elif isinstance(job, Run):
-            job.pause() if what == "pause" else job.resume()
+            job.resume()
     except GanlibError as exc:
-        st.session_state[MESSAGE] = ("error", str(exc))
+        say("error", str(exc))
 
 
-def show_to_class(job: Run) -> None:
+def say(kind: str, text: str) -> None:
+    st.session_state[MESSAGE] = (kind, text, time.monotonic() + MESSAGE_S)
+
+
+def stop(job: Job) -> None:
+    """Stop `job`. Someone else's (the teacher stopping a student's run) is saved first, and
+    its owner told so and where, on their own page."""
+    owner = state.registry().owner(job.run_id)
+    if not roles.classroom().solo and owner is not None and owner.id != roles.current_owner().id:
+        state.registry().save_and_stop(job.run_id, LazyText("by the teacher"))
+    else:
+        job.stop(timeout=10.0)
+
+
+def show_to_class(job: Job) -> None:
     me = roles.current_owner()
     if me.manages_everything:
         state.registry().presenting = job.run_id
@@ -58,7 +77,7 @@ def allow_student_runs() -> None:
         roles.classroom().set_student_runs(roles.current_owner(),
                                            st.session_state["runs-allow-students"])
     except GanlibError as exc:
-        st.session_state[MESSAGE] = ("error", str(exc))
+        say("error", str(exc))
 
 
 def describe(job: Job) -> tuple[str, str, int]:
@@ -85,7 +104,7 @@ def job_row(job: Job) -> None:
                           step=format_number(step),
                           started=format_duration(time.time() - started if started else None),
                           viewed=format_duration(job.unwatched_s)))
-        if notice := registry.notice(job.run_id):
+        if notice := state.notice_for_me(job.run_id):
             about.caption(notice)
         buttons = actions.columns(4)
         if isinstance(job, Run):
@@ -103,15 +122,19 @@ def job_row(job: Job) -> None:
                           args=(job, "stop"), width="stretch")
         buttons[3].button(_("Save"), key=f"runs-save-{job.run_id}", on_click=act,
                           args=(job, "save"), width="stretch")
-        if me.manages_everything and isinstance(job, Run) and not roles.classroom().solo:
+        if me.manages_everything and not roles.classroom().solo:
             shown = registry.presenting == job.run_id
-            actions.button(_("Shown to the class") if shown else _("Show this run to the class"),
+            actions.button(_("Shown to the class") if shown else _("Show this run to the class")
+                           if isinstance(job, Run) else _("Show this comparison to the class"),
                            key=f"runs-present-{job.run_id}", disabled=shown,
                            on_click=show_to_class, args=(job,), icon=":material/cast:")
 
 
 @st.fragment(run_every=2.0)
 def job_list() -> None:
+    kind, text, until = st.session_state.get(MESSAGE) or (None, None, 0.0)
+    if time.monotonic() < until:
+        {"success": st.success, "error": st.error}[kind](text)
     jobs = state.registry().runs()
     if not jobs:
         st.info(_("No runs on this server yet. Start one on the Train or Compare page."),
@@ -123,8 +146,6 @@ def job_list() -> None:
 st.title(_("Runs on this server"))
 st.caption(_("Every run and comparison on this server, newest first. A run nobody watches "
              "pauses, then is saved (as autosave-<run id>, on the Models page) and stopped."))
-if message := st.session_state.pop(MESSAGE, None):
-    {"success": st.success, "error": st.error}[message[0]](message[1])
 if roles.current_owner().manages_everything and not roles.classroom().solo:
     st.toggle(_("Allow student runs"), value=roles.classroom().allow_student_runs,
               key="runs-allow-students", on_change=allow_student_runs,

@@ -19,9 +19,10 @@ from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.errors import ConfigError, GanlibError
 from ganlib.images import gif_bytes, image_grid
 from ganlib.training.core import Run, RunSnapshot, RunStatus
-from ui import charts, links, live_view, presenter, roles, state, widgets
+from ui import (charts, following, links, live_view, make_room, presenter, roles, state,
+                widgets)
 from ui.i18n import N_, _, format_number, format_percent
-from ui.pages import require_entry_point
+from ui.pages import PAGES, require_entry_point
 from ui.text import plain
 
 require_entry_point()
@@ -51,13 +52,17 @@ def new_run_form() -> None:
         config, problem = widgets.config_form("train"), None
     except ConfigError as exc:
         config, problem = None, str(exc)
-    if start.button(_("Start training"), key="train-start", type="primary",
-                    icon=":material/play_arrow:", disabled=config is None, width="stretch"):
-        try:
-            state.start_run(config)
-        except GanlibError as exc:           # TooManyRuns, DataError
-            problem = str(exc)
-        else:
+    pressed = start.button(_("Start training"), key="train-start", type="primary",
+                           icon=":material/play_arrow:", disabled=config is None,
+                           width="stretch")
+    try:
+        started = config is not None and make_room.start_or_offer(
+            "train-start", pressed, lambda replace: state.start_run(config, replace=replace),
+            place=message)
+    except GanlibError as exc:               # TooManyRuns, DataError
+        problem = str(exc)
+    else:
+        if started:
             st.rerun()
     if problem:
         message.error(problem)
@@ -99,49 +104,56 @@ def step(run: Run) -> None:
         run.step(int(st.session_state["train-step-n"]))
 
 
-def controls(run: Run, snap: RunSnapshot, compact: bool = False) -> None:
-    """Pause / Resume, Stop, Step N and Save, for the owner of the run. `compact` (presenter
-    view) keeps them on one short line: no field labels (their help still names them), Save
-    uses the default name, and its outcome is a toast that does not push the samples down."""
-    row = st.columns([1.2, 1.2, 0.9, 1.2, 1.2] if compact else [1.2, 1, 1, 1.4, 2.4, 1.2],
-                     vertical_alignment="bottom")
+def controls(run: Run, snap: RunSnapshot, line=None) -> None:
+    """Pause / Resume, Stop, Step N and Save, for the owner of the run. Given a horizontal
+    container `line` (presenter view) they go on it, compact: no field labels (their help
+    still names them), Save uses the default name, and its outcome is a toast that does not
+    push the samples down. There each button is as wide as its label, which no fixed column
+    fits in every language ("Tạm dừng" was cut to "Tạm d…" at 1280 pixels)."""
+    compact = line is not None
+    if compact:
+        row, width = [line] * 5, "content"
+    else:
+        row, width = st.columns([1.2, 1, 1, 1.4, 2.4, 1.2], vertical_alignment="bottom"), "stretch"
     if snap.status == RunStatus.PAUSED:
         row[0].button(_("Resume"), key="train-resume", icon=":material/play_arrow:", type="primary",
-                      on_click=resume, args=(run,), width="stretch")
+                      on_click=resume, args=(run,), width=width)
     else:
         row[0].button(_("Pause"), key="train-pause", icon=":material/pause:",
-                      on_click=pause, args=(run,), disabled=not snap.active, width="stretch")
+                      on_click=pause, args=(run,), disabled=not snap.active, width=width)
     row[1].button(_("Stop"), key="train-stop", icon=":material/stop:", on_click=stop, args=(run,),
-                  disabled=not snap.active, width="stretch")
+                  disabled=not snap.active, width=width)
     row[2].number_input(_("N steps"), key="train-step-n", min_value=1, max_value=10_000, value=10,
                         label_visibility="collapsed" if compact else "visible",
+                        width=110 if compact else "stretch",
                         help=_("Pause first, then advance exactly this many generator steps "
                                "to see what a single update changes."))
     row[3].button(_("Step"), key="train-step", icon=":material/skip_next:", on_click=step,
-                  args=(run,), disabled=snap.status != RunStatus.PAUSED, width="stretch")
+                  args=(run,), disabled=snap.status != RunStatus.PAUSED, width=width)
     default_name = f"{snap.config.algorithm}-{snap.config.preset}-{snap.step}"
     name = "" if compact else row[4].text_input(
         _("Save as"), key="train-save-name",
         placeholder=f"{snap.config.algorithm}-{snap.config.preset}-<step>",
         help=_("A name for the saved model; empty uses the algorithm, preset and current "
                "step."))
-    if row[-1].button(_("Save"), key="train-save", icon=":material/save:", width="stretch"):
+    if row[-1].button(_("Save"), key="train-save", icon=":material/save:", width=width):
         try:
             state.check_control(run)
             # Never replace another model silently: a taken name is an error saying so.
             info = run.save(name.strip() or default_name, overwrite=False)
         except GanlibError as exc:
-            st.toast(str(exc), icon=":material/error:") if compact else st.error(str(exc))
+            (st.toast if compact else st.error)(str(exc), icon=":material/error:")
         else:
             state.remember_model(info.name)
             saved = _("Saved as **{name}**. Explore it on the Latent explorer and Interpolation "
                       "pages; manage it on the Models page.").format(name=info.name)
-            st.toast(saved, icon=":material/save:") if compact else st.success(saved)
+            (st.toast if compact else st.success)(saved, icon=":material/save:")
 
 
-def share(run: Run) -> None:
-    """The watch link: anyone who opens it sees the run, without the controls."""
-    with st.popover(_("Share a watch link"), icon=":material/share:"):
+def share(run: Run, compact: bool = False) -> None:
+    """The watch link: anyone who opens it sees the run, without the controls (`compact`,
+    presenter view: a short label, the popover says the rest)."""
+    with st.popover(_("Share") if compact else _("Share a watch link"), icon=":material/share:"):
         if st.context.url:
             st.code(st.context.url + state.watch_link(run), language=None)
         else:
@@ -172,7 +184,19 @@ def step_text(snap: RunSnapshot) -> str:
     return format_number(snap.step) + total
 
 
-def status_line(snap: RunSnapshot) -> None:
+def notice(run: Run) -> bool:
+    """Tell the run's owner why the server stopped it and where it saved it (the teacher's
+    start took its place, the teacher stopped it, nobody watched it); whether there was
+    such a notice. Drawn in the live part, so the owner reads it as soon as the run stops."""
+    if text := state.notice_for_me(run.run_id):
+        st.warning(text, icon=":material/save:")
+        return True
+    return False
+
+
+def status_line(snap: RunSnapshot, noticed: bool) -> None:
+    """The status badge and what to know about it (`noticed`: the server's notice said why
+    it stopped, which the run's own "Stopped" message would only blur)."""
     text, color, icon = BADGES[snap.status]
     st.badge(_(text), color=color, icon=icon)
     if failure(snap):
@@ -184,13 +208,13 @@ def status_line(snap: RunSnapshot) -> None:
             _("Saved as **{name}**: the Latent explorer and Interpolation pages open on "
               "it.").format(name=snap.saved_as) if snap.saved_as else
             _("Save it with the **Save** button above to explore it on the other pages.")))
-    elif snap.message:
+    elif snap.message and not noticed:
         st.info(snap.message)
     if snap.dataset_notice:
         st.info(plain(snap.dataset_notice))          # may name a file a user chose
 
 
-def headline(snap: RunSnapshot) -> None:
+def headline(snap: RunSnapshot, noticed: bool) -> None:
     """Presenter view's one line instead of the status boxes and the metrics."""
     text, color, icon = BADGES[snap.status]
     line = st.container(horizontal=True, vertical_alignment="center")
@@ -200,7 +224,7 @@ def headline(snap: RunSnapshot) -> None:
     line.markdown(_("**Step {step}** · epoch {epoch} · {speed} steps/s").format(
         step=step_text(snap), epoch=format_number(snap.epoch, 2),
         speed=format_number(snap.steps_per_s, 1)) + left)
-    if not failure(snap) and snap.message:
+    if not failure(snap) and snap.message and not noticed:
         line.caption(snap.message)
 
 
@@ -231,27 +255,38 @@ def scrubbed_back(snap: RunSnapshot) -> bool:
     return not st.session_state.get(f"{scrub_key(snap)}-live", True)
 
 
-def chosen_frame(snap: RunSnapshot) -> tuple[int, np.ndarray]:
-    """The newest sample grid, or the one the user scrubbed back to with the slider below it.
+def scrub_step(snap: RunSnapshot) -> int | None:
+    """Where the slider below the grid stands: at the newest grid until the user moves it
+    back, and again once they move it back to the end; then where they left it (inside the
+    timeline). None without two grids to scrub between.
 
-    The slider follows the newest grid until the user moves it, and again once they move
-    it back to the end.
+    Set before the slider is drawn, for a watcher too: a watcher's grid comes live from the
+    feed, and a slider left at its first step under it would be one touch away from
+    showing step 0 for good.
     """
     steps = [s for s, _ in snap.timeline]
     if len(steps) < 2:
-        return snap.samples_step, snap.samples
+        return None
     key = scrub_key(snap)
-    if not scrubbed_back(snap):
+    if not scrubbed_back(snap) or key not in st.session_state:
         st.session_state[key] = steps[-1]
     else:
         st.session_state[key] = min(max(st.session_state[key], steps[0]), steps[-1])
-    return snap.timeline[bisect_right(steps, st.session_state[key]) - 1]
+    return st.session_state[key]
+
+
+def chosen_frame(snap: RunSnapshot) -> tuple[int, np.ndarray]:
+    """The newest sample grid, or the one the user scrubbed back to with the slider below it."""
+    step = scrub_step(snap)
+    if step is None:
+        return snap.samples_step, snap.samples
+    return snap.timeline[bisect_right([s for s, _ in snap.timeline], step) - 1]
 
 
 def scrub_slider(snap: RunSnapshot) -> None:
-    steps = [s for s, _ in snap.timeline]
-    if len(steps) < 2:
+    if scrub_step(snap) is None:
         return
+    steps = [s for s, _ in snap.timeline]
     key = scrub_key(snap)
 
     def moved() -> None:
@@ -283,7 +318,8 @@ def samples(run: Run, snap: RunSnapshot) -> None:
         st.info(_("The first samples appear once the networks are built."))
     if fed(run, snap) and not scrubbed_back(snap):     # shows the first grid once there is one
         with st.container(key=presenter.GRID):
-            live_view.watch_grid(run, snap.status, caption, alt, state.following_teacher())
+            live_view.watch_grid(run, snap.status, caption, alt, state.following_teacher(),
+                                 drawn_grid=snap.samples is not None)
     elif snap.samples is not None:
         sample_step, images = chosen_frame(snap)
         grid = live_view.grid_png(snap.run_id, sample_step, images, live_view.GRID_COLUMNS,
@@ -356,8 +392,7 @@ def wait_for_teacher() -> None:
     """A follower before the teacher's first run: switch to it as soon as it starts. The
     browser polls the feed's classroom document and asks for this rerun when the teacher
     presents a job; the fragment itself refreshes only every live_view.WATCHER_REFRESH_S."""
-    if state.follow_teacher():
-        st.rerun()
+    following.keep_up(PAGES.train)
     st.caption(_("Following the teacher: their run appears here when it starts."))
     live_view.watch_classroom()
 
@@ -365,16 +400,16 @@ def wait_for_teacher() -> None:
 def live(run: Run, drawn_status: RunStatus) -> None:
     """Everything that changes while the run trains; `drawn_status` is what the rest of the
     page was drawn for: when the run moves on (paused, ended), the whole page reruns."""
-    if state.follow_teacher():      # the teacher presents another run: show that one
-        st.rerun()
+    following.keep_up(PAGES.train)   # the teacher presents another job: show that one
     snap = run.snapshot()
     if snap.status != drawn_status:
         st.rerun()
     presenting, watching = presenter.active(), not state.can_control(run)
+    noticed = notice(run)
     if presenting:
-        headline(snap)
+        headline(snap, noticed)
     else:
-        status_line(snap)
+        status_line(snap, noticed)
     if not (presenting or watching):
         numbers(snap)
     left, right = st.columns([4, 5] if presenting else [5, 4], gap="large")
@@ -398,22 +433,21 @@ def header(run: Run, snap: RunSnapshot, presenting: bool) -> None:
                   "can pause, stop or save it.") if roles.classroom().solo else
                 _("You are watching this run (read-only). Only the browser that started it "
                   "or the teacher can pause, stop or save it."))
-    if presenting:
-        head, buttons, link = st.columns([3.2, 5.4, 2.1], vertical_alignment="center")
-        with buttons:
-            if state.can_control(run):
-                controls(run, snap, compact=True)
-            else:
-                st.caption(watching)
-    else:
-        head, link = st.columns([4, 1], vertical_alignment="center")
+    if presenting:       # the buttons and the link on one line that wraps, never cuts
+        head, right = st.columns([3.6, 6.8], vertical_alignment="center")
+        head.subheader(snap.config.label)
+        line = right.container(horizontal=True, vertical_alignment="center", gap="small")
+        if state.can_control(run):
+            controls(run, snap, line)
+        else:
+            line.caption(watching)
+        with line:
+            share(run, compact=True)
+        return
+    head, link = st.columns([4, 1], vertical_alignment="center")
     head.subheader(snap.config.label)
     with link:
         share(run)
-    if notice := state.registry().notice(run.run_id):
-        st.warning(notice, icon=":material/save:")
-    if presenting:
-        return
     if state.can_control(run):
         controls(run, snap)
     else:
@@ -422,7 +456,7 @@ def header(run: Run, snap: RunSnapshot, presenting: bool) -> None:
 
 # --- the page ---------------------------------------------------------------------------------
 
-state.follow_teacher()
+following.keep_up(PAGES.train, redraw=False)
 run = state.current_run()
 presenting = presenter.active() and run is not None
 if not presenting:

@@ -12,7 +12,8 @@ import pytest
 
 from ganlib.checkpoints import read_info
 from ganlib.server.classroom import Classroom, NotAllowed, Role, owner_for
-from ganlib.server.registry import JobRecord, RunRegistry, TooManyRuns, job_to_preempt
+from ganlib.server.registry import (JobRecord, OwnRunInTheWay, RunRegistry, TooManyRuns,
+                                     job_to_preempt, own_job_in_the_way)
 from ganlib.training.autosave import autosave_name, find_autosave
 from ganlib.training.core import Run, RunStatus
 from ganlib.training.runner import TrainingRun
@@ -144,3 +145,70 @@ def test_only_the_teacher_preempts_and_only_the_newest_student_job():
     assert job_to_preempt(TEACHER, [active[1], active[3]]) is None   # no student job to take
     for starter in (STUDENT, solo, None):
         assert job_to_preempt(starter, active) is None             # nobody else preempts
+
+
+# --- the teacher's own run in the way; what a refused student reads; the notice's timing ----
+
+def test_the_teachers_second_start_offers_to_stop_and_save_their_own_run():
+    """Finding 1 of the lesson: on one slot the teacher's WGAN after the GAN demo was
+    refused; now the refusal names their run, and accepting it saves, stops and starts."""
+    registry = class_registry()
+    demo, _ = registry.start(FakeRun, owner=TEACHER)
+    with pytest.raises(OwnRunInTheWay) as refused:
+        registry.start(FakeRun, owner=TEACHER)
+    assert refused.value.run_id == demo.run_id and demo.run_id in refused.value.label
+    assert "GAN_CLASSROOM" not in str(refused.value)
+    assert demo.snapshot(watch=False).active and demo.saved == []     # nothing stopped yet
+    second, _ = registry.start(FakeRun, owner=TEACHER, replace=demo.run_id)
+    assert not demo.alive and second.snapshot(watch=False).active
+    assert registry.presenting == second.run_id
+    assert demo.saved == [autosave_name(demo.run_id)]
+    assert "next run" in registry.notice(demo.run_id)
+
+
+def test_a_student_refused_for_the_lecturers_demo_is_told_when_to_try_again():
+    registry = class_registry()
+    registry.classroom.set_student_runs(TEACHER, True)
+    demo, _ = registry.start(FakeRun, owner=TEACHER)
+    demo.train(step=10)                 # 10 of 100 steps at 10 steps/s (tests/helpers.py)
+    with pytest.raises(TooManyRuns) as refused:
+        registry.start(FakeRun, owner=STUDENT)
+    assert not isinstance(refused.value, OwnRunInTheWay)
+    text = str(refused.value)
+    assert "lecturer's demonstration" in text and "try again when it ends, in " in text
+    assert "GAN_CLASSROOM" not in text and "MAX_RUNS" not in text
+    demo.pause()
+    with pytest.raises(TooManyRuns, match="when the lecturer stops it"):   # no end in sight
+        registry.start(FakeRun, owner=STUDENT)
+
+
+def test_a_preempted_run_has_its_notice_when_it_stops():
+    """Finding 4: the owner's page redraws when the run's status changes, so the notice
+    saying where the run was saved must be there by then, not a save later."""
+    registry = class_registry()
+    registry.classroom.set_student_runs(TEACHER, True)
+    student_run, _ = registry.start(FakeRun, owner=STUDENT)
+    stop, seen = student_run.stop, []
+    student_run.stop = lambda timeout=30.0: (seen.append(registry.notice(student_run.run_id)),
+                                             stop(timeout))
+    registry.start(FakeRun, owner=TEACHER)
+    assert seen and seen[0] and f"autosave-{student_run.run_id}" in seen[0]
+    assert student_run.saved == [autosave_name(student_run.run_id)]
+
+
+def test_only_the_teacher_or_the_lone_user_may_give_up_their_own_oldest_job():
+    def record(name, owner):
+        return JobRecord(SimpleNamespace(run_id=name), key=name, started_at=0.0, owner=owner)
+
+    solo = owner_for("0" * 64, Role.SOLO)
+    active = [record("student", STUDENT), record("outside", None), record("demo", TEACHER),
+              record("later-demo", TEACHER)]
+    assert own_job_in_the_way(TEACHER, active).job.run_id == "demo"       # the oldest
+    assert own_job_in_the_way(STUDENT, active) is None
+    assert own_job_in_the_way(None, active) is None
+    assert own_job_in_the_way(solo, active) is None                       # not theirs
+    assert own_job_in_the_way(solo, [record("mine", solo)]).job.run_id == "mine"
+    other_browser = owner_for("1" * 64, Role.SOLO)                       # a watch link's tab
+    assert own_job_in_the_way(other_browser, [record("mine", solo)]) is None
+    other_teacher = owner_for("2" * 64, Role.TEACHER)                    # the teacher's phone
+    assert own_job_in_the_way(other_teacher, active).job.run_id == "demo"

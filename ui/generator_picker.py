@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlib.checkpoints import list_checkpoints
+from ganlib.checkpoints import CheckpointInfo, list_checkpoints
 from ganlib.errors import ConfigError, GanlibError
 from ganlib.messages import shortened
+from ganlib.quality import Quality
 from ganlib.sampling import Sampler
+from ganlib.training.autosave import AUTOSAVE_PREFIX
 from ui import links, state
 from ui.i18n import _, format_number
 from ui.pages import PAGES
@@ -31,8 +33,8 @@ def pick_generator(key: str) -> Sampler | None:
     """Draw the generator menu (widget key `key`) and return the chosen generator's Sampler.
 
     It opens on the model the URL names (a shared link), else the one last saved or picked
-    in this session, else the followed run, else the newest saved model. With nothing to
-    offer, or when the choice cannot be loaded, it says what to do and returns None.
+    in this session, else the best finished model (`first_choice`). With nothing to offer,
+    or when the choice cannot be loaded, it says what to do and returns None.
     """
     run = state.current_run()
     if run is not None and run.config.architecture == "mlp-2d":
@@ -56,7 +58,7 @@ def pick_generator(key: str) -> Sampler | None:
             wanted := links.read(PARAM, lambda name: _offered(name, labels), None)):
         state.remember_model(wanted)
     if st.session_state.get(state.MODEL) not in labels:
-        st.session_state[state.MODEL] = next(iter(labels))
+        st.session_state[state.MODEL] = first_choice(infos) or next(iter(labels))
     st.session_state[key] = st.session_state[state.MODEL]
     choice = st.selectbox(_("Generator"), list(labels), format_func=labels.get, key=key,
                           on_change=_remember, args=(key,),
@@ -84,6 +86,20 @@ def _offered(name: str, labels: dict[str, str]) -> str:
         raise ConfigError(_("This server has no model named {name} (renamed or "
                             "deleted?).").format(name=shortened(name)))
     return name
+
+
+def first_choice(infos: list[CheckpointInfo]) -> str | None:
+    """The model to open on when nobody chose one: a finished one, not a run caught half-way.
+    A class opens the explorer to see what a GAN learned, and a half-trained WGAN (a live run,
+    an autosave) draws smudges; so the best model someone saved by name (ganlib.quality:
+    most classes drawn, then closest to real digits), else the newest such; autosaves and
+    the live run only when there is nothing else. `infos` are newest first."""
+    named = [info for info in infos if not info.name.startswith(AUTOSAVE_PREFIX)]
+    measured = [(quality.rank, info.name) for info in named
+                if (quality := Quality.of(info)) is not None]
+    if measured:
+        return min(measured)[1]
+    return named[0].name if named else (infos[0].name if infos else None)
 
 
 def _remember(key: str) -> None:

@@ -1,7 +1,8 @@
 // The watcher's live sample grid (ui/live_view.py, watch_grid): polls the run's document in
 // the live feed once a second, swaps the picture when the grid's step changes, and asks
 // Streamlit for one rerun when the run's status is no longer the one the page was drawn for,
-// or (for a follower) when the teacher presents another job. Streamlit reruns nothing else.
+// when its first grid arrives on a page drawn without one, or (for a follower) when the
+// teacher presents another job. Streamlit reruns nothing else.
 const POLL_MS = 1000;
 
 export default function ({ parentElement, data, setTriggerValue }) {
@@ -55,7 +56,8 @@ export default function ({ parentElement, data, setTriggerValue }) {
     if (doc.step !== undefined) figure.dataset.step = doc.step;
     const change = data.run && doc.status !== data.status ? `status:${doc.status}`
       : data.follow && doc.presenting && doc.presenting !== data.presenting
-        ? `presenting:${doc.presenting}` : null;
+        ? `presenting:${doc.presenting}`
+        : data.run && doc.grid && !data.drawn_grid ? "grid" : null;
     if (change && change !== parentElement.gcAsked) {
       parentElement.gcAsked = change;         // once per change, not once a second
       setTriggerValue("changed", change);

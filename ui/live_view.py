@@ -30,6 +30,7 @@ another run. The watcher's page itself refreshes every WATCHER_REFRESH_S (docs/d
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -49,7 +50,7 @@ from ui import state
 
 T = TypeVar("T")
 
-GRID_COLUMNS = 8        # 64 fixed-noise samples as 8 x 8
+GRID_COLUMNS = 8        # 64 fixed-noise samples as 8 x 8 (a comparison's 36 as 6 x 6)
 GRID_SCALE = 3          # each 28 x 28 digit drawn 84 x 84 pixels: crisp on a projector, and a
                         # 672-pixel PNG a second is half the encoding of 896 pixels
 # Streamlit serves the folder `static/` beside app.py at `app/static/` (.streamlit/config.toml);
@@ -128,9 +129,18 @@ def figure(snapshot: RunSnapshot, build: Callable[[RunSnapshot], go.Figure]) -> 
                        lambda: build(snapshot))
 
 
+def grid_columns(count: int) -> int:
+    """Columns of a grid of `count` samples: square when it can be (64 as 8 x 8, a
+    comparison's 36 as 6 x 6), else GRID_COLUMNS."""
+    side = math.isqrt(count)
+    return side if side * side == count else GRID_COLUMNS
+
+
 def live_grid(snap: RunSnapshot) -> bytes:
-    """The newest sample grid of `snap` in the Train page's layout, as PNG bytes (shared)."""
-    return grid_png(snap.run_id, snap.samples_step, snap.samples, GRID_COLUMNS, GRID_SCALE)
+    """The newest sample grid of `snap` as the Train and Compare pages show it, as PNG bytes
+    (shared: the live feed writes the same bytes)."""
+    return grid_png(snap.run_id, snap.samples_step, snap.samples,
+                    grid_columns(len(snap.samples)), GRID_SCALE)
 
 
 def _make_feed() -> LiveFeed:
@@ -160,28 +170,32 @@ _LIVE_GRID = st.components.v2.component(
     css=(Path(__file__).with_name("live_grid.css")).read_text(encoding="utf-8"))
 
 
-def watch_grid(run: Run, drawn_status: RunStatus, caption: str, alt: str, follow: bool) -> None:
+def watch_grid(run: Run, drawn_status: RunStatus, caption: str, alt: str, follow: bool,
+               key: str = "train-live-grid", drawn_grid: bool = True) -> None:
     """The live grid of `run` for a watcher, polled from the feed by the browser every second.
 
     `caption` and `alt` are translated templates with a `{step}` (the browser fills in the
     grid's step in the page's language); `drawn_status` is the status the page was drawn
     for: when the feed says otherwise, or (`follow`) the teacher presents another job than
-    the one presented when the page was drawn, the component asks for one rerun. In AppTest
-    (no browser) only its data is there to check.
+    the one presented when the page was drawn, or the run's first grid arrives on a page
+    drawn without one (`drawn_grid` false: it said the grid would come), the component asks
+    for one rerun. `key`: one per grid on a page. In AppTest (no browser) only its data is
+    there to check.
     """
-    _mount(feed().want(run), run=run.run_id, status=drawn_status, follow=follow,
-           caption=caption, alt=alt)
+    _mount(feed().want(run), key=key, run=run.run_id, status=drawn_status, follow=follow,
+           caption=caption, alt=alt, drawn_grid=drawn_grid)
 
 
 def watch_classroom() -> None:
     """For a follower before the teacher's first run: nothing to see, but the browser polls
     the classroom's document and asks for one rerun when the teacher presents a job."""
-    _mount(feed().classroom(), run=None, status=None, follow=True, caption="", alt="")
+    _mount(feed().classroom(), key="train-live-grid", run=None, status=None, follow=True,
+           caption="", alt="", drawn_grid=True)
 
 
-def _mount(document: str, **data: object) -> None:
+def _mount(document: str, key: str, **data: object) -> None:
     # The callback only declares the "changed" trigger: the rerun it causes is the point.
-    _LIVE_GRID(key="train-live-grid", width="stretch", on_changed_change=lambda: None, data={
+    _LIVE_GRID(key=key, width="stretch", on_changed_change=lambda: None, data={
         "feed": _url(document), **data,
         "presenting": state.registry().presenting if data["follow"] else None,
         "lang": current_language()})

@@ -34,7 +34,7 @@ GRIDS = "presenter-grids"      # Compare: a row of one grid per model
 # Heights, in pixels, of the charts beside or under the grids: what fits under the compact
 # header at 720 CSS pixels.
 TRAIN_CHART_HEIGHT = 420
-COMPARE_CHART_HEIGHT = 270
+COMPARE_CHART_HEIGHT = 230     # lower than Train's: the three grids above come first
 PLAYGROUND_MAP_SIZE = 360       # the playground's square map (440 outside presenter view)
 PLAYGROUND_LOSS_HEIGHT = 160     # the plot itself; its title, legend and axes come on top
 PLAYGROUND_SIDE_WIDTH = 540      # the numbers and the losses beside the map (360 outside)
@@ -59,7 +59,12 @@ _CSS = f"""<style>
     width: auto !important; max-width: 100%; object-fit: contain;
 }}
 .st-key-{GRID} img {{ height: calc(100vh - 250px) !important; }}
-.st-key-{GRIDS} img {{ height: calc(100vh - 520px) !important; }}
+/* The grids fill the screen already: their full-screen button would only cover the line
+   above them (the time left, in Vietnamese). */
+.st-key-{GRID} [data-testid="stElementToolbar"], .st-key-{GRIDS} [data-testid="stElementToolbar"] {{
+    display: none;
+}}
+.st-key-{GRIDS} img {{ height: calc(100vh - 480px) !important; }}
 </style>"""
 
 

@@ -43,7 +43,8 @@ from ui.i18n import _, format_number
 RUN = "run_id"
 KEY = "run_key"
 MODEL = "model_name"      # the saved model picked for the explorer / interpolation
-FOLLOW = "follow_teacher" # this tab shows whatever run the teacher presents (`?follow=teacher`)
+FOLLOW = "follow_teacher" # this tab shows whatever job the teacher presents (`?follow=teacher`)
+COMPARISON = "compare_id"  # the comparison the Compare page shows
 PAGE_RUNS = "page_runs"    # how many pages this tab has drawn (app.py counts them)
 
 
@@ -167,31 +168,54 @@ def following_teacher() -> bool:
     return bool(st.session_state.get(FOLLOW)) or not st.session_state.get(RUN)
 
 
-def follow_teacher() -> bool:
-    """Switch this tab to the run the teacher presents now, if it follows the teacher and
-    that changed; True when it switched (the page must redraw)."""
+def teacher_shows() -> Job | None:
+    """The job (a run or a comparison) the teacher presents now, for a tab that follows the
+    teacher; None when it does not follow, or the teacher presents nothing."""
     if not following_teacher():
-        return False
-    presented = registry().get(registry().presenting)
-    if not isinstance(presented, Run) or presented.run_id == st.session_state.get(RUN):
-        return False
+        return None
+    return registry().get(registry().presenting)
+
+
+def show(job: Job) -> bool:
+    """Point this follower's tab at `job`: a run is what the Train page shows, a comparison
+    what the Compare page shows. Whether that changed what the tab shows (ui.following
+    decides the page)."""
     st.session_state[FOLLOW] = True
-    follow(presented, None)
-    return True
+    if isinstance(job, Run):
+        if job.run_id == st.session_state.get(RUN):
+            return False
+        follow(job, None)
+        return True
+    changed = st.session_state.get(COMPARISON) != job.run_id
+    st.session_state[COMPARISON] = job.run_id
+    return changed
 
 
-def lands_on_teacher() -> bool:
-    """Whether this tab, a student's just opened on the app's address, goes straight to the run
-    the teacher is showing: in class a student opens the app to see the demo, and should not
-    have to find it. Only on the tab's first page, so a student who comes back to Home stays."""
-    if st.session_state.get(PAGE_RUNS, 0) > 1 or not following_teacher():
-        return False
-    presented = registry().get(registry().presenting)
-    return isinstance(presented, Run) and presented.snapshot(watch=False).active
+def lands_on_teacher() -> Job | None:
+    """The job a student's tab, just opened on the app's address, goes straight to: the one
+    the teacher is showing, while it trains. In class a student opens the app to see the
+    demo, and should not have to find it. Only on the tab's first page, so a student who
+    comes back to Home stays."""
+    if st.session_state.get(PAGE_RUNS, 0) > 1:
+        return None
+    presented = teacher_shows()
+    if presented is None or not presented.snapshot(watch=False).active:
+        return None
+    return presented
+
+
+def notice_for_me(job_id: str) -> str | None:
+    """Why the server stopped this job and where it saved it, for the job's owner only: it
+    speaks to them ("Your run was saved as ..."), and is not the business of a class
+    watching the run or of the other students on the Runs page."""
+    owner = registry().owner(job_id)
+    if owner is not None and owner.id != roles.current_owner().id:
+        return None
+    return registry().notice(job_id)
 
 
 def follow_link() -> str:
-    """A relative link that shows whatever run the teacher presents, switching with it."""
+    """A relative link that shows whatever the teacher presents, switching with it."""
     return "?follow=teacher"
 
 
@@ -214,7 +238,8 @@ def follow(run: Run, key: str | None) -> None:
         st.query_params.pop("key", None)
 
 
-def start_job(make_job: Callable[..., J], *args: Any, **options: Any) -> tuple[J, str]:
+def start_job(make_job: Callable[..., J], *args: Any, replace: str | None = None,
+              **options: Any) -> tuple[J, str]:
     """Start a job (a run or a comparison) for this browser on this server; (job, owner key).
 
     Every job a browser starts is made the same way, so Train, the Home demos, Models'
@@ -222,17 +247,19 @@ def start_job(make_job: Callable[..., J], *args: Any, **options: Any) -> tuple[J
     browser's `priority` (the teacher's go first on a cluster), `owner_id` (written into what
     the job saves) and the pause for a job nobody watches; the registry then applies the
     cap and the classroom's rules to this browser as its owner. Raises TooManyRuns or
-    NotAllowed, whose messages say what to do.
+    NotAllowed, whose messages say what to do; `replace` names this browser's own job to
+    save and stop when the server is full (ui.make_room).
     """
     me = roles.current_owner()
     return registry().start(
         lambda: make_job(*args, priority=me.manages_everything, owner_id=me.stored_owner,
                          pause_when_unwatched_s=server_settings.current().idle_pause_s,
                          **options),
-        owner=me)
+        owner=me, replace=replace)
 
 
-def start_run(config: TrainConfig, resume: ResumeState | None = None) -> Run:
+def start_run(config: TrainConfig, resume: ResumeState | None = None,
+              replace: str | None = None) -> Run:
     """Start training `config` (from where a checkpoint left off, with `resume`) on this
     server, with live quality metrics, and follow it with control.
 
@@ -244,18 +271,22 @@ def start_run(config: TrainConfig, resume: ResumeState | None = None) -> Run:
     # A browser user may name only paths inside the admin's data folders (docs/decisions.md).
     dataset = load_dataset(config.dataset, config.digits, allowed_roots=allowed_data_roots())
     run, key = start_job(backend().make_run, config, dataset=dataset, evaluation_samples=500,
-                         resume=resume)
+                         resume=resume, replace=replace)
     st.session_state.pop(FOLLOW, None)      # a student's own run: stop following the teacher
     follow(run, key)
     return run
 
 
-def start_comparison(configs: Sequence[TrainConfig], **options: Any) -> Comparison:
+def start_comparison(configs: Sequence[TrainConfig], replace: str | None = None,
+                     **options: Any) -> Comparison:
     """Start comparing `configs` (Comparison's `options`: budget, mode) for this browser, on
-    this server's backend and at its time scale. Raises as `start_job`."""
+    this server's backend and at its time scale, and show it on the Compare page. Raises as
+    `start_job`."""
     comparison, _key = start_job(Comparison, configs, backend=backend(),
                                  time_scale=server_settings.current().compare_time_scale,
-                                 **options)
+                                 replace=replace, **options)
+    st.session_state.pop(FOLLOW, None)      # their own comparison: stop following the teacher
+    st.session_state[COMPARISON] = comparison.run_id
     return comparison
 
 

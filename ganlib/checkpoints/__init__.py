@@ -4,7 +4,8 @@
         generator.keras  critic.keras    the networks, Keras v3 format
         config.json                      TrainConfig.to_dict(): how to rebuild the run
         meta.json                        format, ganlib version, name, step, created (UTC),
-                                         elapsed_s, last metrics, dataset notice, owner
+                                         elapsed_s, last metrics, dataset notice, owner,
+                                         quality (ganlib.quality)
         history.npz                      the metric history, one float64 column per name
         preview.png                      a grid of samples (optional)
         optimizers.npz                   the optimisers' variables, to resume training (optional)
@@ -13,8 +14,8 @@ The package has four parts, one job each; import from the package, which names t
 - `reading`: what a checkpoint is (`CheckpointInfo`, `Checkpoint`), `read_info`,
   `load_checkpoint` (Keras safe mode: nothing in the files runs) and `list_checkpoints`
   (broken folders reported, never raised);
-- `writing`: `save_checkpoint`, `rename_checkpoint`, `delete_checkpoint`, each atomic, so a
-  failure never destroys what was there;
+- `writing`: `save_checkpoint`, `rename_checkpoint`, `delete_checkpoint`, `update_meta`, each
+  atomic, so a failure never destroys what was there;
 - `upkeep`: the folder itself: where it is (`checkpoint_root`, `writable_root`), the names
   it accepts (`valid_name`, `unique_name`), its quota, and the sweep of what killed saves
   left behind;
@@ -27,12 +28,13 @@ from ganlib.checkpoints.reading import (CHECKPOINT_FILES, FORMAT, MODEL_FILES, R
 from ganlib.checkpoints.transfer import MAX_UPLOAD_BYTES, export_zip, import_zip
 from ganlib.checkpoints.upkeep import (checkpoint_quota, checkpoint_root, sweep_leftovers,
                                        unique_name, valid_name, writable_root)
-from ganlib.checkpoints.writing import delete_checkpoint, rename_checkpoint, save_checkpoint
+from ganlib.checkpoints.writing import (delete_checkpoint, rename_checkpoint, save_checkpoint,
+                                        update_meta)
 
 __all__ = [
     "CHECKPOINT_FILES", "FORMAT", "MAX_UPLOAD_BYTES", "MODEL_FILES", "REQUIRED_FILES",
     "Checkpoint", "CheckpointInfo", "checkpoint_quota", "checkpoint_root",
     "delete_checkpoint", "export_zip", "import_zip", "list_checkpoints", "load_checkpoint",
     "read_info", "rename_checkpoint", "save_checkpoint", "sweep_leftovers", "unique_name",
-    "valid_name", "writable_root",
+    "update_meta", "valid_name", "writable_root",
 ]

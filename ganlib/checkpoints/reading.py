@@ -65,6 +65,7 @@ class CheckpointInfo:
     dataset_notice: str | None = None   # what the data loader wanted the user to know
     owner: str | None = None     # the browser id of the student who saved it; None: the
                                  # teacher's, or shipped (ganlib.server.classroom decides rights)
+    quality: dict[str, float] | None = None   # measured at save (ganlib.quality); None: never
 
     @property
     def algorithm(self) -> str:
@@ -197,6 +198,9 @@ def _read_info(path: Path) -> CheckpointInfo:
         metrics = {str(k): float(v) for k, v in meta["metrics"].items()}
         notice = meta.get("dataset_notice")
         owner = meta.get("owner")
+        quality = meta.get("quality")
+        quality = ({str(k): float(v) for k, v in quality.items()}
+                   if isinstance(quality, dict) else None)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _Damaged(_("meta.json has a missing or malformed field ({exc!r})").format(
                            exc=exc)) from None
@@ -207,7 +211,7 @@ def _read_info(path: Path) -> CheckpointInfo:
                           elapsed_s=elapsed_s, metrics=metrics,
                           preview_png=preview if preview.is_file() else None,
                           dataset_notice=notice if isinstance(notice, str) else None,
-                          owner=owner if isinstance(owner, str) else None)
+                          owner=owner if isinstance(owner, str) else None, quality=quality)
 
 
 def _check_preview(path: Path) -> None:

@@ -74,7 +74,8 @@ def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None 
     pixels, loaded in safe mode like any checkpoint, and only then renamed into the root.
     The name is `name`, else the zip's folder, else meta.json's name; if it is taken, "-2",
     "-3", ... is added. The returned info has the name it got. Its owner is `owner`, never
-    the one the zip claims (a student must not upload a model as the teacher's).
+    the one the zip claims (a student must not upload a model as the teacher's), and it has
+    no quality until measured here (nor may one be claimed).
     """
     if name is not None:
         valid_name(name)
@@ -118,6 +119,9 @@ def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None 
             meta.pop("owner", None)
             if owner:
                 meta["owner"] = owner
+            # The Models page ranks by quality: a zip's claim of one is no measurement
+            # (ganlib.quality measures it here, on demand).
+            meta.pop("quality", None)
             _write_json(scratch / "meta.json", meta)
             os.rename(scratch, folder / final)
         except (_Damaged, *ZIP_READ_ERRORS) as exc:

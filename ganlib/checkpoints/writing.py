@@ -43,7 +43,8 @@ def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
                     metrics: Mapping[str, float] | None = None,
                     optimizer_state: Mapping[str, Sequence[np.ndarray]] | None = None,
                     dataset_notice: str | None = None, root: str | Path | None = None,
-                    overwrite: bool = True, owner: str | None = None) -> CheckpointInfo:
+                    overwrite: bool = True, owner: str | None = None,
+                    quality: Mapping[str, float] | None = None) -> CheckpointInfo:
     """Save networks and metadata as checkpoint `name`, atomically.
 
     Everything is written into a hidden folder `root/.tmp-<name>-<random>`, then swapped in
@@ -53,7 +54,8 @@ def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
     directories cannot be swapped in one portable system call.)
 
     `preview` is one (H, W) uint8 picture (ganlib.images.image_grid); `optimizer_state`
-    maps an optimiser's name to its variables' values, in order.
+    maps an optimiser's name to its variables' values, in order; `quality` is what
+    ganlib.quality measured of the generator.
     """
     valid_name(name)
     folder = checkpoint_root(root)
@@ -74,6 +76,8 @@ def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
         meta["dataset_notice"] = dataset_notice
     if owner:
         meta["owner"] = owner
+    if quality:
+        meta["quality"] = {str(k): float(v) for k, v in quality.items()}
     preview_bytes = png_bytes(preview) if preview is not None else None
     scratch: Path | None = None
     try:
@@ -135,6 +139,25 @@ def _swap_in(scratch: Path, target: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def update_meta(name_or_path: str | Path, changes: Mapping[str, Any],
+                root: str | Path | None = None) -> CheckpointInfo:
+    """Add or replace fields of a checkpoint's meta.json (a quality measured later), in one
+    rename: a failure leaves the old file whole."""
+    path = _folder(name_or_path, root)
+    with _reading(path):
+        meta = _read_meta(path)
+    scratch = _hidden_beside(path, "tmp")
+    try:
+        _write_json(scratch, {**meta, **changes})
+        os.replace(scratch, path / "meta.json")
+    except OSError as exc:
+        scratch.unlink(missing_ok=True)
+        raise CheckpointError(_("Checkpoint '{name}' could not be updated ({exc}). Check that "
+                                "{parent} is writable.").format(
+                                  name=path.name, exc=exc, parent=path.parent)) from None
+    return read_info(path)
 
 
 def delete_checkpoint(name_or_path: str | Path, root: str | Path | None = None) -> None:

@@ -10,10 +10,13 @@ key (the page that started it, a refreshed tab whose link carries it) may pause,
 stop and save; anyone who knows only the run id may watch. A teacher shares the watch link.
 In a class (ganlib.server.classroom) control follows the job's recorded `Owner` instead, and the
 registry keeps the class going: the teacher's start never fails for lack of a slot (the
-newest student job is saved and stopped), and a sweeper saves and stops jobs left paused
-and unwatched, so nothing holds a slot forever and nothing is lost. The sweeper also
-autosaves the active runs every few minutes (ganlib.training.autosave.PeriodicAutosave), so
-that a crash or a power cut loses minutes, not the run.
+newest student job is saved and stopped; failing that, the teacher's own oldest job, once
+they agree: `OwnRunInTheWay`), and a sweeper saves and stops jobs left paused and unwatched,
+so nothing holds a slot forever and nothing is lost. A student refused a slot is told when
+to try again in a plain sentence; the setting that sets the cap goes to the log only. The
+sweeper also autosaves the active runs every few minutes
+(ganlib.training.autosave.PeriodicAutosave), so that a crash or a power cut loses minutes,
+not the run.
 """
 
 from __future__ import annotations
@@ -29,10 +32,10 @@ from typing import Protocol, TypeVar
 
 from ganlib import settings
 from ganlib.errors import GanlibError
-from ganlib.messages import LazyText, _
+from ganlib.messages import LazyText, _, ngettext
 from ganlib.server.classroom import Classroom, Owner, Role
 from ganlib.training.autosave import PeriodicAutosave
-from ganlib.training.core import RunStatus
+from ganlib.training.core import Run, RunStatus
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,21 @@ class TooManyRuns(GanlibError):
     """Starting another run would slow every run on this server."""
 
 
+class OwnRunInTheWay(TooManyRuns):
+    """The server is full, and the starter's own oldest job (`run_id`) holds a slot: the page
+    offers to stop and save it, then start (`RunRegistry.start(..., replace=run_id)`)."""
+
+    def __init__(self, message: str, run_id: str, label: str):
+        super().__init__(message)
+        self.run_id, self.label = run_id, label
+
+
+def job_label(job: Job) -> str:
+    """What a job trains, for a person: "WGAN · quick (run-1a2b)", "comparison (cmp-3c4d)"."""
+    what = job.config.label if isinstance(job, Run) else _("comparison")
+    return f"{what} ({job.run_id})"
+
+
 @dataclass
 class JobRecord:
     """What the registry knows of one job, kept and forgotten together."""
@@ -110,6 +128,33 @@ def job_to_preempt(starter: Owner | None, active: Sequence[JobRecord]) -> JobRec
                  if record.owner is not None and record.owner.role is Role.STUDENT), None)
 
 
+def own_job_in_the_way(starter: Owner | None, active: Sequence[JobRecord]) -> JobRecord | None:
+    """The job the teacher (or the lone user) may give up to start another when the server
+    is full and no student job can go: their own oldest, which has trained most and is the
+    demo they have moved on from. Only with their confirmation (`OwnRunInTheWay`): stopping a
+    demo is theirs to decide. Theirs: started by this browser, or by any teacher's (a teacher
+    may have signed in on the projector's laptop and on their phone). None for a student, and
+    for jobs started outside a class."""
+    if starter is None or not starter.manages_everything:
+        return None
+
+    def theirs(owner: Owner | None) -> bool:
+        both_teachers = owner is not None and owner.role is starter.role is Role.TEACHER
+        return owner is not None and (owner.id == starter.id or both_teachers)
+
+    return next((record for record in active if theirs(record.owner)), None)
+
+
+def wait_text(seconds: float) -> str:
+    """How long until something ends, as a person says it: "less than a minute", "about 3
+    minutes"."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return _("less than a minute")
+    return ngettext("about {count} minute", "about {count} minutes", minutes).format(
+        count=minutes)
+
+
 class RunRegistry:
     """Jobs by id, with owner keys and a cap on simultaneous training."""
 
@@ -132,12 +177,14 @@ class RunRegistry:
         self.presenting: str | None = None    # the job the teacher shows the class now
 
     def start(self, make_run: Callable[[], J], paused: bool = False,
-              owner: Owner | None = None) -> tuple[J, str]:
+              owner: Owner | None = None, replace: str | None = None) -> tuple[J, str]:
         """Create a run with `make_run()` and start it, if the cap allows; (run, owner key).
 
         With an `owner` in a class: a student's start needs the classroom's permission and a
         free slot; a teacher's start takes a student job's slot when none is free
-        (`job_to_preempt`: that job is saved and stopped, and its owner told why).
+        (`job_to_preempt`: that job is saved and stopped, and its owner told why). Failing
+        that, the teacher's (or lone user's) start raises `OwnRunInTheWay`, naming their own
+        oldest job, and a start with `replace=` that job's id saves and stops it to make room.
         """
         with self._lock:
             active = [record for record in self._jobs.values()
@@ -148,12 +195,12 @@ class RunRegistry:
             full = not self.queues and len(active) >= self.max_active
             victim = job_to_preempt(owner, active) if full else None
             if full and victim is None:
-                log.warning("A run was refused: %d train, the most this server allows (%s "
-                            "sets it).", len(active), settings.name_of("max_runs"))
-                raise TooManyRuns(_(
-                    "This server already trains {count} run(s), as many as it can at once. "
-                    "Stop a run on the Train page, or wait for one to finish, then start "
-                    "again.").format(count=len(active)))
+                own = own_job_in_the_way(owner, active)
+                if own is None or own.job.run_id != replace:
+                    log.warning("A run was refused: %d train, the most this server allows (%s "
+                                "sets it).", len(active), settings.name_of("max_runs"))
+                    raise self._refusal(owner, active, own)
+                victim = own
             run = make_run()
             record = JobRecord(run, key=secrets.token_urlsafe(12), started_at=time.time(),
                                owner=owner)
@@ -162,9 +209,37 @@ class RunRegistry:
                 self.presenting = run.run_id
             self._forget_old_ended()
         if victim is not None:
-            self._save_and_stop(victim.job, LazyText("to make room for the teacher's demo"))
+            self._save_and_stop(victim.job, LazyText("to make room for your next run")
+                                if victim.owner.manages_everything else
+                                LazyText("to make room for the teacher's demo"))
         run.start(paused=paused)
         return run, record.key
+
+    def _refusal(self, starter: Owner | None, active: Sequence[JobRecord],
+                 own: JobRecord | None) -> TooManyRuns:
+        """Why a start is refused, in words for whoever pressed Start (never a setting's
+        name: that is for the administrator, in the log)."""
+        if own is not None:
+            label = job_label(own.job)
+            return OwnRunInTheWay(_(
+                "This server trains as many runs as it can at once, and one of them is "
+                "yours: {job}. Stop and save it to start this one, or wait for it to "
+                "finish.").format(job=label), own.job.run_id, label)
+        lecturer = next((r for r in active if r.owner is not None
+                         and r.owner.role is Role.TEACHER), None)
+        if starter is not None and starter.role is Role.STUDENT and lecturer is not None:
+            eta = getattr(lecturer.job.snapshot(watch=False), "eta_s", None)
+            if eta is None:
+                return TooManyRuns(_(
+                    "The server is busy with the lecturer's demonstration; try again when "
+                    "the lecturer stops it."))
+            return TooManyRuns(_(
+                "The server is busy with the lecturer's demonstration; try again when it "
+                "ends, in {wait}.").format(wait=wait_text(eta)))
+        return TooManyRuns(_(
+            "This server already trains {count} run(s), as many as it can at once. "
+            "Stop a run on the Train page, or wait for one to finish, then start "
+            "again.").format(count=len(active)))
 
     def _record(self, run_id: str | None) -> JobRecord | None:
         with self._lock:
@@ -185,9 +260,22 @@ class RunRegistry:
         record = self._record(run_id)
         return record.notice if record else None
 
+    def save_and_stop(self, run_id: str, why: str) -> None:
+        """Save a job and stop it for someone other than its owner (the teacher's Stop on a
+        student's run), leaving its owner a notice that says so and where it was saved."""
+        if (job := self.get(run_id)) is not None:
+            self._save_and_stop(job, why)
+
     def _save_and_stop(self, job: Job, why: str) -> None:
-        """Stop a job, save its weights with `save_job` and leave its owner a notice."""
-        job.stop()
+        """Save a job's weights with `save_job`, leave its owner a notice, and stop it.
+
+        In that order, so that the notice is there when the job's status changes: the
+        owner's page redraws on that change, and must say at once what became of the run.
+        A run is paused first, so that what is saved is where it stopped.
+        """
+        if isinstance(job, Run):
+            job.pause()
+            job.wait_for(lambda snap: snap.status != RunStatus.RUNNING, timeout=10.0)
         saved = list(self.save_job(job)) if self.save_job is not None else []
         names = ", ".join(getattr(info, "name", str(info)) for info in saved)
         # LazyText: its owner reads it in their language (this may be the sweeper's thread).
@@ -198,6 +286,7 @@ class RunRegistry:
         with self._lock:
             if (record := self._jobs.get(job.run_id)) is not None:
                 record.notice = text
+        job.stop()
         log.warning("Stopped %s %s (saved: %s)", job.run_id, why, names or "nothing")
 
     def sweep(self, stop_after_s: float) -> list[str]:

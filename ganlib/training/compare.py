@@ -212,6 +212,16 @@ class ComparisonSnapshot:
         return any(run.active for run in self.runs)
 
     @property
+    def eta_s(self) -> float | None:
+        """Seconds of training left until the comparison ends at its time budget (building
+        and judging come on top); None once it has ended. One after another the runs' times
+        add up; at the same time the slowest decides."""
+        left = [max(0.0, self.run_seconds - run.elapsed_s) for run in self.runs if run.active]
+        if not left:
+            return None
+        return max(left) if self.mode == "concurrent" else sum(left)
+
+    @property
     def status(self) -> RunStatus:
         if self.active:
             return RunStatus.RUNNING

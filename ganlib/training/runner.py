@@ -158,10 +158,12 @@ def _return_free_memory() -> None:
 def save_state(name: str, weights: _Weights, snap: RunSnapshot, *, owner: str | None,
                root=None, overwrite: bool = True):
     """Save a run's `checkpoint_state()` as checkpoint `name` (see ganlib.checkpoints): the
-    one way a run becomes a checkpoint, wherever it trained."""
+    one way a run becomes a checkpoint, wherever it trained. Its quality is measured here,
+    once (ganlib.quality), so that the Models page can rank models without loading them."""
     from ganlib.checkpoints import save_checkpoint
     from ganlib.images import image_grid
     from ganlib.models import build_discriminator, build_generator
+    from ganlib.quality import measure
 
     generator, critic = build_generator(snap.config), build_discriminator(snap.config)
     generator.set_weights(weights.generator)
@@ -172,11 +174,13 @@ def save_state(name: str, weights: _Weights, snap: RunSnapshot, *, owner: str | 
     if snap.evaluations:
         metrics.update({k: float(v[-1]) for k, v in snap.evaluations.items()
                         if k not in ("step", "time") and len(v)})
+    quality = measure(generator, snap.config)
     return save_checkpoint(
         name, generator=generator, critic=critic, config=snap.config, step=snap.step,
         history=snap.history, preview=preview, elapsed_s=snap.elapsed_s, metrics=metrics,
         optimizer_state=weights.optimizer_state, dataset_notice=snap.dataset_notice,
-        root=root, overwrite=overwrite, owner=owner)
+        root=root, overwrite=overwrite, owner=owner,
+        quality=quality.as_dict() if quality is not None else None)
 
 
 @dataclass
