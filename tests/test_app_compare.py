@@ -11,6 +11,7 @@ from ganlib.server.classroom import Role
 from ganlib.training import compare
 from ganlib.training.compare import Comparison, ComparisonSnapshot, duration_estimate_s
 from ganlib.training.core import RunSnapshot
+from tests.helpers import FakeRun
 from ui import state
 from ui.pages import PAGES
 from ui.widgets import format_duration
@@ -71,6 +72,9 @@ class MadeUpComparison:
 
     def __init__(self, snapshot: ComparisonSnapshot):
         self.run_id, self._snapshot, self.unwatched_s = snapshot.run_id, snapshot, 0.0
+        self.runs = [FakeRun(run.run_id) for run in snapshot.runs]
+        for fake, run in zip(self.runs, snapshot.runs):
+            fake.snap = run                                    # each says what it trained
 
     def start(self, paused=False):
         return self
@@ -92,6 +96,8 @@ def judged_run(algorithm, steps, evaluations):
                               load_dataset("mnist-10k"))
     return RunSnapshot(**{**run.__dict__, "status": "finished", "step": steps,
                           "elapsed_s": 60.0, "steps_per_s": steps / 60.0,
+                          "samples": np.zeros((16, 28, 28, 1), np.float32),
+                          "samples_step": steps,
                           "history": {"step": step, "time": step * 60.0 / steps,
                                       signal: np.linspace(3.0, 1.0, steps)},
                           "evaluations": {"step": judged, "time": judged * 60.0 / steps,

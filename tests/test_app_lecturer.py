@@ -22,6 +22,7 @@ from ganlib.config import make_config
 from ganlib.gans import build_gan
 from ganlib.server.classroom import Role, owner_for
 from ganlib.training.compare import Comparison
+from ganlib.server.shared import release_all
 from ganlib.training.core import RunStatus
 from ganlib.training.runner import TrainingRun
 from tests.test_app_classroom import PASSCODE, PASSCODE_ENV, TEACHER
@@ -37,9 +38,11 @@ def one_slot_classroom(monkeypatch):
     monkeypatch.setenv(PASSCODE_ENV, PASSCODE)
     monkeypatch.setenv("GAN_CLASSROOM_MAX_RUNS", "1")
     monkeypatch.setenv("GAN_CLASSROOM_COMPARE_TIME_SCALE", "0.05")
+    release_all()
     st.cache_resource.clear()
     yield
-    st.cache_resource.clear()          # stops every run a test started
+    release_all()                      # stops every run a test started
+    st.cache_resource.clear()
 
 
 def texts(at: AppTest) -> str:
