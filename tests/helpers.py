@@ -13,6 +13,7 @@ import dataclasses
 import secrets
 import time
 from collections.abc import Callable
+from typing import TypeVar
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -32,6 +33,7 @@ NEEDS_CHROMIUM = pytest.mark.skipif(
     reason="Debian's chromium is not installed (apt-get install chromium); the end-to-end "
            "browser tests need it")
 TEACHER_PASSCODE = "correct horse battery"
+T = TypeVar("T")
 
 
 def demo_app(folder: Path, **env: str) -> AppServer:
@@ -40,15 +42,16 @@ def demo_app(folder: Path, **env: str) -> AppServer:
     return AppServer(demo_models(folder / "checkpoints"), folder / "streamlit.log", env)
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 90.0,
-               what: str = "the condition", every_s: float = 0.2) -> None:
-    """Return as soon as `condition()` is true; fail, naming `what`, after `timeout` seconds.
-    The timeout is generous on purpose: a loaded machine is slow, not wrong."""
+def wait_until(condition: Callable[[], T], timeout: float = 90.0,
+               what: str = "the condition", every_s: float = 0.2) -> T:
+    """`condition()`'s first true value, as soon as there is one; fail, naming `what`, after
+    `timeout` seconds. The timeout is generous on purpose: a loaded machine is slow, not wrong."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not (result := condition()):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(every_s)
+        time.sleep(every_s)                 # (polling the condition, not waiting blind)
+    return result
 
 
 # --- in the browser -----------------------------------------------------------------------------

@@ -14,17 +14,15 @@ Same launch pattern as tests/test_browser.py (Debian's chromium, skipped without
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from tests.test_browser import CHROMIUM, SCREENSHOTS, app_server, settled, wait_until
+from tests.helpers import NEEDS_CHROMIUM, demo_app, new_tab, settled, shoot, wait_until
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason="Debian's chromium is not installed")
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is not installed (requirements-dev.txt)")
+pytestmark = NEEDS_CHROMIUM
+pytest.importorskip("playwright.sync_api",
+                    reason="playwright is not installed (requirements-dev.txt)")
 
 PASSCODE = "mật khẩu của giảng viên"
 PROJECTOR, PHONE = {"width": 1280, "height": 720}, {"width": 390, "height": 844}
@@ -37,23 +35,20 @@ CUT = """els => els.filter(e => e.offsetWidth > 0 && e.scrollWidth > e.clientWid
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with app_server(tmp_path_factory, GAN_CLASSROOM_TEACHER_PASSCODE=PASSCODE,
-                    GAN_CLASSROOM_MAX_RUNS="1",
-                    GAN_CLASSROOM_COMPARE_TIME_SCALE="0.1") as (url, root):
-        yield url
+    with demo_app(tmp_path_factory.mktemp("server"), GAN_CLASSROOM_TEACHER_PASSCODE=PASSCODE,
+                  GAN_CLASSROOM_MAX_RUNS="1", GAN_CLASSROOM_COMPARE_TIME_SCALE="0.1") as app:
+        yield app.url
 
 
 def new_page(browser, url: str, viewport: dict, scale: float = 1.0):
-    page = browser.new_context(viewport=viewport, device_scale_factor=scale).new_page()
-    page.set_default_timeout(120_000)
+    page = new_tab(browser, viewport, timeout_s=120, device_scale_factor=scale)
     page.goto(url)
     settled(page)
     return page
 
 
 def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"lecturer-{name}.png"))
+    shoot(page, f"lecturer-{name}")
 
 
 def top(page) -> None:

@@ -14,7 +14,6 @@ states, read back from the elements the server sends): no browser is needed.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -23,6 +22,8 @@ websockets = pytest.importorskip("websockets.sync.client")
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
+
+from tests.helpers import demo_app, wait_until  # noqa: E402
 
 PASSCODE = "correct horse battery"
 TIMEOUT_S = 90
@@ -95,19 +96,10 @@ class Tab:
         self.socket.close()
 
 
-def wait_for(condition, what: str):
-    deadline = time.monotonic() + TIMEOUT_S
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"waited {TIMEOUT_S} s for {what}"
-        time.sleep(0.2)
-    return result
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
-    from tests.test_browser import app_server
-    with app_server(tmp_path_factory, GAN_CLASSROOM_TEACHER_PASSCODE=PASSCODE) as (url, _root):
-        yield url
+    with demo_app(tmp_path_factory.mktemp("server"), GAN_CLASSROOM_TEACHER_PASSCODE=PASSCODE) as app:
+        yield app.url
 
 
 @pytest.fixture(scope="module")
@@ -117,13 +109,13 @@ def classroom(server):
     teacher = Tab(server, cookie="the-teachers-browser")
     assert "Signed in as the teacher" in teacher.sign_in(PASSCODE)
     teacher.show(**{"demo-gan": {"trigger_value": True}})
-    run_id = wait_for(lambda: re.search(r"`(run-[0-9a-f]+)`", teacher.show("runs").text()),
-                      "the run on the Runs page")[1]
-    wait_for(lambda: "running" in teacher.show("runs").text(), "the run to train")
+    run_id = wait_until(lambda: re.search(r"`(run-[0-9a-f]+)`", teacher.show("runs").text()),
+                        TIMEOUT_S, "the run on the Runs page")[1]
+    wait_until(lambda: "running" in teacher.show("runs").text(), TIMEOUT_S, "the run to train")
     teacher.show("runs", **{"Allow student runs": {"bool_value": True}})
     student = Tab(server, cookie="a-students-browser")
-    wait_for(lambda: (lock := re.search(r"try again in (\d+) s", student.sign_in("guess")))
-             and int(lock[1]) > 4, "a lock of 8 s")
+    wait_until(lambda: (lock := re.search(r"try again in (\d+) s", student.sign_in("guess")))
+               and int(lock[1]) > 4, TIMEOUT_S, "a lock of 8 s")
     yield teacher, student, run_id
     teacher.close()
     student.close()
