@@ -38,10 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.timing import load_average
-from benchmarks.watchers import (BROWSER_CPUS, SERVER_CPUS, TRAINING_THREAD, free_port,
-                                 new_context, pinned_chromium, pinning_unavailable,
-                                 process_cpu_s, read_step, start_run, thread_cpu_s)
-from benchmarks.watching import CHROMIUM_ARGS, ROOT, app_server, browser_unavailable, child_env
+from benchmarks.watchers import (BROWSER_CPUS, SERVER_CPUS, TRAINING_THREAD, new_context,
+                                 pinned_chromium, pinning_unavailable, process_cpu_s, read_step,
+                                 start_run, thread_cpu_s)
+from benchmarks.watching import browser_unavailable, child_env
+from scripts.app_server import CHROMIUM_ARGS, ROOT, AppServer
 
 QUICK_MODEL = "gan-quick-demo"
 ARTICLE_MODELS = {"gan-article-untrained": ("gan", "article"),
@@ -104,19 +105,19 @@ def explorer_in_the_browser(moves: int = 300, students: int = CLASS_SIZE,
         save_models(checkpoints)
         env = {**child_env(), "GANLIB_CHECKPOINTS": str(checkpoints),
                "GAN_CLASSROOM_IDLE_PAUSE_S": "3600", "GAN_CLASSROOM_DIGITS": "browser"}
-        with app_server(free_port(), ROOT, cpus=SERVER_CPUS, env=env) as (url, server), \
+        with AppServer(checkpoints, env=env, cpus=SERVER_CPUS) as server, \
                 pinned_chromium(BROWSER_CPUS) as chromium, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(chromium),
                                                  args=CHROMIUM_ARGS)
             try:
-                result["first_open"] = first_open(browser, url)
+                result["first_open"] = first_open(browser, server.url)
                 progress(f"first open: {result['first_open']['bytes']:,} bytes")
                 result["latency"] = {}
                 for model in (QUICK_MODEL, *ARTICLE_MODELS):
-                    result["latency"][model] = follow_a_slider(browser, url, model, moves)
+                    result["latency"][model] = follow_a_slider(browser, server.url, model, moves)
                     result["load_average"].append(load_average())
                     progress(f"{model}: {result['latency'][model]['median_ms']:.1f} ms median")
-                result["class"] = class_dragging(browser, url, server.pid, students,
+                result["class"] = class_dragging(browser, server.url, server.pid, students,
                                                  warmup_s, seconds, progress)
             finally:
                 browser.close()

@@ -64,6 +64,16 @@ def number(above: float, at_most: float = math.inf) -> Parser:
     return parse
 
 
+def one_of(*choices: str) -> Parser:
+    """One of `choices`, in any case."""
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in choices:
+            raise ValueError(_("one of {choices}").format(choices=", ".join(choices)))
+        return value
+    return parse
+
+
 def folder(text: str) -> Path:
     """A folder's path; `~` is the user's home."""
     return Path(text.strip()).expanduser()
@@ -148,6 +158,11 @@ class Settings:
         "GANLIB_DATA_DIRS", (REPOSITORY / "data",), folders, "`data/`",
         "folders (separated by `:`) whose files a browser user may train on by typing a path; "
         "empty: none. The command line reads any path", blank=())
+    digits: str = _variable(
+        "GAN_CLASSROOM_DIGITS", "browser", one_of("browser", "server"), "browser",
+        "where the Latent explorer and Interpolation draw their digits: `browser` (each "
+        "student's device runs the generator, and the digit follows a slider while it moves) "
+        "or `server` (every digit drawn by this server, as for a browser that cannot)")
 
 
 SETTINGS: dict[str, Setting] = {f.name: f.metadata["setting"]

@@ -14,6 +14,7 @@ import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from ganlib import settings
 from ganlib.training import backends
 from ganlib.checkpoints import (checkpoint_root, export_zip, list_checkpoints, load_checkpoint,
                                 read_info, save_checkpoint)
@@ -26,7 +27,7 @@ from ganlib.sampling import Sampler
 from ganlib.server.shared import release_all
 from ganlib.training.runner import TrainingRun
 from ui import browser_generator, state
-from ui.browser_generator import MODE_ENV, OFF
+from ui.browser_generator import OFF
 from ui.generator_picker import LIVE_RUN
 from ui.pages import PAGES
 from ui.text import plain
@@ -62,8 +63,9 @@ def saved_model(tmp_path_factory) -> Path:
 def drawn_on_server(monkeypatch):
     """These tests check the digits the server draws (AppTest runs no browser): the pages'
     fallback, and what a browser-drawn page's downloads and URL must match. Tests of the
-    browser-drawn pages set MODE_ENV back."""
-    monkeypatch.setenv(MODE_ENV, "server")
+    browser-drawn pages set GAN_CLASSROOM_DIGITS back."""
+    monkeypatch.setenv("GAN_CLASSROOM_DIGITS", "server")
+    settings.reset()
 
 
 @pytest.fixture(autouse=True)
@@ -445,7 +447,8 @@ def decoded(text: str, dtype: str = "<f4") -> np.ndarray:
 
 @pytest.fixture
 def in_the_browser(monkeypatch):
-    monkeypatch.setenv(MODE_ENV, "browser")
+    monkeypatch.setenv("GAN_CLASSROOM_DIGITS", "browser")
+    settings.reset()
 
 
 def test_the_explorer_hands_the_browser_the_generator_and_the_state(in_the_browser, shown,

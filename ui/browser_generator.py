@@ -12,7 +12,7 @@ only when the moving stops (docs/decisions.md, "Digits drawn in the browser").
 
 The pages fall back to drawing on the server, with a short note, when the generator has a
 layer the browser's runner lacks, when the browser reports that it cannot run it (no module
-Web Workers, the files would not load), or when the admin sets $GAN_CLASSROOM_DIGITS=server.
+Web Workers, the files would not load), or when the admin sets the setting `digits` to "server" (ganlib.settings).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import os
 import shutil
 import tempfile
 import threading
@@ -36,13 +35,13 @@ from ganlib.browser_export import Exported, ExportStore, UnsupportedNetwork
 from ganlib.messages import current_language
 from ganlib.metrics import classifier_for
 from ganlib.sampling import Sampler
+from ui import server_settings
 from ui.i18n import _
 
 # Streamlit serves static/ beside app.py at app/static/ (.streamlit/config.toml).
 STATIC = Path(__file__).resolve().parent.parent / "static"
 MODULES = STATIC / "gan"                # the runner and the pages' modules (in git)
 STORE = ExportStore(STATIC / "models")  # the exported networks (ignored by git)
-MODE_ENV = "GAN_CLASSROOM_DIGITS"       # "server": every digit drawn on the server
 OFF = "browser_generator_off"           # session state: why this browser draws on the server
 
 
@@ -57,7 +56,7 @@ class BrowserModels:
 def browser_models(sampler: Sampler, with_classifier: bool) -> BrowserModels | None:
     """The networks' addresses when this page draws its digits in the browser, else None
     (after a short note that says why the server draws them)."""
-    if os.environ.get(MODE_ENV, "browser") == "server":
+    if server_settings.current().digits == "server":
         return None
     if st.session_state.get(OFF):
         st.caption(_("Your browser cannot run the generator ({reason}), so the server draws "
