@@ -18,6 +18,7 @@ from ui.i18n import _, format_number, ngettext
 from ui.pages import PAGES, require_entry_point
 from ui.roles import Action, may, require
 from ui.state import Job
+from ui.text import plain
 from ui.widgets import format_duration
 
 require_entry_point()
@@ -38,7 +39,7 @@ def act(job: Job, what: str) -> None:
         if what == "save":
             names = ", ".join(info.name for info in autosave(job)) or _("nothing (no step yet)")
             st.session_state[MESSAGE] = ("success", _("Saved {run} as {names}.").format(
-                run=job.run_id, names=names))
+                run=job.run_id, names=plain(names)))
         elif what == "stop":
             job.stop(timeout=10.0)
         elif isinstance(job, Run):
@@ -79,7 +80,7 @@ def job_row(job: Job) -> None:
     active = job.snapshot(watch=False).active
     with st.container(border=True):
         about, actions = st.columns([3, 2], vertical_alignment="center")
-        about.markdown(f"**{label}** · `{job.run_id}`  \n" + _(
+        about.markdown(f"**{plain(label)}** · `{job.run_id}`  \n" + _(
             "{owner} · {status} · step {step} · started {started} ago · last viewed {viewed} "
             "ago").format(owner=owner.label if owner else _("You"), status=_(status),
                           step=format_number(step),
