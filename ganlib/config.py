@@ -242,7 +242,7 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
             digits = [d for d in digits.replace(" ", "").split(",") if d]
         try:
             out["digits"] = tuple(int(d) for d in digits)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):     # OverflowError: infinity
             raise ConfigError(_("digits must be whole numbers such as 3 or 0,1,7 (got "
                                 "{digits!r}).").format(
                                   digits=digits))
