@@ -215,9 +215,12 @@ class RunRegistry:
         nobody waited for failed. A name taken already is refused; one taken while saving
         gives a free name (ganlib.checkpoints.save_checkpoint).
         """
+        def log_failure(done: Future) -> None:
+            if done.exception() is not None:
+                log.warning("Saving run %s as %s failed: %s", run.run_id, name,
+                            done.exception())
         future = self._saver.submit(run.save, name, overwrite=False)
-        future.add_done_callback(lambda done: done.exception() and log.warning(
-            "Saving run %s as %s failed: %s", run.run_id, name, done.exception()))
+        future.add_done_callback(log_failure)
         return future
 
     def sweep(self, stop_after_s: float) -> list[str]:
