@@ -78,7 +78,7 @@ def holdings(folder: Path, leaving: Sequence[Path] = ()) -> list[Holding]:
     for path in folder.iterdir():
         if path in leaving:
             continue
-        owner, autosave, saved_at = _label(path)
+        owner, autosave, saved_at = read_label(path)
         found.append(Holding(path.name, tree_bytes(path), owner, autosave, saved_at))
     return found
 
@@ -154,9 +154,10 @@ def check_room(folder: Path, adding: int, *, owner: str | None, autosave: bool, 
                                   used=format_size(students), room=format_size(students_room())))
 
 
-def _label(path: Path) -> tuple[str | None, bool, float]:
+def read_label(path: Path) -> tuple[str | None, bool, float]:
     """(owner, autosave, when meta.json was written) of a model folder, as far as its
-    meta.json says; (None, False, 0) for work in progress and what cannot be read."""
+    meta.json says, leniently: the quota must count a broken folder too. (None, False, 0)
+    for work in progress and what cannot be read."""
     meta_file = path / "meta.json"
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))

@@ -31,7 +31,7 @@ import numpy as np
 from ganlib import __version__
 from ganlib.checkpoints.reading import (CHECKPOINT_FILES, FORMAT, CheckpointInfo, _one_line,
                                         _read_meta, _reading, _shape_problem, read_info)
-from ganlib.checkpoints.space import tree_bytes, autosaves_to_drop, check_room
+from ganlib.checkpoints.space import autosaves_to_drop, check_room, read_label, tree_bytes
 from ganlib.checkpoints.upkeep import (_folder, checkpoint_root, in_progress, is_disk_full,
                                        scratch_folder, unique_name, valid_name)
 from ganlib.config import TrainConfig
@@ -98,7 +98,7 @@ def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
     if autosave:
         meta["autosave"] = True
     preview_bytes = png_bytes(preview) if preview is not None else None
-    replacing = started_from if overwrite and _owner_of(target) == owner else None
+    replacing = started_from if overwrite and read_label(target)[0] == owner else None
     redundant = folder / supersedes if supersedes and supersedes != name else None
     try:
         with scratch_folder(folder, f".tmp-{name}-") as scratch:
@@ -124,7 +124,8 @@ def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
     except CheckpointError:
         raise
     except Exception as exc:  # noqa: BLE001 - Keras and the disk can fail in any way
-        kept = _("The previous version is intact.") if started_from else _("Nothing was written.")
+        kept = (_("The previous version is intact.") if started_from
+                else _("Nothing was written."))
         if is_disk_full(exc):
             raise CheckpointError(_("Checkpoint '{name}' could not be saved: the server's disk is "
                                     "full ({reason}). {kept} Delete models that are no longer "
@@ -158,22 +159,7 @@ def _make_room(scratch: Path, owner: str | None, autosave: bool, leaving: Sequen
 
 def _is_autosave_of(path: Path, owner: str | None) -> bool:
     """Whether the model at `path` is an autosave of `owner`'s."""
-    meta = _meta_or_none(path)
-    return meta is not None and meta.get("owner") == owner and meta.get("autosave") is True
-
-
-def _meta_or_none(path: Path) -> dict | None:
-    try:
-        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return meta if isinstance(meta, dict) else None
-
-
-def _owner_of(path: Path) -> str | None:
-    meta = _meta_or_none(path)
-    owner = meta.get("owner") if meta else None
-    return owner if isinstance(owner, str) else None
+    return read_label(path)[:2] == (owner, True)
 
 
 def _identity(path: Path) -> tuple[int, int, int, str | None] | None:
@@ -187,7 +173,7 @@ def _identity(path: Path) -> tuple[int, int, int, str | None] | None:
         written = (path / "meta.json").stat().st_mtime_ns
     except OSError:                      # a broken folder
         written = 0
-    return folder.st_dev, folder.st_ino, written, _owner_of(path)
+    return folder.st_dev, folder.st_ino, written, read_label(path)[0]
 
 
 # The last step of every change that gives a folder a name (save, upload, rename) holds this:
@@ -294,7 +280,7 @@ def rename_checkpoint(name_or_path: str | Path, new_name: str,
     with _reading(path):
         meta = _read_meta(path)
     if meta.pop("autosave", None) is True:
-        check_room(path.parent, tree_bytes(path), owner=_owner_of(path), autosave=False,
+        check_room(path.parent, tree_bytes(path), owner=read_label(path)[0], autosave=False,
                    refused=_("Autosave '{name}' was not renamed").format(name=path.name),
                    leaving=[path])
     try:

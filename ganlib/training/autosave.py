@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ganlib.checkpoints import CheckpointInfo, read_info
 from ganlib.errors import GanlibError
-from ganlib.training.core import AUTOSAVE_PREFIX, Run, RunSnapshot, RunStatus, autosave_name
+from ganlib.training.core import Run, RunSnapshot, RunStatus, autosave_name
 from ganlib.training.runner import save_state
 
 # An autosave builds the networks and writes a few MB: about a second of a core, at most once
