@@ -88,6 +88,8 @@ def job_row(job: Job) -> None:
                           viewed=format_duration(job.unwatched_s)))
         if notice := registry.notice(job.run_id):
             about.caption(notice)
+        if isinstance(job, Run) and (saved := job.snapshot(watch=False).saved_as):
+            about.caption(_("Saved as {name}.").format(name=plain(saved)))   # (if its tab left)
         buttons = actions.columns(4)
         if isinstance(job, Run):
             buttons[0].link_button(_("Watch"), f"{PAGES.train.url_path}{state.watch_link(job)}",

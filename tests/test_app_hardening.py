@@ -192,3 +192,16 @@ def test_a_model_with_an_impossible_number_is_listed_as_broken_and_deleted_from_
     at.button(key="models-delete-broken-nan-time").click().run()
     assert not (root / "year-9999").exists() and not (root / "nan-time").exists()
     assert f"Deleted '{plain('nan-time')}'." in [s.value for s in at.success]
+
+
+def test_a_save_finished_after_its_tab_closed_is_shown_on_the_runs_page(
+        tiny_dataset, tiny_config, open_app, fresh_registry):
+    """Closing the tab right after Save lost the save; now it finishes on the server, and
+    the next visit to the Runs page says under which name."""
+    run, _key = state.registry().start(
+        lambda: TrainingRun(tiny_config(steps=None), dataset=tiny_dataset), paused=True)
+    assert run.wait_for(lambda s: s.samples is not None)
+    state.registry().save(run, "saved-after-the-tab")       # the tab that asked is gone
+    assert run.wait_for(lambda s: s.saved_as is not None)
+    at = open_app(PAGES.runs)
+    assert f"Saved as {plain('saved-after-the-tab')}." in [c.value for c in at.caption]
