@@ -242,7 +242,7 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
             digits = [d for d in digits.replace(" ", "").split(",") if d]
         try:
             out["digits"] = tuple(int(d) for d in digits)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):     # OverflowError: infinity
             raise ConfigError(_("digits must be whole numbers such as 3 or 0,1,7 (got "
                                 "{digits!r}).").format(
                                   digits=digits))
@@ -254,12 +254,17 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
 
 def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise ConfigError(_("{name} must be one of {allowed} (got {value!r}).").format(
-                              name=name, allowed=', '.join(allowed), value=value))
+        got = repr(value)                  # (from a file, it may be long: quote its start)
+        raise ConfigError(_("{name} must be one of {allowed} (got {value}).").format(
+                              name=name, allowed=', '.join(allowed),
+                              value=got if len(got) <= 40 else got[:37] + "..."))
 
 
 def _validate(c: TrainConfig) -> None:
     _check_choice("algorithm", c.algorithm, ALGORITHMS)
+    # A preset is one of the rule's names, never free text: a configuration read from an
+    # uploaded file is shown to every visitor (docs/decisions.md).
+    _check_choice("preset", c.preset, tuple(presets_for(c.algorithm)))
     _check_choice("architecture", c.architecture, ARCHITECTURES)
     _check_choice("optimizer", c.optimizer, OPTIMIZERS)
     _check_choice("g_loss", c.g_loss, G_LOSSES)

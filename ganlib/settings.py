@@ -154,6 +154,14 @@ class Settings:
         "GAN_CLASSROOM_CHECKPOINT_QUOTA_MB", 2000.0, number(above=0), "2000",
         "the most MB that folder may hold; a save or upload past it is refused with what to "
         "delete")
+    student_share: float = _variable(
+        "GAN_CLASSROOM_STUDENT_SHARE", 0.1, number(above=0, at_most=1), "0.1",
+        "the share of that quota each student's saves and uploads may fill (0.1: a tenth); "
+        "the Models page tells each student how much of it they use")
+    checkpoint_reserve: float = _variable(
+        "GAN_CLASSROOM_CHECKPOINT_RESERVE", 0.25, number(above=0, at_most=0.9), "0.25",
+        "the share of that quota students' saves and uploads never fill: it is kept for the "
+        "teacher and for autosaves, so that a full class never stops them")
     data_dirs: tuple[Path, ...] = _variable(
         "GANLIB_DATA_DIRS", (REPOSITORY / "data",), folders, "`data/`",
         "folders (separated by `:`) whose files a browser user may train on by typing a path; "

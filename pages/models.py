@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from ganlib.checkpoints import (MAX_UPLOAD_BYTES, CheckpointInfo, checkpoint_root,
-                                delete_checkpoint, export_zip, import_zip, list_checkpoints,
-                                load_checkpoint, read_info, rename_checkpoint)
+from ganlib.checkpoints import (MAX_UPLOAD_BYTES, BrokenCheckpoint, CheckpointInfo,
+                                checkpoint_quota, checkpoint_root, delete_checkpoint,
+                                export_zip, import_zip, list_checkpoints, load_checkpoint,
+                                quota_used, read_info, rename_checkpoint, student_share, usage)
 from ganlib.algorithms import ALGORITHM_LABELS
 from ganlib.errors import GanlibError
 from ganlib.training.core import Run
@@ -50,7 +51,7 @@ def details(info: CheckpointInfo) -> str:
     digits = ", ".join(map(str, config.digits)) if config.digits else _("all")
     return "  \n".join((
         _("**{algorithm}**, preset *{preset}*").format(
-            algorithm=ALGORITHM_LABELS[config.algorithm], preset=config.preset),
+            algorithm=ALGORITHM_LABELS[config.algorithm], preset=plain(config.preset)),
         _("Data: {dataset}, classes {digits}").format(
             dataset=plain(config.dataset), digits=digits),   # config.json may be anyone's
         _("Trained: {steps} steps in {duration}").format(
@@ -91,7 +92,8 @@ def rename(name: str) -> None:
         return
     if st.session_state.get(state.MODEL) == name:
         st.session_state[state.MODEL] = new_name
-    say(new_name, "success", _("Renamed '{old}' to '{new}'.").format(old=name, new=new_name))
+    say(new_name, "success", _("Renamed '{old}' to '{new}'.").format(old=plain(name),
+                                                                    new=plain(new_name)))
 
 
 def ask_delete(name: str | None) -> None:
@@ -107,7 +109,7 @@ def delete(name: str) -> None:
     except GanlibError as exc:
         say(name, "error", str(exc))
         return
-    say("top", "success", _("Deleted '{name}'.").format(name=name))
+    say("top", "success", _("Deleted '{name}'.").format(name=plain(name)))
 
 
 def upload(key: str) -> None:
@@ -121,7 +123,8 @@ def upload(key: str) -> None:
     else:
         say("upload", "success", _("Added '{name}' ({algorithm}, {steps} steps): it is in "
                                    "the list above.").format(
-            name=info.name, algorithm=info.algorithm.upper(), steps=format_number(info.step)))
+            name=plain(info.name), algorithm=info.algorithm.upper(),
+            steps=format_number(info.step)))
     st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
 
 
@@ -144,7 +147,7 @@ def model_card(info: CheckpointInfo) -> None:
         else:
             preview.caption(_("No preview was saved with this model."))
         with about:
-            st.subheader(name, anchor=False)
+            st.subheader(plain(name), anchor=False)
             st.markdown(details(info))
             st.markdown(model_facts.facts(info))
             model_facts.measure_button(info, say)
@@ -184,9 +187,9 @@ def model_card(info: CheckpointInfo) -> None:
                                  args=(name,), icon=":material/edit:", width="stretch")
             if st.session_state.get(CONFIRM) == name:
                 st.warning(_("Delete '{name}' for good? Its files are removed from the "
-                             "server.").format(name=name))
+                             "server.").format(name=plain(name)))
                 yes, no = st.columns(2)
-                yes.button(_("Yes, delete {name}").format(name=name),
+                yes.button(_("Yes, delete {name}").format(name=plain(name)),
                            key=f"models-confirm-{name}", type="primary",
                            on_click=delete, args=(name,), width="stretch", wrap=True)
                 no.button(_("Cancel"), key=f"models-cancel-{name}", on_click=ask_delete,
@@ -195,6 +198,52 @@ def model_card(info: CheckpointInfo) -> None:
                 st.button(_("Delete"), key=f"models-delete-{name}", on_click=ask_delete,
                           args=(name,), icon=":material/delete:")
             show_message(name)
+
+
+# --- the folder: what each person uses, and the folders that are no model ------------------
+
+def quota_line() -> None:
+    """How much of the space for models this user uses: a student their share, the teacher
+    the whole quota (ganlib.checkpoints.space)."""
+    me = roles.current_owner()
+    if me.manages_everything:
+        st.caption(_("The models on this server use {used} of their quota of {quota}.").format(
+            used=format_size(quota_used()), quota=format_size(checkpoint_quota())))
+    else:
+        st.caption(_("Your models use {used} of your {share}: your saves and uploads must fit "
+                     "in it.").format(used=format_size(usage(me.stored_owner)),
+                                      share=format_size(student_share())))
+
+
+def delete_broken(problem: BrokenCheckpoint) -> None:
+    """Delete a folder that is no model: the teacher's to do (nobody owns a broken one)."""
+    try:
+        require(roles.current_owner(), Action.MANAGE_MODEL, None)
+        delete_checkpoint(problem.path)
+    except GanlibError as exc:
+        say("broken", "error", str(exc))
+        return
+    say("broken", "success", _("Deleted '{name}'.").format(name=plain(problem.name)))
+
+
+def broken_models(broken: list[BrokenCheckpoint]) -> None:
+    """The folders that cannot be used as a model, by name, each with why; the teacher may
+    delete each one here."""
+    show_message("broken")
+    if not broken:
+        return
+    st.warning(ngettext("**{count} folder here cannot be used as a model**, so it is not "
+                        "listed. Delete it, or upload the model again:",
+                        "**{count} folders here cannot be used as a model**, so they are not "
+                        "listed. Delete them, or upload the models again:",
+                        len(broken)).format(count=len(broken))
+               + "\n\n" + "\n".join(f"- {plain(problem.reason)}" for problem in broken))
+    if not roles.current_owner().manages_everything:
+        return
+    for problem in broken:
+        st.button(_("Delete {name}").format(name=plain(problem.name)),
+                  key=f"models-delete-broken-{problem.name}", on_click=delete_broken,
+                  args=(problem,), icon=":material/delete:")
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -212,15 +261,10 @@ def introduction() -> str:
 
 st.title(_("Models"))
 st.markdown(introduction())
+quota_line()
 show_message("top")
-infos, problems = list_checkpoints()
-if problems:
-    st.warning(ngettext("**{count} folder there cannot be used as a model**, so it is not "
-                        "listed. Fix or delete it by hand, or upload the model again:",
-                        "**{count} folders there cannot be used as a model**, so they are not "
-                        "listed. Fix or delete them by hand, or upload the model again:",
-                        len(problems)).format(count=len(problems))
-               + "\n\n" + "\n".join(f"- {plain(problem)}" for problem in problems))
+infos, broken = list_checkpoints()
+broken_models(broken)
 if not infos:
     st.info(_("No saved models yet. Train one on the **Train** page and press **Save**, or "
               "upload a model's zip below."), icon=":material/info:")

@@ -19,6 +19,7 @@ from ui.i18n import _, format_number, ngettext
 from ui.pages import PAGES, require_entry_point
 from ui.roles import Action, may, require
 from ui.state import Job
+from ui.text import plain
 from ui.widgets import format_duration
 
 require_entry_point()
@@ -41,7 +42,7 @@ def act(job: Job, what: str) -> None:
         if what == "save":
             names = ", ".join(info.name for info in autosave(job)) or _("nothing (no step yet)")
             say("success", _("Saved {run} as {names}: it is on the Models page.").format(
-                run=job.run_id, names=names))
+                run=job.run_id, names=plain(names)))
         elif what == "stop":
             stop(job)
         elif what == "pause" and isinstance(job, Run):
@@ -98,7 +99,7 @@ def job_row(job: Job) -> None:
     active = job.snapshot(watch=False).active
     with st.container(border=True):
         about, actions = st.columns([3, 2], vertical_alignment="center")
-        about.markdown(f"**{label}** · `{job.run_id}`  \n" + _(
+        about.markdown(f"**{plain(label)}** · `{job.run_id}`  \n" + _(
             "{owner} · {status} · step {step} · started {started} ago · last viewed {viewed} "
             "ago").format(owner=owner.label if owner else _("You"), status=_(status),
                           step=format_number(step),
@@ -106,6 +107,8 @@ def job_row(job: Job) -> None:
                           viewed=format_duration(job.unwatched_s)))
         if notice := state.notice_for_me(job.run_id):
             about.caption(notice)
+        if isinstance(job, Run) and (saved := job.snapshot(watch=False).saved_as):
+            about.caption(_("Saved as {name}.").format(name=plain(saved)))   # (if its tab left)
         buttons = actions.columns(4)
         if isinstance(job, Run):
             buttons[0].link_button(_("Watch"), f"{PAGES.train.url_path}{state.watch_link(job)}",

@@ -27,6 +27,8 @@ from ui.text import plain
 
 require_entry_point()
 
+SAVING = "train-saving"    # (the name asked for, the save's future) of the save under way
+
 # How each status looks: badge text, colour and icon.
 BADGES = {
     RunStatus.QUEUED: (RunStatus.QUEUED, "gray", ":material/schedule:"),  # for a Ray cluster
@@ -130,24 +132,51 @@ def controls(run: Run, snap: RunSnapshot, line=None) -> None:
                                "to see what a single update changes."))
     row[3].button(_("Step"), key="train-step", icon=":material/skip_next:", on_click=step,
                   args=(run,), disabled=snap.status != RunStatus.PAUSED, width=width)
-    default_name = f"{snap.config.algorithm}-{snap.config.preset}-{snap.step}"
-    name = "" if compact else row[4].text_input(
-        _("Save as"), key="train-save-name",
-        placeholder=f"{snap.config.algorithm}-{snap.config.preset}-<step>",
-        help=_("A name for the saved model; empty uses the algorithm, preset and current "
-               "step."))
-    if row[-1].button(_("Save"), key="train-save", icon=":material/save:", width=width):
-        try:
-            state.check_control(run)
-            # Never replace another model silently: a taken name is an error saying so.
-            info = run.save(name.strip() or default_name, overwrite=False)
-        except GanlibError as exc:
-            (st.toast if compact else st.error)(str(exc), icon=":material/error:")
-        else:
-            state.remember_model(info.name)
-            saved = _("Saved as **{name}**. Explore it on the Latent explorer and Interpolation "
-                      "pages; manage it on the Models page.").format(name=info.name)
-            (st.toast if compact else st.success)(saved, icon=":material/save:")
+    if not compact:
+        row[4].text_input(
+            _("Save as"), key="train-save-name",
+            placeholder=f"{snap.config.algorithm}-{snap.config.preset}-<step>",
+            help=_("A name for the saved model; empty uses the algorithm, preset and current "
+                   "step."))
+    row[-1].button(_("Save"), key="train-save", icon=":material/save:", width=width,
+                   on_click=save, args=(run, compact))
+    saved(compact)
+
+
+def save(run: Run, compact: bool) -> None:
+    """Start saving the run, in a thread of the server (state.registry().save): a callback
+    runs first when the page reruns, so the save is under way even if the tab is closed at
+    once, and it finishes without the tab."""
+    if not allowed(run):
+        return
+    snap = run.snapshot(watch=False)
+    typed = "" if compact else st.session_state.get("train-save-name", "").strip()
+    wanted = typed or f"{snap.config.algorithm}-{snap.config.preset}-{snap.step}"
+    st.session_state[SAVING] = (wanted, state.registry().save(run, wanted))
+
+
+def saved(compact: bool) -> None:
+    """The outcome of the save this tab started, once it is done; `compact` as a toast."""
+    if (saving := st.session_state.pop(SAVING, None)) is None:
+        return
+    wanted, future = saving
+    try:
+        with st.spinner(_("Saving…")):
+            info = future.result()
+    except GanlibError as exc:
+        st.toast(str(exc), icon=":material/error:") if compact else st.error(str(exc))
+        return
+    state.remember_model(info.name)
+    where = _("Explore it on the Latent explorer and Interpolation pages; manage it on the "
+              "Models page.")
+    text = (_("Saved as **{name}**.").format(name=plain(info.name)) if info.name == wanted else
+            _("Another model took the name '{wanted}' while this one was being saved, so this "
+              "one is saved as **{name}**; nothing was replaced.").format(
+                  wanted=plain(wanted), name=plain(info.name)))
+    if compact:
+        st.toast(f"{text} {where}", icon=":material/save:")
+    else:
+        st.success(f"{text} {where}")
 
 
 def share(run: Run, compact: bool = False) -> None:
@@ -206,7 +235,7 @@ def status_line(snap: RunSnapshot, noticed: bool) -> None:
     elif snap.status == RunStatus.FINISHED:
         st.success(f"{snap.message} " + (
             _("Saved as **{name}**: the Latent explorer and Interpolation pages open on "
-              "it.").format(name=snap.saved_as) if snap.saved_as else
+              "it.").format(name=plain(snap.saved_as)) if snap.saved_as else
             _("Save it with the **Save** button above to explore it on the other pages.")))
     elif snap.message and not noticed:
         st.info(snap.message)
@@ -435,7 +464,7 @@ def header(run: Run, snap: RunSnapshot, presenting: bool) -> None:
                   "or the teacher can pause, stop or save it."))
     if presenting:       # the buttons and the link on one line that wraps, never cuts
         head, right = st.columns([3.6, 6.8], vertical_alignment="center")
-        head.subheader(snap.config.label)
+        head.subheader(plain(snap.config.label))
         line = right.container(horizontal=True, vertical_alignment="center", gap="small")
         if state.can_control(run):
             controls(run, snap, line)
@@ -445,7 +474,7 @@ def header(run: Run, snap: RunSnapshot, presenting: bool) -> None:
             share(run, compact=True)
         return
     head, link = st.columns([4, 1], vertical_alignment="center")
-    head.subheader(snap.config.label)
+    head.subheader(plain(snap.config.label))
     with link:
         share(run)
     if state.can_control(run):

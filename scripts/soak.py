@@ -224,7 +224,8 @@ def unloadable(checkpoints: Path) -> tuple[int, list[str]]:
     """(models that load, problems): every checkpoint folder must load whole."""
     from ganlib.checkpoints import list_checkpoints, load_checkpoint
 
-    infos, problems = list_checkpoints(checkpoints)
+    infos, broken = list_checkpoints(checkpoints)
+    problems = [f"{problem.name}: {problem.reason}" for problem in broken]
     loaded = 0
     for info in infos:
         try:

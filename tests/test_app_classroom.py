@@ -8,13 +8,15 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ganlib.checkpoints import checkpoint_root, list_checkpoints, save_checkpoint
+from ganlib.checkpoints import (checkpoint_root, list_checkpoints, save_checkpoint,
+                                student_share, usage)
 from ganlib.config import make_config
 from ganlib.gans import build_gan
 from ganlib import settings
 from ganlib.server.classroom import Role, owner_for
 from ganlib.server.shared import release_all
 from ganlib.training.runner import TrainingRun
+from ganlib.units import format_size
 from ui import roles, state
 from ui.pages import PAGES
 from tests.helpers import FakeRun
@@ -230,3 +232,27 @@ def test_clearing_streamlits_caches_leaves_the_classroom_as_it_was(tiny_dataset,
     assert room.role(TEACHER.id) is Role.TEACHER and room.allow_student_runs
     assert room._failures["guesser"].count == 1
     assert runs.get(run.run_id) is run and run.snapshot(watch=False).active
+
+
+def test_a_student_sees_what_they_use_of_their_share_and_no_server_path(open_app):
+    """The Models page tells a student the room they have; a broken folder is named, never
+    located on the server, and only the teacher may delete it."""
+    student = open_app(PAGES.models)
+    mine = student.session_state[roles.BROWSER]
+    save_model("students-gan", owner=mine)
+    (checkpoint_root() / "broken").mkdir()
+    student.run()
+    used = format_size(usage(mine))
+    assert f"Your models use {used} of your {format_size(student_share())}" in \
+        " ".join(c.value for c in student.caption)
+    texts = " ".join(e.value for kind in ("markdown", "caption", "warning")
+                     for e in student.get(kind))
+    assert "broken" in texts and str(checkpoint_root()) not in texts
+    assert not [b for b in student.button if b.key == "models-delete-broken-broken"]
+
+    teacher = open_app(session={roles.BROWSER: TEACHER.id})
+    roles.classroom().sign_in(TEACHER.id, PASSCODE)
+    teacher.switch_page(PAGES.models.path).run()
+    assert any("of their quota of" in c.value for c in teacher.caption)
+    teacher.button(key="models-delete-broken-broken").click().run()
+    assert not (checkpoint_root() / "broken").exists()

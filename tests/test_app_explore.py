@@ -353,7 +353,7 @@ def test_bad_seed_text_says_what_to_type(shown, open_app):
 def test_the_list_shows_each_model_and_opens_it_in_the_explorer(checkpoint, open_app):
     (checkpoint.parent / "broken").mkdir()
     at = open_app(PAGES.models)
-    assert [h.value for h in at.subheader][:1] == [NAME]
+    assert [h.value for h in at.subheader][:1] == [plain(NAME)]
     about = " ".join(m.value for m in at.markdown)
     assert "GAN (binary cross-entropy)" in about and "2 steps" in about and "classes all" in about
     assert "broken" in at.warning[0].value and "missing" in at.warning[0].value
@@ -374,19 +374,19 @@ def test_rename_checks_the_name_and_renames(checkpoint, open_app):
     at.button(key=f"models-rename-{NAME}").click().run()
     assert [info.name for info in list_checkpoints()[0]] == ["my-first-gan"]
     assert "Renamed" in at.success[0].value
-    assert at.subheader[0].value == "my-first-gan"
+    assert at.subheader[0].value == plain("my-first-gan")
 
 
 def test_delete_asks_for_confirmation_first(checkpoint, open_app):
     at = open_app(PAGES.models)
     at.button(key=f"models-delete-{NAME}").click().run()
-    assert checkpoint.is_dir() and f"Delete '{NAME}'" in at.warning[0].value
+    assert checkpoint.is_dir() and f"Delete '{plain(NAME)}'" in at.warning[0].value
     at.button(key=f"models-cancel-{NAME}").click().run()
     assert checkpoint.is_dir() and not at.warning
 
     at.button(key=f"models-delete-{NAME}").click().run()
     at.button(key=f"models-confirm-{NAME}").click().run()
-    assert not checkpoint.exists() and f"Deleted '{NAME}'" in at.success[0].value
+    assert not checkpoint.exists() and f"Deleted '{plain(NAME)}'" in at.success[0].value
     assert "No saved models yet" in at.info[0].value
 
 
@@ -399,8 +399,8 @@ def test_an_upload_is_checked_before_it_is_added(checkpoint, open_app):
 
     at.file_uploader[0].upload("model.zip", export_zip(NAME), "application/zip")
     at.run()
-    assert f"Added '{NAME}-2'" in at.success[0].value
-    assert {NAME, f"{NAME}-2"} <= {h.value for h in at.subheader}
+    assert f"Added '{plain(NAME + '-2')}'" in at.success[0].value
+    assert {plain(NAME), plain(f"{NAME}-2")} <= {h.value for h in at.subheader}
 
 
 def test_resume_training_starts_a_run_where_the_model_left_off(monkeypatch, checkpoint, open_app):

@@ -118,11 +118,11 @@ def test_after_a_run_finishes_and_after_it_is_saved_the_page_says_what_to_do(ope
 
     at.text_input(key="train-save-name").set_value("lesson-model")
     at.button(key="train-save").click().run()
-    assert "Saved as **lesson-model**" in successes(at)
+    assert f"Saved as **{plain('lesson-model')}**" in successes(at)
     assert at.session_state[state.MODEL] == "lesson-model"   # the explorer opens on it
     at.run()
     assert "Save it with" not in successes(at)
-    assert "Saved as **lesson-model**: the Latent explorer" in successes(at)
+    assert f"Saved as **{plain('lesson-model')}**: the Latent explorer" in successes(at)
 
     at.switch_page(PAGES.explorer.path).run()
     assert at.selectbox(key="explorer-generator").value == "lesson-model"

@@ -24,6 +24,7 @@ from PIL import Image
 import ganlib.checkpoints as checkpoints
 from ganlib.checkpoints import (
     transfer,
+    upkeep,
     writing,
     MAX_UPLOAD_BYTES,
     checkpoint_root,
@@ -154,9 +155,11 @@ def test_list_is_newest_first_and_reports_broken_folders(save, root):
     (root / ".tmp-first-abc").mkdir()            # a save in progress: not listed
     (root / "README.md").write_text("not a checkpoint")
 
-    good, problems = list_checkpoints(root)
+    good, broken = list_checkpoints(root)
+    problems = [p.reason for p in broken]
     assert [info.name for info in good] == ["third", "second", "first"]
-    assert len(problems) == 2
+    assert sorted(p.name for p in broken) == ["bad name", "junk"]
+    assert not any(str(root) in p for p in problems)     # shown to everyone: the name only
     assert any("'junk'" in p and "missing" in p and "Delete it" in p for p in problems)
     assert any("bad name" in p and "rename it" in p for p in problems)
     assert all("\n" not in p for p in problems)
@@ -175,7 +178,7 @@ def test_truncated_generator_is_a_clear_error_and_listed_as_a_problem(save, root
         assert "'cut'" in message and "generator.keras is truncated" in message
         assert "Delete it or save it again" in message
     good, problems = list_checkpoints(root)
-    assert good == [] and len(problems) == 1 and "generator.keras" in problems[0]
+    assert good == [] and len(problems) == 1 and "generator.keras" in problems[0].reason
 
 
 def test_garbage_inside_a_model_file_fails_on_load_not_with_a_raw_error(save, root):
@@ -206,7 +209,7 @@ def edit_json(path: Path, change) -> None:
     (lambda p: edit_json(p / "meta.json", lambda d: d.update(format=99)), "format 99"),
     (lambda p: edit_json(p / "meta.json", lambda d: d.pop("step")), "meta.json has a missing"),
     (lambda p: edit_json(p / "meta.json", lambda d: d.update(created=5)),
-     "meta.json has a missing"),
+     "meta.json's created is 5, not a date and time"),
     (lambda p: (p / "critic.keras").unlink(), "critic.keras is missing"),
     (lambda p: (p / "history.npz").write_bytes(b"PK\x03\x04 nonsense"), "history.npz is truncated"),
     (lambda p: (p / "optimizers.npz").write_bytes(b""), "optimizers.npz is truncated"),
@@ -567,7 +570,7 @@ def test_an_upload_that_unpacks_to_many_times_its_size_is_refused_before_writing
 
     def no_scratch(*args, **kwargs):
         raise AssertionError("a scratch folder was made: the upload was unpacked")
-    monkeypatch.setattr(transfer.tempfile, "mkdtemp", no_scratch)
+    monkeypatch.setattr(transfer, "scratch_folder", no_scratch)
     with pytest.raises(CheckpointError, match=expected):
         import_zip(upload, tmp_path / "uploads")
 
@@ -606,8 +609,8 @@ def test_a_broken_preview_already_on_disk_is_a_listed_problem_not_a_crash(save, 
     (root / "huge" / "preview.png").write_bytes(png_with_size(30_000, 30_000))
     infos, problems = list_checkpoints(root)
     assert [info.name for info in infos] == ["good"]
-    assert len(problems) == 2 and all("preview.png" in p for p in problems)
-    assert "Delete it or save it again" in problems[0]
+    assert len(problems) == 2 and all("preview.png" in p.reason for p in problems)
+    assert "Delete it or save it again" in problems[0].reason
 
 
 def test_the_checkpoint_folder_has_a_quota(save, root, tmp_path, monkeypatch):
@@ -641,20 +644,41 @@ def test_a_bad_quota_setting_is_a_clear_error(monkeypatch):
 
 
 def test_leftovers_of_killed_saves_are_swept_but_a_save_in_progress_is_not(save, root):
+    """Whatever the dates say: a wall clock that jumps forward must not sweep a save in
+    progress (the issue), and a leftover dated in the future must not stay forever."""
     save("kept")
-    old = time.time() - 3600
-    for name in (".tmp-kept-1a2b3c", ".old-kept-4d5e6f", ".tmp-import-xyz"):
+    old, future = time.time() - 3600, time.time() + 10 * 365 * 86400
+    for name in (".tmp-kept-1a2b3c", ".old-kept-4d5e6f", ".tmp-import-xyz", ".tmp-busy-777"):
         (root / name).mkdir()
         (root / name / "generator.keras").write_bytes(b"half")
         os.utime(root / name / "generator.keras", (old, old))
         os.utime(root / name, (old, old))
-    (root / ".tmp-kept-0000").write_text("{}")      # rename's meta.json scratch file
-    os.utime(root / ".tmp-kept-0000", (old, old))
-    (root / ".tmp-busy-777").mkdir()                # another process is saving right now
+    (root / ".tmp-kept-0000").write_text("{}")      # a scratch file of an older version
+    os.utime(root / ".tmp-kept-0000", (future, future))
     (root / ".hidden-by-the-user").mkdir()
     os.utime(root / ".hidden-by-the-user", (old, old))
-    checkpoints.sweep_leftovers(root)
-    assert entries(root) == [".hidden-by-the-user", ".tmp-busy-777", "kept"]
+    with upkeep.in_progress(root / ".tmp-busy-777"):   # a save writing right now, dated
+        checkpoints.sweep_leftovers(root)              # an hour ago by a clock that jumped
+        assert entries(root) == [".hidden-by-the-user", ".tmp-busy-777", "kept"]
+    checkpoints.sweep_leftovers(root)                  # that save was killed: a leftover
+    assert entries(root) == [".hidden-by-the-user", "kept"]
+
+
+def test_a_save_in_progress_survives_the_models_page_listing_the_folder(save, root,
+                                                                     monkeypatch):
+    """Listing sweeps; a save another tab runs meanwhile goes on (the hold, not the clock)."""
+    save("other")
+    real_savez = writing.np.savez
+
+    def savez_while_listing(*args, **kwargs):
+        real_savez(*args, **kwargs)
+        for hidden in root.glob(".tmp-*"):           # the wall clock jumped forward:
+            for entry in (hidden, *hidden.iterdir()):  # all that was written looks old
+                os.utime(entry, (0, 0))
+        list_checkpoints(root)
+    monkeypatch.setattr(writing.np, "savez", savez_while_listing)
+    assert save("busy").name == "busy"
+    assert entries(root) == ["busy", "other"]
 
 
 def test_listing_sweeps_leftovers(save, root):

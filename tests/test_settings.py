@@ -21,7 +21,8 @@ NAMES = ("GAN_CLASSROOM_MAX_RUNS", "GAN_CLASSROOM_IDLE_PAUSE_S", "GAN_CLASSROOM_
          "GAN_CLASSROOM_COMPARE_TIME_SCALE", "GAN_CLASSROOM_TEACHER_PASSCODE",
          "GAN_CLASSROOM_STUDENT_RUNS", "GAN_CLASSROOM_RAY_ADDRESS",
          "GAN_CLASSROOM_RAY_CPUS_PER_RUN", "GANLIB_CHECKPOINTS",
-         "GAN_CLASSROOM_CHECKPOINT_QUOTA_MB", "GANLIB_DATA_DIRS", "GAN_CLASSROOM_DIGITS")
+         "GAN_CLASSROOM_CHECKPOINT_QUOTA_MB", "GAN_CLASSROOM_STUDENT_SHARE",
+         "GAN_CLASSROOM_CHECKPOINT_RESERVE", "GANLIB_DATA_DIRS", "GAN_CLASSROOM_DIGITS")
 
 
 def test_the_names_stay_those_in_administrators_scripts():
@@ -71,6 +72,7 @@ def test_an_empty_environment_gives_the_defaults():
     assert (defaults.compare_time_scale, defaults.student_runs) == (1.0, 1)
     assert defaults.teacher_passcode is None and defaults.ray_address is None
     assert defaults.ray_cpus_per_run == 2.0 and defaults.checkpoint_quota_mb == 2000.0
+    assert (defaults.student_share, defaults.checkpoint_reserve) == (0.1, 0.25)
     assert defaults.checkpoints == ROOT / "checkpoints"
     assert defaults.data_dirs == (ROOT / "data",)
 
@@ -81,12 +83,13 @@ def test_every_variable_is_read(tmp_path):
                "GAN_CLASSROOM_TEACHER_PASSCODE": "open sesame",
                "GAN_CLASSROOM_STUDENT_RUNS": "0", "GAN_CLASSROOM_RAY_ADDRESS": "auto",
                "GAN_CLASSROOM_RAY_CPUS_PER_RUN": "1.5", "GANLIB_CHECKPOINTS": str(tmp_path),
-               "GAN_CLASSROOM_CHECKPOINT_QUOTA_MB": "50.5", "GANLIB_DATA_DIRS": str(tmp_path)}
+               "GAN_CLASSROOM_CHECKPOINT_QUOTA_MB": "50.5", "GAN_CLASSROOM_STUDENT_SHARE": "0.2",
+               "GAN_CLASSROOM_CHECKPOINT_RESERVE": "0.5", "GANLIB_DATA_DIRS": str(tmp_path)}
     assert load(environ) == Settings(
         max_runs=3, idle_pause_s=60.0, idle_stop_s=120.0, compare_time_scale=0.1,
         teacher_passcode="open sesame", student_runs=0, ray_address="auto",
         ray_cpus_per_run=1.5, checkpoints=tmp_path, checkpoint_quota_mb=50.5,
-        data_dirs=(tmp_path,))
+        student_share=0.2, checkpoint_reserve=0.5, data_dirs=(tmp_path,))
 
 
 def test_a_blank_variable_is_unset_but_blank_data_folders_are_none():
@@ -110,6 +113,8 @@ def test_the_environment_wins_over_the_secrets_file():
     ("GAN_CLASSROOM_IDLE_PAUSE_S", "5 min", "a number above 0"),
     ("GAN_CLASSROOM_COMPARE_TIME_SCALE", "2", "a number above 0 and at most 1"),
     ("GAN_CLASSROOM_CHECKPOINT_QUOTA_MB", "2 GB", "a number above 0"),
+    ("GAN_CLASSROOM_STUDENT_SHARE", "10%", "a number above 0 and at most 1"),
+    ("GAN_CLASSROOM_CHECKPOINT_RESERVE", "1", "a number above 0 and at most 0.9"),
 ])
 def test_a_bad_value_says_which_variable_and_what_to_write(name, value, expected):
     with pytest.raises(SettingError) as err:

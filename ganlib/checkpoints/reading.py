@@ -17,11 +17,14 @@ package's docstring (ganlib.checkpoints); its file names are defined here.
 from __future__ import annotations
 
 import json
+import logging
+import math
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +41,8 @@ from ganlib.units import format_size
 
 if TYPE_CHECKING:
     import keras
+
+log = logging.getLogger(__name__)
 
 FORMAT = 1                      # meta.json "format": bump when the layout changes
 MODEL_FILES = ("generator.keras", "critic.keras")
@@ -66,6 +71,8 @@ class CheckpointInfo:
     owner: str | None = None     # the browser id of the student who saved it; None: the
                                  # teacher's, or shipped (ganlib.server.classroom decides rights)
     quality: dict[str, float] | None = None   # measured at save (ganlib.quality); None: never
+    autosave: bool = False       # a run's safety copy (ganlib.training.autosave), not a model
+                                 # a person named: it counts apart (ganlib.checkpoints.space)
 
     @property
     def algorithm(self) -> str:
@@ -86,6 +93,23 @@ class Checkpoint:
     critic: keras.Model | None                  # None when loaded with with_critic=False
     history: dict[str, np.ndarray]              # float64 columns of equal length
     optimizer_state: dict[str, list[np.ndarray]]   # {} when none was saved
+
+
+@dataclass(frozen=True)
+class BrokenCheckpoint:
+    """A folder among the checkpoints that is not a usable one, and why: listed beside the
+    good ones, so that it can be deleted, instead of breaking the list."""
+
+    path: Path
+    reason: str                  # what is wrong and what to do, naming the folder by its name
+                                 # only (the list is shown to everyone; the log has the path)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 class _Damaged(Exception):
@@ -115,9 +139,9 @@ def _reading(path: Path) -> Iterator[None]:
     try:
         yield
     except (_Damaged, OSError) as exc:
-        raise CheckpointError(_("Checkpoint '{name}' ({path}) cannot be used: {reason}. Delete it "
-                                "or save it again.").format(
-                                  name=path.name, path=path, reason=_one_line(exc))) from None
+        raise CheckpointError(_("Checkpoint '{name}' cannot be used: {reason}. Delete it or save "
+                                "it again.").format(
+                                  name=path.name, reason=_one_line(exc))) from None
 
 
 def read_info(name_or_path: str | Path, root: str | Path | None = None) -> CheckpointInfo:
@@ -144,33 +168,42 @@ def load_checkpoint(name_or_path: str | Path, root: str | Path | None = None, *,
         return _load(path, with_critic)
 
 
-def list_checkpoints(root: str | Path | None = None) -> tuple[list[CheckpointInfo], list[str]]:
-    """(the valid checkpoints newest first, one line per folder that is not a valid one).
+def list_checkpoints(root: str | Path | None = None
+                     ) -> tuple[list[CheckpointInfo], list[BrokenCheckpoint]]:
+    """(the valid checkpoints newest first, the folders that are not valid ones by name).
 
     Never raises for a broken folder. Hidden folders (a save or delete in progress) and
     plain files (a README) are not checkpoints and are skipped. Listing is where every
-    program looks at the folder first, so it also sweeps the leftovers of killed saves.
+    program looks at the folder first, so it also sweeps the leftovers of killed saves. Each
+    broken folder is logged once, with its path, for the administrator.
     """
     folder = checkpoint_root(root)
     if not folder.is_dir():
         return [], []
     sweep_leftovers(folder)
     good: list[CheckpointInfo] = []
-    problems: list[str] = []
+    broken: list[BrokenCheckpoint] = []
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.is_dir():
             continue
         if not _NAME.fullmatch(path.name):
-            problems.append(_("Folder {path} cannot hold a checkpoint: rename it using only "
-                              "letters, digits, '-', '_' and '.' (at most 64).").format(
-                                path=path))
+            broken.append(BrokenCheckpoint(path, _(
+                "Folder '{name}' cannot hold a checkpoint: rename it using only letters, "
+                "digits, '-', '_' and '.' (at most 64).").format(name=path.name)))
             continue
         try:
             good.append(read_info(path))
         except CheckpointError as exc:
-            problems.append(_one_line(exc))
+            broken.append(BrokenCheckpoint(path, _one_line(exc)))
+    for problem in broken:
+        if (problem.path, problem.reason) not in _logged:
+            _logged.add((problem.path, problem.reason))
+            log.warning("Broken checkpoint folder %s: %s", problem.path, problem.reason)
     good.sort(key=lambda info: (info.created, info.name), reverse=True)
-    return good, problems
+    return good, broken
+
+
+_logged: set[tuple[Path, str]] = set()     # the broken folders the log has named already
 
 
 def _read_info(path: Path) -> CheckpointInfo:
@@ -188,22 +221,24 @@ def _read_info(path: Path) -> CheckpointInfo:
         if (path / name).is_file():
             _zip_size(path / name, KERAS_MEMBERS if name in MODEL_FILES else ())
     try:
-        step = meta["step"]
-        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-            raise ValueError(f"step is {step!r}, not a whole number")
-        created = datetime.fromisoformat(meta["created"])
-        created = (created.replace(tzinfo=timezone.utc) if created.tzinfo is None
-                   else created.astimezone(timezone.utc))
-        elapsed_s = float(meta["elapsed_s"])
-        metrics = {str(k): float(v) for k, v in meta["metrics"].items()}
-        notice = meta.get("dataset_notice")
-        owner = meta.get("owner")
-        quality = meta.get("quality")
-        quality = ({str(k): float(v) for k, v in quality.items()}
-                   if isinstance(quality, dict) else None)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise _Damaged(_("meta.json has a missing or malformed field ({exc!r})").format(
-                           exc=exc)) from None
+        step = _whole_number(meta["step"], "step", MAX_STEP)
+        created = _moment(meta["created"], "created")
+        elapsed_s = _number(meta["elapsed_s"], "elapsed_s", 0.0, MAX_ELAPSED_S)
+        if not isinstance(meta["metrics"], dict):
+            raise _Damaged(_("meta.json's metrics is not a mapping of names to numbers"))
+        metrics = {_metric_name(k, "meta.json"): _number(v, f"metrics/{k}", -MAX_METRIC,
+                                                         MAX_METRIC)
+                   for k, v in meta["metrics"].items()}
+    except KeyError as exc:
+        raise _Damaged(_("meta.json has a missing field ({exc!r})").format(exc=exc)) from None
+    notice, owner = meta.get("dataset_notice"), meta.get("owner")
+    quality = meta.get("quality")
+    if quality is not None:
+        if not isinstance(quality, dict):
+            raise _Damaged(_("meta.json's quality is not a mapping of names to numbers"))
+        quality = {_metric_name(k, "meta.json"): _number(v, f"quality/{k}", -MAX_METRIC,
+                                                          MAX_METRIC)
+                   for k, v in quality.items()}
     preview = path / "preview.png"
     if preview.is_file():
         _check_preview(preview)
@@ -211,7 +246,89 @@ def _read_info(path: Path) -> CheckpointInfo:
                           elapsed_s=elapsed_s, metrics=metrics,
                           preview_png=preview if preview.is_file() else None,
                           dataset_notice=notice if isinstance(notice, str) else None,
-                          owner=owner if isinstance(owner, str) else None, quality=quality)
+                          owner=owner if isinstance(owner, str) else None,
+                          autosave=meta.get("autosave") is True, quality=quality)
+
+
+# --- numbers and names read from files --------------------------------------------------
+# Every number a page shows, formats or computes with is checked here, where it is read. A
+# NaN in elapsed_s, or a creation date in the year 9999 (already the year 10000 in every
+# time zone east of UTC), once passed these and raised in the Models page for every visitor,
+# and the model could not even be deleted there. A value out of range makes the checkpoint
+# a broken one, with the reason.
+MAX_STEP = 10**9                            # generator steps: far more than any run trains
+MAX_ELAPSED_S = 10 * 365.25 * 86400         # ten years of training
+MAX_METRIC = 1e15                           # no loss, score or norm of a live run comes near
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)     # before any ganlib checkpoint
+CLOCK_SKEW = timedelta(days=1)              # a model from a machine whose clock runs ahead
+_METRIC_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def _quoted(value: object) -> str:
+    """`value` as a message may quote it: short, on one line."""
+    text = _one_line(repr(value))
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _whole_number(value: Any, field: str, most: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
+        raise _Damaged(_("meta.json's {field} is {value}, not a whole number from 0 to "
+                         "{most}").format(field=field, value=_quoted(value), most=most))
+    return value
+
+
+def _number(value: Any, field: str, least: float, most: float) -> float:
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError
+        number = float(value)
+        if not (math.isfinite(number) and least <= number <= most):
+            raise ValueError
+    except (ValueError, OverflowError):          # OverflowError: an int past any float
+        raise _Damaged(_("meta.json's {field} is {value}, not a number from {least:g} to "
+                         "{most:g}").format(field=field, value=_quoted(value), least=least,
+                                            most=most)) from None
+    return number
+
+
+def _moment(value: Any, field: str) -> datetime:
+    """A date and time, timezone-aware UTC, from EARLIEST to CLOCK_SKEW ahead of now: one
+    that every time zone a browser may be in can show."""
+    try:
+        moment = datetime.fromisoformat(value)
+        moment = (moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None
+                  else moment.astimezone(timezone.utc))
+    except (TypeError, ValueError, OverflowError):
+        raise _Damaged(_("meta.json's {field} is {value}, not a date and time").format(
+                           field=field, value=_quoted(value))) from None
+    if moment < EARLIEST or moment > datetime.now(timezone.utc) + CLOCK_SKEW:
+        raise _Damaged(_("meta.json's {field} is {value}, a date in the future or before "
+                         "{earliest}").format(field=field, value=_quoted(value),
+                                              earliest=EARLIEST.year))
+    return moment
+
+
+def _metric_name(name: Any, file: str) -> str:
+    if not isinstance(name, str) or not _METRIC_NAME.fullmatch(name):
+        raise _Damaged(_("{file} names a metric {name}: a metric's name is 1 to 64 letters, "
+                         "digits, '_', '.' or '-'").format(file=file, name=_quoted(name)))
+    return name
+
+
+def _check_history(history: dict[str, np.ndarray]) -> None:
+    """Every column named as a metric, every value a number in range or NaN (a metric not
+    measured at that step), every step a whole number."""
+    for name, column in history.items():
+        _metric_name(name, "history.npz")
+        measured = column[~np.isnan(column)]
+        if not (np.isfinite(measured).all() and (np.abs(measured) <= MAX_METRIC).all()):
+            raise _Damaged(_("history.npz's column {name} holds a value that is infinite or "
+                             "beyond {most:g}").format(name=name, most=MAX_METRIC))
+    steps = history.get("step", np.zeros(0))
+    if not (np.isfinite(steps).all() and (steps >= 0).all() and (steps <= MAX_STEP).all()
+            and (steps == np.round(steps)).all()):
+        raise _Damaged(_("history.npz's step column holds a value that is not a whole number "
+                         "from 0 to {most}").format(most=MAX_STEP))
 
 
 def _check_preview(path: Path) -> None:
@@ -303,6 +420,7 @@ def _read_history(path: Path) -> dict[str, np.ndarray]:
         raise _Damaged(_("history.npz holds columns that are not numbers")) from None
     if any(v.ndim != 1 for v in history.values()) or len({len(v) for v in history.values()}) > 1:
         raise _Damaged(_("history.npz does not hold columns of equal length"))
+    _check_history(history)
     return history
 
 

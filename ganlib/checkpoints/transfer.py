@@ -10,9 +10,6 @@ the folder.
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import IO
@@ -23,9 +20,10 @@ from ganlib.archives import ZIP_READ_ERRORS, unsafe_entry_reason
 from ganlib.checkpoints.reading import (CHECKPOINT_FILES, MAX_PREVIEW_BYTES, MAX_PREVIEW_SIDE,
                                         CheckpointInfo, _Damaged, _load, _one_line, _read_info,
                                         _read_meta, _reading, _zip_size, read_info)
-from ganlib.checkpoints.upkeep import (_NAME, _check_quota, _folder, checkpoint_root,
-                                       unique_name, valid_name)
-from ganlib.checkpoints.writing import _write_json
+from ganlib.checkpoints.space import tree_bytes, check_room
+from ganlib.checkpoints.upkeep import (_NAME, _folder, checkpoint_root, is_disk_full,
+                                       scratch_folder, valid_name)
+from ganlib.checkpoints.writing import _place, _write_json
 from ganlib.errors import CheckpointError
 from ganlib.images import PictureError, open_picture, png_bytes
 from ganlib.messages import _
@@ -68,14 +66,16 @@ def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None 
     Refused: anything that is not a zip; more than `max_bytes`, or contents that would
     unpack to more than MAX_UNPACK_RATIO times the upload's size (a zip bomb); any file a
     checkpoint does not have, unsafe names (ganlib.archives) and duplicates; a small file
-    larger than it can be (_MEMBER_LIMITS); more than the folder's quota. Sizes are checked
+    larger than it can be (_MEMBER_LIMITS); more than the room the uploader has
+    (ganlib.checkpoints.space: a student's share, the quota). Sizes are checked
     from the zip's directory before anything is written, and again while each entry is
     copied. What passes is unpacked into a hidden folder, its preview re-encoded from its
     pixels, loaded in safe mode like any checkpoint, and only then renamed into the root.
     The name is `name`, else the zip's folder, else meta.json's name; if it is taken, "-2",
-    "-3", ... is added. The returned info has the name it got. Its owner is `owner`, never
-    the one the zip claims (a student must not upload a model as the teacher's), and it has
-    no quality until measured here (nor may one be claimed).
+    "-3", ... is added. The returned info has the name it got. Its owner is `owner` (a
+    student's id, None for the teacher), never the one the zip claims, and it has no
+    quality until measured here (nor may one be claimed). A full disk is said to be one,
+    not blamed on the zip.
     """
     if name is not None:
         valid_name(name)
@@ -91,47 +91,60 @@ def import_zip(data: bytes, root: str | Path | None = None, *, name: str | None 
                                     problem=exc)) from None
     limit = max(MAX_UNPACK_RATIO * len(data), MIN_UNPACK_BYTES)
     folder = checkpoint_root(root)
-    scratch: Path | None = None
+    refused = _("The upload is refused")
     with archive:
         top, members = _upload_members(archive, limit)
-        _check_quota(folder, sum(info.file_size for info in members.values()),
-                     _("The upload is refused"))
+        check_room(folder, sum(info.file_size for info in members.values()), owner=owner,
+                   autosave=False, refused=refused)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            scratch = Path(tempfile.mkdtemp(prefix=".tmp-import-", dir=folder))
-            for filename, info in members.items():
-                # Written under our own file name: nothing in the zip chooses a path.
-                with archive.open(info) as source, open(scratch / filename, "wb") as sink:
-                    _copy_capped(source, sink, info.file_size, filename)
-            if "preview.png" in members:
-                _reencode_preview(scratch / "preview.png")
-            inner = sum(_zip_size(scratch / f) for f in members if f.endswith((".keras", ".npz")))
-            if inner > limit:
-                raise _Damaged(_("its model and array files unpack to {size}, more than the "
-                                 "{limit} allowed").format(size=format_size(inner),
-                                                           limit=format_size(limit)))
-            _load(scratch, with_critic=True)
-            meta = _read_meta(scratch)
-            wanted = next(n for n in (name, top, meta.get("name"), "imported")
-                          if isinstance(n, str) and _NAME.fullmatch(n))
-            final = unique_name(folder, wanted)
-            meta["name"] = final
-            meta.pop("owner", None)
-            if owner:
-                meta["owner"] = owner
-            # The Models page ranks by quality: a zip's claim of one is no measurement
-            # (ganlib.quality measures it here, on demand).
-            meta.pop("quality", None)
-            _write_json(scratch / "meta.json", meta)
-            os.rename(scratch, folder / final)
+            with scratch_folder(folder, ".tmp-import-") as scratch:
+                for filename, info in members.items():
+                    # Written under our own file name: nothing in the zip chooses a path.
+                    with archive.open(info) as source, open(scratch / filename, "wb") as sink:
+                        _copy_capped(source, sink, info.file_size, filename)
+                if "preview.png" in members:
+                    _reencode_preview(scratch / "preview.png")
+                inner = sum(_zip_size(scratch / f) for f in members
+                            if f.endswith((".keras", ".npz")))
+                if inner > limit:
+                    raise _Damaged(_("its model and array files unpack to {size}, more than the "
+                                     "{limit} allowed").format(size=format_size(inner),
+                                                               limit=format_size(limit)))
+                _load(scratch, with_critic=True)
+                meta = _read_meta(scratch)
+                wanted = next(n for n in (name, top, meta.get("name"), "imported")
+                              if isinstance(n, str) and _NAME.fullmatch(n))
+                # Who it is, this server says: never the zip (a student must not upload a
+                # model as the teacher's, nor one that counts as an autosave).
+                meta.pop("owner", None)
+                meta.pop("autosave", None)
+                if owner:
+                    meta["owner"] = owner
+                # The Models page ranks by quality: a zip's claim of one is no measurement
+                # (ganlib.quality measures it here, on demand).
+                meta.pop("quality", None)
+                _write_json(scratch / "meta.json", meta)
+                # Checked again now that it is unpacked: other uploads may have come meanwhile.
+                check_room(folder, tree_bytes(scratch), owner=owner, autosave=False,
+                           refused=refused, leaving=[scratch])
+                final = _place(scratch, wanted, meta)
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise _unusable(exc) from None
+            raise CheckpointError(_("The upload could not be stored: the server's disk is "
+                                    "full. Nothing is wrong with the zip; ask the teacher to "
+                                    "delete models that are no longer needed, or the "
+                                    "server's administrator to free space, then upload it "
+                                    "again.")) from None
         except (_Damaged, *ZIP_READ_ERRORS) as exc:
-            raise CheckpointError(_("The uploaded checkpoint cannot be used: {problem}. Upload "
-                                    "a zip downloaded from the Models page of a working "
-                                    "checkpoint.").format(problem=_one_line(exc))) from None
-        finally:
-            if scratch is not None and scratch.exists():
-                shutil.rmtree(scratch, ignore_errors=True)
+            raise _unusable(exc) from None
     return read_info(folder / final)
+
+
+def _unusable(exc: BaseException) -> CheckpointError:
+    return CheckpointError(_("The uploaded checkpoint cannot be used: {problem}. Upload a zip "
+                             "downloaded from the Models page of a working checkpoint.").format(
+                               problem=_one_line(exc)))
 
 
 def _upload_members(archive: zipfile.ZipFile,

@@ -1,5 +1,5 @@
-"""The checkpoints folder and its upkeep: where it is, which names it accepts, how much it
-may hold, and the sweep of what killed saves left behind.
+"""The checkpoints folder and its upkeep: where it is, which names it accepts, the hold that
+marks work in progress, and the sweep of what killed saves left behind.
 
 This is the bottom of the package: reading, writing and transfer all find checkpoints
 through it, and listing sweeps the folder, so it imports none of them.
@@ -7,25 +7,27 @@ through it, and listing sweeps the folder, so it imports none of them.
 
 from __future__ import annotations
 
-import logging
+import errno
 import os
 import re
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ganlib import settings
 from ganlib.errors import CheckpointError
 from ganlib.messages import _
-from ganlib.units import format_size
 
-log = logging.getLogger(__name__)
+try:
+    import fcntl
+except ImportError:                      # Windows
+    fcntl = None
 
-# A hidden .tmp-*/.old-* entry of the root that has not changed for this long is the
-# leftover of a save or delete killed half-way (kill -9, power cut), never one in
-# progress: a save writes a file every few seconds at most.
+# Where there is no flock (Windows), a hidden .tmp-*/.old-* entry of the root that has not
+# changed for this long is taken for the leftover of a save or delete killed half-way.
 LEFTOVER_AGE_S = 120.0
 _LEFTOVER = re.compile(r"\.(tmp|old)-.+")
 _NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}")
@@ -84,57 +86,83 @@ def _folder(name_or_path: str | Path, root: str | Path | None) -> Path:
     return checkpoint_root(root) / valid_name(name_or_path)
 
 
-# --- quota ---------------------------------------------------------------------------------
+# --- work in progress, and the leftovers of killed work -----------------------------------
 
-def checkpoint_quota() -> int:
-    """The most bytes the checkpoints folder may hold, uploads from every browser and saves
-    together, so that a classroom cannot fill the server's disk (a setting in MB, as people
-    think of disk space: ganlib.settings)."""
-    return int(settings.get().checkpoint_quota_mb * 2**20)
-
-
-def _tree_bytes(path: Path, leaving: Sequence[Path] = ()) -> int:
-    """Bytes of every file under `path`, except under the folders in `leaving`."""
-    total = 0
-    for folder, subfolders, files in os.walk(path):
-        if Path(folder) in leaving:
-            subfolders.clear()
-            continue
-        for file in files:
-            try:
-                total += os.lstat(os.path.join(folder, file)).st_size
-            except OSError:              # removed meanwhile by another process
-                pass
-    return total
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc`, or an error it was raised from, says the disk (or the user's disk quota)
+    is full: then the message must say so, not blame the model or the upload."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
-def _check_quota(folder: Path, adding: int, refused: str, leaving: Sequence[Path] = ()) -> None:
-    """CheckpointError (starting with `refused`) if adding `adding` bytes to the folder
-    would pass the quota; `leaving` are folders about to go (the model being replaced)."""
-    quota = checkpoint_quota()
-    used = _tree_bytes(folder, leaving) if folder.is_dir() else 0
-    if used + adding > quota:
-        log.warning("%s is full: %s of its quota of %s (%s) used, %s refused.", folder,
-                    format_size(used), format_size(quota),
-                    settings.name_of("checkpoint_quota_mb"), format_size(adding))
-        raise CheckpointError(_("{refused}: it takes {adding} and the checkpoints folder holds "
-                                "{used} of its quota of {quota}. Delete models that are no "
-                                "longer needed (on the Models page, or their folders in "
-                                "{folder}), then try again.").format(
-                                  refused=refused, adding=format_size(adding),
-                                  used=format_size(used), quota=format_size(quota),
-                                  folder=folder))
+@contextmanager
+def in_progress(path: Path) -> Iterator[None]:
+    """Hold `path` (a hidden folder or file being written, or a model being replaced) as work
+    of this live process: `sweep_leftovers` never removes it meanwhile.
+
+    The hold is an exclusive flock(2) on the entry itself. The kernel drops it when the
+    process ends however it ends (kill -9 included), and it follows the entry through
+    renames, so "is anybody still working on this?" is answered without reading a clock:
+    a wall clock that jumps (NTP, a laptop waking up, a file dated in the future) can
+    neither sweep work in progress nor keep a leftover forever. Systems without flock
+    (Windows) fall back on the age of the entry (`_unchanged_for_a_while`).
+    """
+    fd = _hold(path)
+    try:
+        yield
+    finally:
+        _release(fd)
 
 
-# --- leftovers -----------------------------------------------------------------------------
+def _hold(path: Path) -> int | None:
+    """Take the hold on `path` (waiting while a sweep holds it); FileNotFoundError if it is
+    gone. The file descriptor to release, None without flock."""
+    if fcntl is None:
+        return None
+    fd = os.open(path, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _release(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)                       # closing releases the hold
+
+
+@contextmanager
+def scratch_folder(folder: Path, prefix: str) -> Iterator[Path]:
+    """A fresh hidden folder `folder/<prefix><random>`, held `in_progress` while the caller
+    writes into it; removed afterwards unless the caller renamed it away."""
+    folder.mkdir(parents=True, exist_ok=True)
+    while True:
+        scratch = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
+        try:
+            fd = _hold(scratch)
+        except FileNotFoundError:
+            continue              # a sweep removed it before the hold was taken: another one
+        if scratch.is_dir():
+            break
+        _release(fd)              # a sweep removed it while the hold was waited for
+    try:
+        yield scratch
+    finally:
+        if scratch.exists():
+            shutil.rmtree(scratch, ignore_errors=True)
+        _release(fd)
+
 
 def sweep_leftovers(root: str | Path | None = None) -> list[str]:
     """Remove what saves and deletes killed half-way left in the root (hidden `.tmp-*` and
     `.old-*` entries), returning their names.
 
-    Only entries unchanged for LEFTOVER_AGE_S are removed, so a save that another process
-    is writing right now is never touched. Nothing else is: hidden entries a person made
-    stay.
+    An entry held `in_progress` by a live process (in this one or another) is never touched,
+    whatever its dates say; one nobody holds is a leftover and goes, removed while the sweep
+    holds it. Nothing else is: hidden entries a person made stay.
     """
     folder = checkpoint_root(root)
     removed = []
@@ -144,15 +172,42 @@ def sweep_leftovers(root: str | Path | None = None) -> list[str]:
         return removed
     for path in candidates:
         try:
-            changed = max([path.lstat().st_mtime] + ([p.lstat().st_mtime for p in path.iterdir()]
-                                                     if path.is_dir() else []))
-            if time.time() - changed < LEFTOVER_AGE_S:
-                continue
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
+            if _remove_if_abandoned(path):
+                removed.append(path.name)
         except OSError:                  # swept by another process meanwhile, or not ours
             continue
-        removed.append(path.name)
     return removed
+
+
+def _remove_if_abandoned(path: Path) -> bool:
+    """Remove `path` if no live process holds it (`in_progress`); whether it did."""
+    if fcntl is None:
+        if not _unchanged_for_a_while(path):
+            return False
+        _remove(path)
+        return True
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        _remove(path)
+        return True
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _unchanged_for_a_while(path: Path) -> bool:
+    """Without flock: whether `path` has not changed for LEFTOVER_AGE_S (a save writes a file
+    every few seconds at most)."""
+    changed = max([path.lstat().st_mtime] + ([p.lstat().st_mtime for p in path.iterdir()]
+                                             if path.is_dir() else []))
+    return time.time() - changed >= LEFTOVER_AGE_S

@@ -27,6 +27,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -175,6 +176,10 @@ class RunRegistry:
         self._lock = threading.Lock()
         self._jobs: dict[str, JobRecord] = {}     # oldest first
         self.presenting: str | None = None    # the job the teacher shows the class now
+        # Saves a person asked for run here, not in their browser's session (`save`). The
+        # executor's threads are joined before the interpreter exits: a save under way
+        # when the server stops is finished.
+        self._saver = ThreadPoolExecutor(max_workers=2, thread_name_prefix="save")
 
     def start(self, make_run: Callable[[], J], paused: bool = False,
               owner: Owner | None = None, replace: str | None = None) -> tuple[J, str]:
@@ -288,6 +293,24 @@ class RunRegistry:
                 record.notice = text
         job.stop()
         log.warning("Stopped %s %s (saved: %s)", job.run_id, why, names or "nothing")
+
+    def save(self, run: Run, name: str) -> Future:
+        """Save `run` as `name`, in a thread of the server; the future gives its
+        CheckpointInfo, or raises its GanlibError.
+
+        Not in the thread of the session that asked: that one ends when its browser tab
+        closes, and closing the tab right after pressing Save must not lose the save. The run
+        keeps the name it got (`saved_as`) for a later visit, and the log says why a save
+        nobody waited for failed. A name taken already is refused; one taken while saving
+        gives a free name (ganlib.checkpoints.save_checkpoint).
+        """
+        def log_failure(done: Future) -> None:
+            if done.exception() is not None:
+                log.warning("Saving run %s as %s failed: %s", run.run_id, name,
+                            done.exception())
+        future = self._saver.submit(run.save, name, overwrite=False)
+        future.add_done_callback(log_failure)
+        return future
 
     def sweep(self, stop_after_s: float) -> list[str]:
         """Save and stop every job paused and unwatched for more than `stop_after_s`

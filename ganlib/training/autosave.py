@@ -22,10 +22,9 @@ from pathlib import Path
 
 from ganlib.checkpoints import CheckpointInfo, read_info
 from ganlib.errors import GanlibError
-from ganlib.training.core import Run, RunSnapshot, RunStatus
+from ganlib.training.core import Run, RunSnapshot, RunStatus, autosave_name
 from ganlib.training.runner import save_state
 
-AUTOSAVE_PREFIX = "autosave-"
 # An autosave builds the networks and writes a few MB: about a second of a core, at most once
 # per run in this time; a crash loses at most this much training.
 AUTOSAVE_EVERY_S = 120.0
@@ -35,11 +34,6 @@ log = logging.getLogger(__name__)
 # One autosave at a time in this process, each reading the run inside it: when a periodic
 # autosave and the shutdown's save the same run at once, the newer weights are written last.
 _saving = threading.Lock()
-
-
-def autosave_name(run_id: str) -> str:
-    """The checkpoint name a run is autosaved as (run ids are valid checkpoint names)."""
-    return f"{AUTOSAVE_PREFIX}{run_id}"
 
 
 def runs_of(job: object) -> list[Run]:
@@ -56,7 +50,7 @@ def autosave_run(run: Run, root: str | Path | None = None) -> CheckpointInfo:
     """
     with _saving:
         return save_state(autosave_name(run.run_id), *run.checkpoint_state(),
-                          owner=run.owner_id, root=root, overwrite=True)
+                          owner=run.owner_id, root=root, overwrite=True, autosave=True)
 
 
 def autosave(job: object, root: str | Path | None = None) -> list[CheckpointInfo]:

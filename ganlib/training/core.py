@@ -71,6 +71,15 @@ def new_run_id() -> str:
     return f"run-{secrets.token_hex(4)}"
 
 
+AUTOSAVE_PREFIX = "autosave-"
+
+
+def autosave_name(run_id: str) -> str:
+    """The checkpoint name a run is autosaved as (ganlib.training.autosave; run ids are valid
+    checkpoint names)."""
+    return f"{AUTOSAVE_PREFIX}{run_id}"
+
+
 def check_step_count(n: int) -> None:
     """Refuse a `step(n)` that would advance nothing (a caller's mistake, not a user's: the
     Train page's field starts at 1)."""

@@ -40,7 +40,8 @@ from ganlib.history import MetricHistory
 from ganlib.images import to_uint8
 from ganlib.latent import latent_vectors
 from ganlib.messages import LazyText, _
-from ganlib.training.core import NotBuiltYet, RunCore, RunSnapshot, RunStatus, check_step_count
+from ganlib.training.core import (NotBuiltYet, RunCore, RunSnapshot, RunStatus, autosave_name,
+                                  check_step_count)
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +157,14 @@ def _return_free_memory() -> None:
 
 
 def save_state(name: str, weights: _Weights, snap: RunSnapshot, *, owner: str | None,
-               root=None, overwrite: bool = True):
+               root=None, overwrite: bool = True, autosave: bool = False):
     """Save a run's `checkpoint_state()` as checkpoint `name` (see ganlib.checkpoints): the
     one way a run becomes a checkpoint, wherever it trained. Its quality is measured here,
-    once (ganlib.quality), so that the Models page can rank models without loading them."""
+    once (ganlib.quality), so that the Models page can rank models without loading them.
+
+    `autosave` marks the run's safety copy (ganlib.training.autosave). A save under a name a
+    person chose makes that copy redundant: it is deleted once the save is done, so that a
+    student's share is not spent twice on one run."""
     from ganlib.checkpoints import save_checkpoint
     from ganlib.images import image_grid
     from ganlib.models import build_discriminator, build_generator
@@ -179,7 +184,8 @@ def save_state(name: str, weights: _Weights, snap: RunSnapshot, *, owner: str | 
         name, generator=generator, critic=critic, config=snap.config, step=snap.step,
         history=snap.history, preview=preview, elapsed_s=snap.elapsed_s, metrics=metrics,
         optimizer_state=weights.optimizer_state, dataset_notice=snap.dataset_notice,
-        root=root, overwrite=overwrite, owner=owner,
+        root=root, overwrite=overwrite, owner=owner, autosave=autosave,
+        supersedes=None if autosave else autosave_name(snap.run_id),
         quality=quality.as_dict() if quality is not None else None)
 
 
