@@ -17,7 +17,7 @@ from ganlib.errors import ConfigError, GanlibError
 from ganlib.messages import shortened
 from ganlib.quality import Quality
 from ganlib.sampling import Sampler
-from ganlib.training.autosave import AUTOSAVE_PREFIX
+from ganlib.training.core import AUTOSAVE_PREFIX
 from ui import links, state
 from ui.i18n import _, format_number
 from ui.pages import PAGES
