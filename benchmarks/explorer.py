@@ -115,10 +115,12 @@ def explorer_in_the_browser(moves: int = 300, students: int = CLASS_SIZE,
                 result["latency"] = {}
                 for model in (QUICK_MODEL, *ARTICLE_MODELS):
                     result["latency"][model] = follow_a_slider(browser, server.url, model, moves)
-                    result["load_average"].append(load_average())
                     progress(f"{model}: {result['latency'][model]['median_ms']:.1f} ms median")
-                result["class"] = class_dragging(browser, server.url, server.pid, students,
-                                                 warmup_s, seconds, progress)
+                try:                    # a slow machine's timeout keeps the parts above
+                    result["class"] = class_dragging(browser, server.url, server.pid, students,
+                                                     warmup_s, seconds, progress)
+                except Exception as exc:  # noqa: BLE001 - reported with the section
+                    result["class"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
             finally:
                 browser.close()
     result["load_average"].append(load_average())
@@ -192,7 +194,8 @@ def follow_a_slider(browser, url: str, model: str, moves: int) -> dict[str, Any]
         timings = page.evaluate("() => window.ganTimings")
         compute = page.evaluate("() => window.ganDigitMs")
         return {"moves": moves, "moves_per_s": moves / (time.monotonic() - started),
-                "pictures": len(compute), **spread("", timings), **spread("digit_", compute)}
+                "pictures": len(compute), **spread("", timings), **spread("digit_", compute),
+                "load_average": load_average()}
     finally:
         page.context.close()
 
@@ -268,11 +271,12 @@ def class_cost(windows: list[dict]) -> dict[str, Any]:
 
 
 def verdicts(result: dict[str, Any]) -> dict[str, Any]:
-    latency = result["latency"]
+    latency, students = result["latency"], result["class"]
     article = [latency[m]["median_ms"] for m in ARTICLE_MODELS]
     return {"met": {
         "quick": latency[QUICK_MODEL]["median_ms"] <= TARGET_QUICK_MS,
         "articles": all(ms is not None and ms <= TARGET_ARTICLE_MS for ms in article),
-        "class_core": result["class"]["class_core_share"] <= TARGET_CLASS_CORE,
-        "training": result["class"]["training_kept"] >= TARGET_TRAINING,
+        "class_core": "error" not in students
+                      and students["class_core_share"] <= TARGET_CLASS_CORE,
+        "training": "error" not in students and students["training_kept"] >= TARGET_TRAINING,
         "first_open": result["first_open"]["bytes"] <= TARGET_FIRST_OPEN_BYTES}}

@@ -681,16 +681,18 @@ def _explorer_summary(e: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     quick = latency[QUICK_MODEL]
     articles = [latency[m]["median_ms"] for m in latency if m != QUICK_MODEL]
     c = e["class"]
+    failed = "error" in c
     return [
         ("explorer in the browser: pointer move to new digit, Quick generator (median)",
          f"<= {t['quick_ms']:g} ms", f"{quick['median_ms']:.1f} ms", _met(met["quick"])),
         ("... the GAN and WGAN articles' generators (median)", f"<= {t['article_ms']:g} ms",
          " and ".join(f"{ms:.1f} ms" for ms in articles), _met(met["articles"])),
         (f"{e['students']} students dragging explorer sliders: the server's core taken",
-         f"<= {t['class_core']:.0%} of a core", f"{c['class_core_share']:.1%} of a core",
+         f"<= {t['class_core']:.0%} of a core",
+         "failed" if failed else f"{c['class_core_share']:.1%} of a core",
          _met(met["class_core"])),
         ("... the teacher's training keeps", f">= {t['training']:.0%} of its steps/s",
-         f"{c['training_kept']:.0%}", _met(met["training"])),
+         "failed" if failed else f"{c['training_kept']:.0%}", _met(met["training"])),
         ("first open of the explorer (Quick model): files downloaded",
          f"<= {t['first_open_bytes'] / 1e6:g} MB", f"{e['first_open']['bytes'] / 1e6:.2f} MB",
          _met(met["first_open"]))]
@@ -721,18 +723,25 @@ def _explorer(e: dict[str, Any]) -> str:
     if e["skipped"]:
         return "\n".join([*lines, f"**Skipped**: {e['skipped']}", ""])
     rows = [(model, f"{r['median_ms']:.1f}", f"{r['p90_ms']:.1f}", f"{r['digit_median_ms']:.1f}",
-             f"{r['moves_per_s']:.0f}", str(r["pictures"]))
+             f"{r['moves_per_s']:.0f}", str(r["pictures"]), f"{r['load_average']:g}")
             for model, r in e["latency"].items()]
     lines += [_table(("model", "move to picture: median ms", "90th percentile",
-                      "generator ms a digit (median)", "moves/s", "digits drawn"), rows), ""]
-    windows = [(str(w["students"]), f"{w['steps_per_s']:.1f}", f"{w['server_cpu']:.2f}",
-                f"{w['serving_cpu']:+.3f}", str(w["drags"]), f"{w['load_average']:g}")
-               for w in e["class"]["windows"]]
-    lines += [_table(("students dragging", "training steps/s", "server CPU (cores)",
-                      "outside training (cores)", "drags", "load average"), windows), "",
-              f"{e['students']} students: {e['class']['class_core_share']:.1%} of the server's "
-              f"core, {e['class']['drags_per_s']:.1f} drags told to the server a second; "
-              f"training kept {e['class']['training_kept']:.0%} of its steps/s. First open: "
+                      "generator ms a digit (median)", "moves/s", "digits drawn",
+                      "load average"), rows), ""]
+    c = e["class"]
+    if "error" in c:
+        lines += [f"A class dragging **failed**: {c['error']}", ""]
+        students = ""
+    else:
+        windows = [(str(w["students"]), f"{w['steps_per_s']:.1f}", f"{w['server_cpu']:.2f}",
+                    f"{w['serving_cpu']:+.3f}", str(w["drags"]), f"{w['load_average']:g}")
+                   for w in c["windows"]]
+        lines += [_table(("students dragging", "training steps/s", "server CPU (cores)",
+                          "outside training (cores)", "drags", "load average"), windows), ""]
+        students = (f"{e['students']} students: {c['class_core_share']:.1%} of the server's "
+                    f"core, {c['drags_per_s']:.1f} drags told to the server a second; "
+                    f"training kept {c['training_kept']:.0%} of its steps/s. ")
+    lines += [students + "First open: "
               + ", ".join(f"`{name}` {size / 1e3:,.0f} kB"
                           for name, size in sorted(e["first_open"]["files"].items()))
               + f" ({e['first_open']['bytes'] / 1e6:.2f} MB). Load average during the "

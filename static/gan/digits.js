@@ -22,12 +22,14 @@ export function drawGrid(canvas, images, { count, cols = count, scale = 1, first
   const picture = new ImageData(width, height);
   const rgba = new Uint32Array(picture.data.buffer);
   rgba.fill(colour(SEPARATOR));
+  const pixels = new Uint32Array(SIDE * SIDE);                // one image's colours
   for (let n = 0; n < count; n++) {
-    const top = Math.floor(n / cols) * (cell + PAD), left = (n % cols) * (cell + PAD);
     const base = (first + n) * SIDE * SIDE;
+    for (let i = 0; i < pixels.length; i++) pixels[i] = colour(grey(images[base + i]));
+    const top = Math.floor(n / cols) * (cell + PAD), left = (n % cols) * (cell + PAD);
     for (let y = 0; y < cell; y++) {
-      const row = base + Math.floor(y / scale) * SIDE, line = (top + y) * width + left;
-      for (let x = 0; x < cell; x++) rgba[line + x] = colour(grey(images[row + Math.floor(x / scale)]));
+      const row = Math.floor(y / scale) * SIDE, line = (top + y) * width + left;
+      for (let x = 0; x < cell; x++) rgba[line + x] = pixels[row + Math.floor(x / scale)];
     }
   }
   canvas.getContext("2d").putImageData(picture, 0, 0);
