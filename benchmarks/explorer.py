@@ -146,7 +146,7 @@ def open_explorer(browser, url: str, model: str):
     """A fresh student's page on the explorer for `model`, once its digit, walk and
     neighbours are drawn."""
     page = new_context(browser).new_page()
-    page.goto(f"{url}explorer?model={model}")
+    page.goto(f"{url}/explorer?model={model}")
     page.wait_for_function("document.querySelector('canvas.gc-digit')?.dataset.z")
     page.locator(".gc-explorer-walk figcaption").wait_for()
     page.wait_for_function("document.querySelector('.gc-explorer-walk .gc-caption')"
@@ -166,7 +166,7 @@ def first_open(browser, url: str) -> dict[str, Any]:
     context = new_context(browser)
     context.on("response", record)
     page = context.new_page()
-    page.goto(f"{url}explorer?model={QUICK_MODEL}")
+    page.goto(f"{url}/explorer?model={QUICK_MODEL}")
     page.wait_for_function("document.querySelector('canvas.gc-digit')?.dataset.z")
     page.wait_for_timeout(1000)
     context.close()
@@ -211,7 +211,7 @@ def spread(prefix: str, values: list[float]) -> dict[str, float | None]:
 def class_dragging(browser, url: str, server_pid: int, students: int, warmup_s: float,
                    seconds: float, progress: Callable[[str], None]) -> dict[str, Any]:
     """Training and the server's CPU with no student, `students` dragging, none again."""
-    watch_url = f"{url}train?run={start_run(browser, url)}"
+    watch_url = f"{url}/train?run={start_run(browser, url)}"
     pages = [open_explorer(browser, url, QUICK_MODEL) for _ in range(students)]
     windows = []
     try:
