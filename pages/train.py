@@ -164,7 +164,10 @@ def saved(compact: bool) -> None:
         with st.spinner(_("Saving…")):
             info = future.result()
     except GanlibError as exc:
-        st.toast(str(exc), icon=":material/error:") if compact else st.error(str(exc))
+        if compact:
+            st.toast(str(exc), icon=":material/error:")
+        else:
+            st.error(str(exc))
         return
     state.remember_model(info.name)
     where = _("Explore it on the Latent explorer and Interpolation pages; manage it on the "
