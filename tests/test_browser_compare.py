@@ -72,7 +72,10 @@ def test_the_default_comparison_ends_with_every_grid_the_table_and_nothing_runni
         assert int(row["steps"].replace(",", "")) > 0, row
         assert float(row["FD"]) > float(row["real FD"]) > 0, row
         assert 0 <= int(row["classes"]) <= 10, row
-        assert -1 <= float(row["loss ↔ FD"]) <= 1, row      # not "None": 4+ evaluations
+        # Six seconds a model is too short for a correlation that means something (at least
+        # 1,000 steps and 8 evaluations after the critic's warm-up): the cell says so.
+        correlation = row["loss ↔ FD"]
+        assert correlation == "inconclusive" or -1 <= float(correlation) <= 1, row
 
     # Nothing left running: no Stop button, every model at its (shortened) time limit,
     # and the page no longer redraws itself (a live one reruns every second).
