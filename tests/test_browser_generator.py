@@ -22,6 +22,7 @@ import threading
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from ganlib.browser_export import write_network
 from ganlib.images import image_grid
@@ -232,4 +233,17 @@ def test_the_interpolation_scrubber_redraws_the_frame_at_t(browser, server):
                           scale=8)
         assert np.abs(shown[t].astype(int) - want.astype(int)).max() <= 1
     assert page.get_by_role("button", name="Play").count() == 1     # scrubbing paused it
+    page.context.close()
+
+
+def test_the_downloads_are_made_by_the_server_when_asked_for(browser, server):
+    """The browser draws the animations; a GIF download is still the server's, of the path
+    in the address."""
+    page = open_explorer(browser, f"{server}/{PAGES.interpolation.url_path}?model={MODEL}"
+                                  f"&seeds=3,17&steps=6&method=linear&size=small")
+    page.locator(".gc-interpolation-animations canvas").first.wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="GIF").first.click()
+    gif = Image.open(download.value.path())
+    assert gif.size == (28 * 8, 28 * 8) and gif.n_frames == 2 * 6 - 2      # back and forth
     page.context.close()
