@@ -4,8 +4,9 @@
   digit classifier, from files ganlib.browser_export wrote, served by a plain local HTTP
   server; and the same through the Web Worker (generator.js).
 - The Latent explorer: the digit changes while a slider is dragged, before it is let go, and
-  the URL learns the new state only afterwards; the Interpolation scrubber redraws the frame;
-  a browser without module Web Workers gets the server's drawing.
+  the URL learns the new state only afterwards; the keyboard moves a slider and the alt text
+  follows; the Interpolation scrubber redraws the frame; a browser without module Web Workers
+  gets the server's drawing; a GIF download is still made by the server.
 
 Same launch pattern as tests/test_browser.py (Debian's chromium, skipped without it). The
 shared-link test (the same z and the same pixels from a pasted address) is in
