@@ -34,7 +34,8 @@ from ganlib.latent import (edits_text, latent_vectors, lerp, neighbour_noise, ne
 from ganlib.metrics import classifier_for
 from ganlib.sampling import Sampler
 from ui import links
-from ui.browser_generator import BrowserModels, browser_models, fell_back, floats, mount
+from ui.browser_generator import (BrowserModels, browser_models, fell_back, floats, mount,
+                                  report)
 from ui.generator_picker import pick_generator
 from ui.i18n import _, format_number
 from ui.pages import require_entry_point
@@ -211,12 +212,12 @@ def take_sync(key: str) -> None:
     """Adopt the state the browser reports when a drag ends, if it is one of this state's
     (not from before a seed or reset the server made since) and sound; else ignore it."""
     s = st.session_state.get(STATE)
-    report = st.session_state[key].get("sync")
-    if s is None or not isinstance(report, dict) or report.get("rev") != s["rev"]:
+    sync = report(key, "sync")
+    if s is None or not isinstance(sync, dict) or sync.get("rev") != s["rev"]:
         return
     try:
-        z, shift, like = (np.asarray(report[name], np.float64) for name in ("z", "shift", "like"))
-        first, radius, into = int(report["first"]), float(report["radius"]), int(report["into"])
+        z, shift, like = (np.asarray(sync[name], np.float64) for name in ("z", "shift", "like"))
+        first, radius, into = int(sync["first"]), float(sync["radius"]), int(sync["into"])
     except (KeyError, TypeError, ValueError):
         return
     if (z.shape != s["z"].shape or shift.shape != (DIRECTIONS,) or like.shape != (CLASSES,)

@@ -515,3 +515,14 @@ def test_interpolation_hands_the_browser_the_stops_and_keeps_the_downloads(in_th
     assert not [text for _, text in shown if text and "back and forth" in text]   # no GIF drawn
     assert len(at.get("download_button")) == 2                    # GIF and PNG, made on demand
     assert at.get("plotly_chart")                                  # the norms: still the server's
+
+
+def test_without_a_classifier_the_browser_gets_no_walk_and_no_more_like_sliders(
+        in_the_browser, monkeypatch, open_app):
+    import ganlib.metrics
+    monkeypatch.setattr(ganlib.metrics, "classifier_for", lambda dataset_name: None)
+    at = open_app(PAGES.explorer)
+    parts = browser_parts(at)
+    assert set(parts) == {"digit", "directions", "numbers", "neighbours"}
+    assert parts["digit"]["classifier"] is None and parts["digit"]["class_weights"] is None
+    assert any("No shipped classifier" in c.value for c in at.caption)

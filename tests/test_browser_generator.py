@@ -4,8 +4,9 @@
   digit classifier, from files ganlib.browser_export wrote, served by a plain local HTTP
   server; and the same through the Web Worker (generator.js).
 - The Latent explorer: the digit changes while a slider is dragged, before it is let go, and
-  the URL learns the new state only afterwards; the Interpolation scrubber redraws the frame;
-  a browser without module Web Workers gets the server's drawing.
+  the URL learns the new state only afterwards; the keyboard moves a slider and the alt text
+  follows; the Interpolation scrubber redraws the frame; a browser without module Web Workers
+  gets the server's drawing; a GIF download is still made by the server.
 
 Same launch pattern as tests/test_browser.py (Debian's chromium, skipped without it). The
 shared-link test (the same z and the same pixels from a pasted address) is in
@@ -21,6 +22,7 @@ import threading
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from ganlib.browser_export import write_network
 from ganlib.images import image_grid
@@ -217,4 +219,17 @@ def test_the_interpolation_scrubber_redraws_the_frame_at_t(browser, server):
                           scale=8)
         assert np.abs(shown[t].astype(int) - want.astype(int)).max() <= 1
     assert page.get_by_role("button", name="Play").count() == 1     # scrubbing paused it
+    page.context.close()
+
+
+def test_the_downloads_are_made_by_the_server_when_asked_for(browser, server):
+    """The browser draws the animations; a GIF download is still the server's, of the path
+    in the address."""
+    page = open_explorer(browser, f"{server}/{PAGES.interpolation.url_path}?model={MODEL}"
+                                  f"&seeds=3,17&steps=6&method=linear&size=small")
+    page.locator(".gc-interpolation-animations canvas").first.wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="GIF").first.click()
+    gif = Image.open(download.value.path())
+    assert gif.size == (28 * 8, 28 * 8) and gif.n_frames == 2 * 6 - 2      # back and forth
     page.context.close()

@@ -164,10 +164,18 @@ def mount(module: str, part: str, key: str, data: dict | None = None,
           **callbacks)
 
 
+def report(key: str, name: str):
+    """What the element keyed `key` reported as `name`, or None. Every part of a page reports
+    a failure; after the first, the page draws on the server and the others' elements are
+    gone, with their state."""
+    values = st.session_state.get(key)
+    return values.get(name) if values is not None else None
+
+
 def _cannot(key: str) -> None:
     """The browser's report, "unsupported" or what went wrong loading, as a reason to show."""
-    report = st.session_state[key].get("failed")
-    st.session_state[OFF] = (_("it has no module Web Workers") if report == "unsupported"
+    failed = report(key, "failed")
+    st.session_state[OFF] = (_("it has no module Web Workers") if failed == "unsupported"
                              else _("the generator's files did not load"))
 
 
