@@ -309,10 +309,7 @@ def draw_in_browser(models: BrowserModels, s: dict, directions: np.ndarray,
     with controls:
         seed_controls(s)
         if classes is not None:
-            st.subheader(_("More like a digit"), divider="gray")
-            st.caption(_("Each slider moves z along the direction in which the classifier's "
-                         "belief in that digit grows fastest (fitted over 2,000 samples of this "
-                         "generator)."))
+            like_heading()
             mount("explorer.js", "like", "explorer-browser-like")
             mount("explorer.js", "walk", "explorer-browser-walk")
             gif, png = st.columns(2)
@@ -379,10 +376,7 @@ def draw_on_server(s: dict, directions: np.ndarray, classes: ClassDirections | N
     with controls:
         seed_controls(s)
         if classes is not None:
-            st.subheader(_("More like a digit"), divider="gray")
-            st.caption(_("Each slider moves z along the direction in which the classifier's "
-                         "belief in that digit grows fastest (fitted over 2,000 samples of this "
-                         "generator)."))
+            like_heading()
             sliders([_("More like {digit}").format(digit=name) for name in classes.class_names],
                     "like", "explorer-like")
 
@@ -480,6 +474,12 @@ def directions_heading() -> None:
                  "latent space: moving z along direction 1 changes that layer's output more "
                  "than any other step of the same length. Each slider adds a × direction to "
                  "z."))
+
+
+def like_heading() -> None:
+    st.subheader(_("More like a digit"), divider="gray")
+    st.caption(_("Each slider moves z along the direction in which the classifier's belief in "
+                 "that digit grows fastest (fitted over 2,000 samples of this generator)."))
 
 
 def neighbours_heading() -> None:

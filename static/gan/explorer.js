@@ -11,7 +11,7 @@
 import { drawGrid, gridSize } from "./digits.js";
 import { Batch, generatorFor, supported } from "./generator.js";
 import { fractions } from "./latent.js";
-import { element, fill, floats, formatter, label, makeSlider } from "./widgets.js";
+import { element, fill, floats, formatter, label, makeSlider, placePart } from "./widgets.js";
 
 const IDLE_MS = 250;        // a slow generator draws the strips after the sliders rest this long
 const FAST_MS = 25;         // ... a generator this fast (per image) draws them between moves
@@ -24,7 +24,7 @@ let explorer = null;
 const parts = new Map();    // part name -> its element
 
 export function mount(component) {
-  const { data, parentElement } = component;
+  const { data } = component;
   if (!supported()) {
     component.setTriggerValue("failed", "unsupported");
     return;
@@ -37,15 +37,7 @@ export function mount(component) {
     }
     explorer.component = component;
   }
-  let host = parentElement.querySelector(":scope > .gc-part");
-  if (!host) {
-    host = element("div", { className: `gc-part gc-explorer-${data.part}` });
-    parentElement.append(host);
-  }
-  if (parts.get(data.part) !== host) {
-    parts.set(data.part, host);
-    if (explorer) explorer.render(data.part, host);
-  }
+  placePart(component, parts, `gc-explorer-${data.part}`, explorer);
 }
 
 class Explorer {

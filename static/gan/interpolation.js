@@ -9,7 +9,7 @@
 import { drawGrid, gridSize } from "./digits.js";
 import { Batch, generatorFor, supported } from "./generator.js";
 import { along, path } from "./latent.js";
-import { element, fill, floats, formatter, label, makeSlider } from "./widgets.js";
+import { element, fill, floats, formatter, label, makeSlider, placePart } from "./widgets.js";
 
 const CHUNK_MS = 8;       // path frames sent to the worker at once: a scrub waits no longer
 const TIMINGS = 2000;     // scrub-to-picture times kept for the benchmark (window.ganTimings)
@@ -18,7 +18,7 @@ let current = null;
 const parts = new Map();
 
 export function mount(component) {
-  const { data, parentElement } = component;
+  const { data } = component;
   if (!supported()) {
     component.setTriggerValue("failed", "unsupported");
     return;
@@ -32,15 +32,7 @@ export function mount(component) {
     }
     current.component = component;
   }
-  let host = parentElement.querySelector(":scope > .gc-part");
-  if (!host) {
-    host = element("div", { className: `gc-part gc-interpolation-${data.part}` });
-    parentElement.append(host);
-  }
-  if (parts.get(data.part) !== host) {
-    parts.set(data.part, host);
-    current?.render(data.part, host);
-  }
+  placePart(component, parts, `gc-interpolation-${data.part}`, current);
 }
 
 class Interpolation {

@@ -14,6 +14,22 @@ export function element(tag, properties = {}, ...children) {
   return node;
 }
 
+// The place of one "part" a page module draws (the module is mounted once per part, each in
+// its own element of Streamlit's): the part's host element, made once inside the mount's
+// parent; the page object (when there is one yet) draws the part into it when it is new.
+export function placePart(component, parts, className, page) {
+  const { data, parentElement } = component;
+  let host = parentElement.querySelector(":scope > .gc-part");
+  if (!host) {
+    host = element("div", { className: `gc-part ${className}` });
+    parentElement.append(host);
+  }
+  if (parts.get(data.part) !== host) {
+    parts.set(data.part, host);
+    page?.render(data.part, host);
+  }
+}
+
 // A canvas that now shows a picture: an image to a screen reader, with `text` as its alt
 // text (a canvas still empty is left out of the page's images).
 export function label(canvas, text) {
