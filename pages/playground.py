@@ -344,20 +344,22 @@ def field_chart(model: pg.Playground, arrows: bool, side_legends: bool = False) 
                                      "gradientLength": MAP_SIZE // 2,
                                      "titleOrient": "left", "titleAnchor": "middle",
                                      "offset": 8}}}},
+            # Every mark is clipped to the map: a point thrown far outside would otherwise
+            # grow the chart ("pad" makes room for it) and push the page's layout around.
             {"data": {"name": "arrows"}, "mark": {"type": "rule", "strokeWidth": 1.2,
-                                                  "opacity": 0.75},
+                                                  "opacity": 0.75, "clip": True},
              "encoding": {"x": axis("x"), "y": axis("y"), "x2": {"field": "x2"},
                           "y2": {"field": "y2"}, "color": color}},
             {"data": {"name": "arrows"},
              "mark": {"type": "point", "shape": "triangle-up", "filled": True, "size": 22,
-                      "opacity": 0.75},
+                      "opacity": 0.75, "clip": True},
              "encoding": {"x": {**axis("x2"), "title": None}, "y": {**axis("y2"), "title": None},
                           "angle": {"field": "angle", "type": "quantitative", "scale": None},
                           "color": color}},
             # The points last, over the arrows: a collapsed pile of orange points stays visible.
             {"data": {"name": "points"},
              "mark": {"type": "circle", "size": 24, "opacity": 0.85, "stroke": "white",
-                      "strokeWidth": 0.4},
+                      "strokeWidth": 0.4, "clip": True},
              "encoding": {"x": axis("x"), "y": axis("y"), "color": color}},
         ],
         # Font sizes here, not in the encodings, so that presenter view can enlarge them.
