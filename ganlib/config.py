@@ -178,6 +178,12 @@ def field_help(name: str) -> str:
                           name=name, known=', '.join(field_names())))
 
 
+def float_range(name: str) -> tuple[float, float]:
+    """The lowest and highest value the decimal setting `name` may take, so a form can refuse
+    a typed number where it was typed."""
+    return _FLOAT_RANGES[name]
+
+
 def presets_for(algorithm: str) -> list[str]:
     """Preset names available for an algorithm, the default first."""
     _check_choice("algorithm", algorithm, ALGORITHMS)

@@ -22,7 +22,7 @@ from ganlib import playground as pg
 from ganlib.algorithms import ALGORITHM_INFO, ALGORITHM_LABELS, ALGORITHMS
 from ganlib.config import G_LOSSES
 from ganlib.errors import GanlibError
-from ui import charts, links, presenter
+from ui import charts, links, presenter, widgets
 from ui.i18n import _, file_uploader, format_number
 from ui.pages import require_entry_point
 
@@ -99,10 +99,10 @@ def settings_form() -> tuple[str, str, pg.PlaygroundSettings]:
                               help=_("Changing it loads settings that train well in 2D.")
                               + " " + " · ".join(ALGORITHM_LABELS.values()))
     rule = ALGORITHM_INFO[algorithm]
-    rate = dict(min_value=1e-5, max_value=0.1, step=1e-4, format="%.1e", width=125)
-    d_lr = row.number_input(_("{critic} learning rate").format(critic=rule.critic_abbrev),
-                            key="pg-d_lr", **rate)
-    g_lr = row.number_input(_("G learning rate"), key="pg-g_lr", **rate)
+    rate = dict(lo=1e-5, hi=0.1, width=125)
+    d_lr = widgets.decimal_input(
+        row, _("{critic} learning rate").format(critic=rule.critic_abbrev), "pg-d_lr", **rate)
+    g_lr = widgets.decimal_input(row, _("G learning rate"), "pg-g_lr", **rate)
     updates = dict(min_value=1, max_value=pg.MAX_UPDATES_PER_STEP, step=1, width=125)
     # "per step" only beside a one-letter name: "Critic updates per step" wraps in 125 px.
     d_updates = row.number_input(
@@ -123,14 +123,13 @@ def settings_form() -> tuple[str, str, pg.PlaygroundSettings]:
         if "g_loss" in rule.settings:
             own["g_loss"] = more[2].selectbox(_("Generator loss"), G_LOSSES, key="pg-g_loss")
         if "clip_value" in rule.settings:
-            own["clip_value"] = more[2].number_input(
-                _("Weight clip (clip_value)"), 0.001, 1.0, step=0.01, format="%.3f",
-                key="pg-clip_value", help=_("0.01 (the articles' value) flattens these small "
-                                            "critics to ~0: try it and watch the map go "
-                                            "blank."))
+            own["clip_value"] = widgets.decimal_input(
+                more[2], _("Weight clip (clip_value)"), "pg-clip_value", lo=0.001, hi=1.0,
+                help=_("0.01 (the articles' value) flattens these small critics to ~0: try it "
+                       "and watch the map go blank."))
         if "gp_weight" in rule.settings:
-            own["gp_weight"] = more[2].number_input(_("Gradient-penalty weight"), 0.01, 100.0,
-                                                    step=0.5, key="pg-gp_weight")
+            own["gp_weight"] = widgets.decimal_input(
+                more[2], _("Gradient-penalty weight"), "pg-gp_weight", lo=0.01, hi=100.0)
         seed = more[3].number_input(_("Seed"), 0, 2**31 - 1, key="pg-seed")
     settings = pg.PlaygroundSettings(
         d_lr=d_lr, g_lr=g_lr, latent_dim=latent_dim, batch_size=batch_size,

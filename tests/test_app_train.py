@@ -110,30 +110,50 @@ def test_a_demo_button_starts_its_run_and_opens_the_train_page(monkeypatch, open
 
 def test_the_form_shows_the_fields_of_each_algorithm_and_says_what_is_wrong(open_app):
     at = open_app(PAGES.train)
-    keys = {n.key for n in at.number_input}
+    keys = {n.key for n in at.number_input} | {t.key for t in at.text_input}
     assert {"train-d_lr", "train-g_lr", "train-batch_size", "train-latent_dim", "train-steps",
             "train-seed", "train-beta_1", "train-beta_2", "train-real_label",
             "train-fake_label"} <= keys
     assert "train-clip_value" not in keys and "train-n_critic" not in keys
-    assert at.number_input(key="train-real_label").value == 0.9     # the GAN quick preset
+    assert at.text_input(key="train-real_label").value == "0.9"     # the GAN quick preset
 
-    at.number_input(key="train-d_lr").set_value(5.0).run()
-    assert "d_lr must be a number from 1e-07 to 1" in at.error[0].value
+    at.text_input(key="train-real_label").set_value("0").run()          # = fake_label
+    assert "real_label (0.0) must be larger than fake_label" in at.error[0].value
     assert at.button(key="train-start").disabled
 
     at.selectbox(key="train-algorithm").set_value("wgan").run()      # resets to WGAN quick
-    assert not at.error and at.number_input(key="train-d_lr").value == 1e-3
+    assert not at.error and at.text_input(key="train-d_lr").value == "0.001"
     assert at.number_input(key="train-n_critic").value == 2
-    at.number_input(key="train-clip_value").set_value(0.0).run()
+    at.text_input(key="train-clip_value").set_value("0").run()
     assert "WGAN needs a clip_value above 0" in at.error[0].value
 
     at.selectbox(key="train-preset").set_value("article").run()      # the preset resets fields
     assert not at.error
-    assert at.number_input(key="train-clip_value").value == 0.01
+    assert at.text_input(key="train-clip_value").value == "0.01"
     assert at.multiselect(key="train-digits").value == [7]
     at.selectbox(key="train-algorithm").set_value("wgan-gp").run()
-    keys = {n.key for n in at.number_input}
+    keys = {t.key for t in at.text_input}
     assert "train-gp_weight" in keys and "train-clip_value" not in keys
+
+
+def test_a_decimal_field_reads_both_ways_of_writing_and_refuses_the_rest(open_app):
+    """A typed "2,5e-4" or "0.00025" is the same rate; a word or a number out of range is
+    refused beside the field, which keeps the value it had."""
+    at = open_app(PAGES.train)
+    for typed in ("2,5e-4", "0.00025", " 0,000 25 "):
+        at.text_input(key="train-g_lr").set_value(typed).run()
+        assert not at.error and at.text_input(key="train-g_lr").value == "0.00025"
+    at.text_input(key="train-d_lr").set_value("fast").run()
+    assert at.error[0].value.startswith("D learning rate (d_lr): “fast” is not a number.")
+    assert "from 0.0000001 to 1" in at.error[0].value
+    assert at.text_input(key="train-d_lr").value == "0.0006"           # the GAN quick preset's
+    assert not at.button(key="train-start").disabled
+    at.text_input(key="train-d_lr").set_value("5").run()
+    assert "5 is outside 0.0000001 to 1" in at.error[0].value
+    assert at.text_input(key="train-d_lr").value == "0.0006"
+    start_from_form(at, batch_size=8, steps=1)
+    assert state.registry().runs()[0].config.d_lr == 6e-4
+
 
 
 # --- Train: a live run -----------------------------------------------------------------------

@@ -422,6 +422,23 @@ def test_the_train_and_models_pages_write_numbers_as_vietnamese_does(
 
 
 @pytest.mark.usefixtures("fresh_registry")
+def test_a_vietnamese_form_writes_decimals_with_a_comma_and_reads_them_back(open_app, speak):
+    speak("vi")     # AppTest formats the menus' options again in the test's own thread
+    at = open_app(PAGES.train, query={"lang": "vi"})
+    assert [at.text_input(key=f"train-{name}").value for name in
+            ("d_lr", "g_lr", "beta_1", "real_label")] == ["0,0006", "0,003", "0,5", "0,9"]
+    at.text_input(key="train-g_lr").set_value("nhanh").run()
+    assert "“nhanh”" in at.error[0].value and "0,0000001" in at.error[0].value
+    assert at.text_input(key="train-g_lr").value == "0,003"            # the value it had
+    at.text_input(key="train-g_lr").set_value("0,0005").run()
+    assert not at.error and at.text_input(key="train-g_lr").value == "0,0005"
+    at.number_input(key="train-batch_size").set_value(8)
+    at.number_input(key="train-steps").set_value(1)
+    at.button(key="train-start").click().run()
+    assert state.registry().runs()[0].config.g_lr == 0.0005
+
+
+@pytest.mark.usefixtures("fresh_registry")
 def test_the_file_uploaders_own_words_are_in_the_pages_language(open_app):
     """Streamlit writes "Upload" and "50MB per file" in English; a style puts the page's
     words in their place (ui.i18n.file_uploader)."""

@@ -390,7 +390,7 @@ def test_page_rebuilds_for_a_new_algorithm_and_keeps_it_across_reruns(page):
     model = at.session_state["pg-model"][1]
     assert model is not first and model.algorithm == "wgan-gp"
     assert at.number_input(key="pg-d_updates_per_step").value == 5     # its defaults
-    at.number_input(key="pg-g_lr").set_value(5e-4).run()                # changed in place
+    at.text_input(key="pg-g_lr").set_value("5e-4").run()                # changed in place
     assert at.session_state["pg-model"][1] is model
     assert model.settings.g_lr == pytest.approx(5e-4)
     at.selectbox(key="pg-data").select("spiral").run()           # no modes to count

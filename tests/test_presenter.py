@@ -39,9 +39,10 @@ def test_a_link_with_present_1_opens_a_run_in_presenter_view_with_the_settings_t
     # Every setting is in the collapsed "New run" panel; beside the grid only Step's N.
     panel = next(e for e in at.expander if e.label == "New run")
     assert not panel.proto.expanded
-    inside = {n.key for n in panel.number_input}
+    inside = {n.key for n in panel.number_input} | {t.key for t in panel.text_input}
     assert {"train-latent_dim", "train-batch_size", "train-d_lr"} <= inside
     assert {n.key for n in at.number_input} - inside == {"train-step-n"}
+    assert {t.key for t in at.text_input} - inside == set()
     assert "train-save-name" not in {t.key for t in at.text_input}   # Save uses the default
 
 

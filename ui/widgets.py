@@ -14,35 +14,43 @@ import streamlit as st
 
 from ganlib.algorithms import ALGORITHM_INFO, ALGORITHM_LABELS, ALGORITHMS
 from ganlib.server.classroom import Action, may
-from ganlib.config import (G_LOSSES, OPTIMIZERS, TrainConfig, field_help, make_config,
-                           presets_for)
+from ganlib.config import (G_LOSSES, OPTIMIZERS, TrainConfig, field_help, float_range,
+                           make_config, presets_for)
 from ganlib.data import DIGIT_NAMES, FASHION_NAMES, allowed_data_roots, data_sources
 from ganlib.errors import ConfigError
+from ganlib.messages import shortened
+from ganlib.units import format_setting, parse_setting
 from ui import roles
 from ui.i18n import N_, _
+from ui.text import plain
 
 OTHER_SOURCE = "other"     # the data menu's entry for a file or folder typed by hand
 
-# (label, number_input step, display format) of each numeric setting.
-_NUMBERS: dict[str, tuple[str, float, str]] = {
-    "steps": (N_("Steps (empty: until stopped)"), 1, "%d"),
-    "batch_size": (N_("Batch size"), 1, "%d"),
-    "latent_dim": (N_("Latent size (latent_dim)"), 1, "%d"),
-    "seed": (N_("Seed"), 1, "%d"),
-    "d_lr": (N_("D learning rate (d_lr)"), 1e-5, "%.1e"),
-    "g_lr": (N_("G learning rate (g_lr)"), 1e-5, "%.1e"),
-    "beta_1": (N_("Adam beta_1"), 0.05, "%.3f"),
-    "beta_2": (N_("Adam beta_2"), 0.001, "%.3f"),
-    "n_critic": (N_("Critic updates per G update (n_critic)"), 1, "%d"),
-    "clip_value": (N_("Weight clip (clip_value)"), 0.005, "%.3f"),
-    "gp_weight": (N_("Gradient-penalty weight (gp_weight)"), 1.0, "%.1f"),
-    "gp_every": (N_("Penalty every k-th critic update (gp_every)"), 1, "%d"),
-    "gp_fraction": (N_("Share of the batch penalised (gp_fraction)"), 0.05, "%.2f"),
-    "warmup_steps": (N_("Warm-up steps (warmup_steps)"), 1, "%d"),
-    "warmup_n_critic": (N_("Critic updates in the warm-up (warmup_n_critic)"), 1, "%d"),
-    "real_label": (N_("Target for real (real_label)"), 0.05, "%.2f"),
-    "fake_label": (N_("Target for fake (fake_label)"), 0.05, "%.2f"),
+# The label of each numeric setting.
+_NUMBERS: dict[str, str] = {
+    "steps": N_("Steps (empty: until stopped)"),
+    "batch_size": N_("Batch size"),
+    "latent_dim": N_("Latent size (latent_dim)"),
+    "seed": N_("Seed"),
+    "d_lr": N_("D learning rate (d_lr)"),
+    "g_lr": N_("G learning rate (g_lr)"),
+    "beta_1": N_("Adam beta_1"),
+    "beta_2": N_("Adam beta_2"),
+    "n_critic": N_("Critic updates per G update (n_critic)"),
+    "clip_value": N_("Weight clip (clip_value)"),
+    "gp_weight": N_("Gradient-penalty weight (gp_weight)"),
+    "gp_every": N_("Penalty every k-th critic update (gp_every)"),
+    "gp_fraction": N_("Share of the batch penalised (gp_fraction)"),
+    "warmup_steps": N_("Warm-up steps (warmup_steps)"),
+    "warmup_n_critic": N_("Critic updates in the warm-up (warmup_n_critic)"),
+    "real_label": N_("Target for real (real_label)"),
+    "fake_label": N_("Target for fake (fake_label)"),
 }
+# Those that are decimals: typed as text in the page's language (decimal_input); the others
+# are whole numbers, in Streamlit's number field.
+_DECIMALS = ("d_lr", "g_lr", "beta_1", "beta_2", "clip_value", "gp_weight", "gp_fraction",
+             "real_label", "fake_label")
+_SHOWN = "decimal-inputs"  # session state: {widget key: (value, the text the field showed)}
 # The settings every algorithm has, in the form's order.
 _COMMON_FIELDS = ("dataset", "digits", "steps", "batch_size", "latent_dim", "seed",
                   "optimizer", "d_lr", "g_lr", "beta_1", "beta_2")
@@ -115,6 +123,37 @@ def fill_form(prefix: str, algorithm: str, preset: str, **settings: Any) -> None
         st.session_state[f"{prefix}-{name}"] = value
 
 
+def decimal_input(place, label: str, key: str, *, lo: float, hi: float, help: str | None = None,
+                  disabled: bool = False, width: int | str = "stretch") -> float:
+    """A decimal setting as a text field in the page's language ("0,0002" in Vietnamese),
+    its value returned as a float.
+
+    Streamlit's number field writes decimals with a dot in every language ("0.500",
+    "6.0e-4"), beside tables and charts that write "0,5". Here the caller puts the setting's
+    number in `st.session_state[key]` (a preset, a link) before the first draw; the field
+    shows it as text and reads back what a person types (ganlib.units.parse_setting: "0,0005"
+    and "5e-4" alike). A text that is no number from `lo` to `hi` is refused in an error
+    below the field's row, saying what was wrong, and the field goes back to the value it
+    had: training never gets a number nobody meant.
+    """
+    shown = st.session_state.setdefault(_SHOWN, {})
+    value, text = shown.get(key, (None, None))
+    typed, problem = st.session_state.get(key), None
+    if isinstance(typed, (int, float)) and not isinstance(typed, bool):
+        value = float(typed)                 # set by a preset or a link
+    elif typed is not None and typed != text:
+        try:
+            value = _read(label, typed, lo, hi, value)
+        except ConfigError as exc:
+            problem = str(exc)
+    st.session_state[key] = format_setting(value)  # also rewrites it in a new language
+    shown[key] = (value, st.session_state[key])
+    place.text_input(label, key=key, help=help, disabled=disabled, width=width)
+    if problem:
+        st.error(problem)
+    return value
+
+
 def format_duration(seconds: float | None) -> str:
     """Seconds as "m:ss" or "h:mm:ss"; "—" when unknown."""
     if seconds is None:
@@ -164,17 +203,38 @@ def _dataset_field(key) -> str:
                              folders=folders)).strip()
 
 
+def _read(label: str, typed: str, lo: float, hi: float, previous: float) -> float:
+    """The number `typed` into the setting `label`; a ConfigError saying what was wrong and
+    what to do when it is none from `lo` to `hi`."""
+    limits = dict(field=label, typed=plain(shortened(typed)), lo=format_setting(lo),
+                  hi=format_setting(hi), previous=format_setting(previous))
+    try:
+        value = parse_setting(typed)
+    except ValueError:
+        raise ConfigError(_("{field}: “{typed}” is not a number. Type one from {lo} to {hi}, "
+                            "written like {previous} (the value the field keeps).").format(
+                                **limits)) from None
+    if not lo <= value <= hi:
+        raise ConfigError(_("{field}: {typed} is outside {lo} to {hi}. Type a number in that "
+                            "range; the field keeps {previous}.").format(**limits))
+    return value
+
+
 def _number(column, key, name: str, label: str | None = None, disabled: bool = False):
-    default_label, step, fmt = _NUMBERS[name]
-    return column.number_input(label or _(default_label), value=None, step=step, format=fmt,
-                               key=key(name), help=field_help(name), disabled=disabled,
+    label = label or _(_NUMBERS[name])
+    if name in _DECIMALS:
+        lo, hi = float_range(name)
+        return decimal_input(column, label, key(name), lo=lo, hi=hi, help=field_help(name),
+                             disabled=disabled)
+    return column.number_input(label, value=None, step=1, format="%d", key=key(name),
+                               help=field_help(name), disabled=disabled,
                                placeholder=_("until stopped") if name == "steps"
                                else _("required"))
 
 
 def _build(algorithm: str, preset: str, values: dict[str, Any]) -> TrainConfig:
     """make_config with the form's values; an empty field (other than steps) is an error."""
-    empty = [_(_NUMBERS[n][0]) for n, v in values.items() if v is None and n != "steps"]
+    empty = [_(_NUMBERS[n]) for n, v in values.items() if v is None and n != "steps"]
     if empty:
         raise ConfigError(_("{fields}: empty. Type a number, or choose the preset again to "
                             "restore its values.").format(fields=", ".join(empty)))
