@@ -208,9 +208,13 @@ def too_short_text(short: list[tuple[str, LossQuality]], running: bool) -> str:
 
 
 def plot(column, figure: go.Figure, key: str) -> None:
-    """A chart in `column`, full width; in presenter view at the projector's size."""
+    """A chart in `column`, full width; in presenter view at the projector's size.
+
+    Without Plotly's tool bar: in half of a 1280-pixel page it appeared, on hover, over the
+    chart's title (on the title's line, at the right, where a longer title, a Vietnamese one,
+    reaches). Zooming stays: drag a box on the chart; a double click goes back."""
     column.plotly_chart(presenter.figure(figure, presenter.COMPARE_CHART_HEIGHT), key=key,
-                        width="stretch")
+                        width="stretch", config={"displayModeBar": False})
 
 
 def waiting_text(position: int, snapshot: ComparisonSnapshot) -> str | None:

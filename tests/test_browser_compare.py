@@ -84,6 +84,14 @@ def test_the_default_comparison_ends_with_every_grid_the_table_and_nothing_runni
     settled(page)
     assert script_runs_during(page, seconds=3) == 0
 
+    # A chart's title stays readable under the pointer: no Plotly tool bar comes over it.
+    chart = page.locator(".stPlotlyChart").first
+    chart.scroll_into_view_if_needed()
+    chart.hover()
+    settled(page)
+    shoot(page, "compare-test-chart-hover")
+    assert page.locator(".stPlotlyChart .modebar").count() == 0
+
     # ...and the server's list of runs says the same (this module's server has no other).
     page.locator("[data-testid='stSidebarNav'] a", has_text="Runs on this server").click()
     row = page.locator("[data-testid='stMarkdownContainer']", has_text="Comparison of 3 models")
