@@ -478,12 +478,13 @@ def header(run: Run, snap: RunSnapshot, presenting: bool) -> None:
         return
     head, link = st.columns([4, 1], vertical_alignment="center")
     head.subheader(plain(snap.config.label))
-    with link:
+    line = link.container(horizontal=True, vertical_alignment="center", gap="small")
+    with line:
         share(run)
     if state.can_control(run):
         controls(run, snap)
-    else:
-        st.info(watching, icon=":material/visibility:")
+    else:   # beside Share, the why in its tooltip: a box here pushed a phone's grid off screen
+        line.caption(":material/visibility: " + _("Read-only"), help=watching, width="content")
 
 
 # --- the page ---------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ def test_a_student_manages_their_own_models_and_the_teacher_everything(open_app)
 def test_a_student_cannot_control_the_teachers_run_even_with_its_key(open_app):
     run, key = state.registry().start(FakeRun, paused=True, owner=TEACHER)
     student = open_app(PAGES.train, query={"run": run.run_id, "key": key})
-    assert any("read-only" in i.value for i in student.info)
+    assert any("Read-only" in c.value for c in student.caption)
     assert not [b for b in student.button if b.key in ("train-pause", "train-resume",
                                                          "train-stop", "train-save")]
     assert "key" not in student.query_params
@@ -184,7 +184,7 @@ def test_a_student_who_opens_the_app_lands_on_the_teachers_run_once(open_app):
     student = open_app()                         # the app's address, Home
     assert student.session_state[state.RUN] == run.run_id
     assert student.query_params["run"] == run.run_id
-    assert any("read-only" in i.value for i in student.info)       # the Train page, watching
+    assert any("Read-only" in c.value for c in student.caption)       # the Train page, watching
     student.switch_page(PAGES.home.path).run()   # back to Home later: it stays there
     assert not student.exception
     assert [s.value for s in student.subheader][:1] == ["Start a demo"]

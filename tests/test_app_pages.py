@@ -33,7 +33,7 @@ def test_a_deep_link_opened_first_on_a_fresh_server_still_runs_app_py(tiny_datas
     at.switch_page(PAGES.train.path).run()           # before any run: as a fresh server sees it
     assert not at.exception
     assert at.title[0].value == "Train"
-    assert any("watching this run (read-only)" in info.value for info in at.info)
+    assert any("watching this run (read-only)" in c.proto.help for c in at.caption)
 
 
 def test_app_py_stops_streamlit_clearing_keras_after_each_run(open_app, monkeypatch):

@@ -148,6 +148,8 @@ def test_a_decimal_field_reads_both_ways_of_writing_and_refuses_the_rest(open_ap
     assert "from 0.0000001 to 1" in at.error[0].value
     assert at.text_input(key="train-d_lr").value == "0.0006"           # the GAN quick preset's
     assert not at.button(key="train-start").disabled
+    at.text_input(key="train-d_lr").set_value(" ").run()
+    assert at.error[0].value.startswith("D learning rate (d_lr) is empty. Type a number from")
     at.text_input(key="train-d_lr").set_value("5").run()
     assert "5 is outside 0.0000001 to 1" in at.error[0].value
     assert at.text_input(key="train-d_lr").value == "0.0006"
@@ -210,7 +212,8 @@ def test_a_watch_link_shows_the_run_without_controls(tiny_dataset, tiny_config, 
         lambda: TrainingRun(tiny_config("wgan", steps=None), dataset=tiny_dataset), paused=True)
     assert run.wait_for(lambda s: s.status == "paused", timeout=60)    # built
     watcher = open_app(PAGES.train, query={"run": run.run_id})
-    assert any("watching this run (read-only)" in i.value for i in watcher.info)
+    notice = [c for c in watcher.caption if c.value.endswith("Read-only")]
+    assert notice and "Only the browser that started it" in notice[0].proto.help
     assert not [b for b in watcher.button if b.key in ("train-pause", "train-resume",
                                                          "train-stop", "train-save")]
     # The grid comes from the live feed, polled by the browser: the page names the run's
@@ -225,5 +228,5 @@ def test_a_watch_link_shows_the_run_without_controls(tiny_dataset, tiny_config, 
     assert not watcher.get("image"), "a watcher's grid must not come through Streamlit"
     owner = open_app(PAGES.train, query={"run": run.run_id, "key": key})
     assert owner.button(key="train-stop")
-    assert not [i for i in owner.info if "read-only" in i.value]
+    assert not [c for c in owner.caption if "Read-only" in c.value]
     assert grid_caption(owner).startswith("Step 0:") and not owner.get("bidi_component")

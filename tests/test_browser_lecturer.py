@@ -97,8 +97,12 @@ def test_the_demo_on_the_projector_fits_in_vietnamese_and_the_phone_follows(
     assert not toolbar.count() or not toolbar.first.is_visible()
 
     # The phone followed without a reload; its timeline slider stands at the newest grid.
-    phone.locator(".st-key-presenter-grid img[src]").first.wait_for()
+    grid = phone.locator(".st-key-presenter-grid img[src]").first
+    grid.wait_for()
+    settled(phone)
     shot(phone, "phone-train-390x844-vi")
+    box = grid.bounding_box()
+    assert box["y"] + box["height"] <= PHONE["height"], "the grid is cut by the first screen"
     slider = phone.locator("[data-testid='stSlider'] input[type='range']").first
     slider.wait_for(state="attached", timeout=60_000)    # two grids: on a page refresh
     assert slider.input_value() == slider.get_attribute("max") != "0"

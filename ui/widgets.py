@@ -208,6 +208,9 @@ def _read(label: str, typed: str, lo: float, hi: float, previous: float) -> floa
     what to do when it is none from `lo` to `hi`."""
     limits = dict(field=label, typed=plain(shortened(typed)), lo=format_setting(lo),
                   hi=format_setting(hi), previous=format_setting(previous))
+    if not typed.strip():
+        raise ConfigError(_("{field} is empty. Type a number from {lo} to {hi}; the field keeps "
+                            "{previous}.").format(**limits))
     try:
         value = parse_setting(typed)
     except ValueError:
