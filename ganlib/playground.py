@@ -211,7 +211,7 @@ class PlaygroundSettings:
             latent_dim=self.latent_dim, batch_size=self.batch_size, d_lr=self.d_lr,
             g_lr=self.g_lr, n_critic=n_critic, clip_value=self.clip_value,
             gp_weight=self.gp_weight, g_loss=self.g_loss, real_label=1.0, fake_label=0.0,
-            steps=None, seed=self.seed, **info.playground_optimizer)
+            steps=None, seed=self.seed, ema_decay=0.0, **info.playground_optimizer)
 
 
 def default_settings(algorithm: str) -> PlaygroundSettings:

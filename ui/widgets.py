@@ -29,6 +29,7 @@ _NUMBERS: dict[str, tuple[str, float, str]] = {
     "batch_size": (N_("Batch size"), 1, "%d"),
     "latent_dim": (N_("Latent size (latent_dim)"), 1, "%d"),
     "seed": (N_("Seed"), 1, "%d"),
+    "ema_decay": (N_("Averaged generator (ema_decay)"), 0.001, "%.4f"),
     "d_lr": (N_("D learning rate (d_lr)"), 1e-5, "%.1e"),
     "g_lr": (N_("G learning rate (g_lr)"), 1e-5, "%.1e"),
     "beta_1": (N_("Adam beta_1"), 0.05, "%.3f"),
@@ -44,7 +45,7 @@ _NUMBERS: dict[str, tuple[str, float, str]] = {
     "fake_label": (N_("Target for fake (fake_label)"), 0.05, "%.2f"),
 }
 # The settings every algorithm has, in the form's order.
-_COMMON_FIELDS = ("dataset", "digits", "steps", "batch_size", "latent_dim", "seed",
+_COMMON_FIELDS = ("dataset", "digits", "steps", "batch_size", "latent_dim", "seed", "ema_decay",
                   "optimizer", "d_lr", "g_lr", "beta_1", "beta_2")
 
 
@@ -79,8 +80,8 @@ def config_form(prefix: str) -> TrainConfig:
 
     rule = ALGORITHM_INFO[algorithm]
     st.markdown(f"**{_('Training')}**")
-    row = st.columns(4, vertical_alignment="bottom")
-    for column, name in zip(row, ("steps", "batch_size", "latent_dim", "seed")):
+    row = st.columns(5, vertical_alignment="bottom")
+    for column, name in zip(row, ("steps", "batch_size", "latent_dim", "seed", "ema_decay")):
         values[name] = _number(column, key, name)
     st.markdown(f"**{_('Optimiser')}**")
     row = st.columns(5, vertical_alignment="bottom")
