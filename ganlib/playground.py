@@ -203,7 +203,8 @@ class PlaygroundSettings:
         """The TrainConfig of the networks and rule (validated; ConfigError if out of range)."""
         for name in ("d_updates_per_step", "g_updates_per_step"):
             _check_updates(name, getattr(self, name))
-        # The WGANs' n_critic is d_updates_per_step; the GAN has no such setting (1).
+        # The WGANs' n_critic is d_updates_per_step; the GAN has no such setting (1). No
+        # averaged generator: the playground draws the generator it trains, update by update.
         info = _rule_info(algorithm)
         n_critic = self.d_updates_per_step if "n_critic" in info.settings else 1
         return make_config(
