@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -91,10 +92,11 @@ class ClockedEvaluator:
         return scores
 
 
-def quality_run(algorithm: str, seed: int, seconds: float,
-                evaluate_every_s: float) -> dict[str, Any]:
-    """Train `algorithm`'s Quick preset for `seconds` of wall-clock time; its score series."""
-    config = make_config(algorithm, "quick", seed=seed, steps=None)
+def quality_run(algorithm: str, seed: int, seconds: float, evaluate_every_s: float,
+                overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Train `algorithm`'s Quick preset (with `overrides` of its settings, for a study) for
+    `seconds` of wall-clock time; its score series."""
+    config = make_config(algorithm, "quick", seed=seed, steps=None, **(overrides or {}))
     dataset = load_dataset(config.dataset, config.digits)
     evaluator = evaluator_for(dataset)                       # built once, cached
     if evaluator is None:

@@ -80,10 +80,11 @@ ALGORITHM_INFO: dict[str, AlgorithmInfo] = {
             # The GAN article (viblo "GAN series p1"): its create_generator /
             # create_discriminator, Adam(lr=1e-4, beta_1=0.3), labels 0.9 / 0.1, batch 8,
             # latent 100, and its loop: D trained on a real batch, then on a fake batch, then
-            # G through the frozen D.
+            # G through the frozen D. Samples from the trained generator, as there (no average).
             "article": dict(architecture="gan-article", latent_dim=100, batch_size=8,
                             optimizer="adam", d_lr=1e-4, g_lr=1e-4, beta_1=0.3,
-                            real_label=0.9, fake_label=0.1, split_d_update=True, steps=6000),
+                            real_label=0.9, fake_label=0.1, split_d_update=True, steps=6000,
+                            ema_decay=0.0),
             # A small DCGAN tuned for quality per second on a 2-core CPU (study in
             # docs/quick-preset.md): batch 32 (same quality per step as 64 at half the cost),
             # Adam with beta_1 0.5 at a generator rate 5x the discriminator's (3e-3 / 6e-4),
@@ -96,10 +97,11 @@ ALGORITHM_INFO: dict[str, AlgorithmInfo] = {
             # Mode collapse on purpose: a generator that learns 100x faster than its
             # discriminator, from a 2-number latent space, chases whatever few digits the slow
             # discriminator currently accepts. In our study (scripts/mode_collapse_study.py,
-            # docs/mode-collapse.md) it covered 2-3 of 10 classes after 1,000 steps.
+            # docs/mode-collapse.md) it covered 2-3 of 10 classes after 1,000 steps. Without
+            # the averaged generator, as studied: the collapse is what it shows.
             "mode-collapse": dict(architecture="quick", latent_dim=2, batch_size=64,
                                   optimizer="adam", d_lr=5e-5, g_lr=5e-3, beta_1=0.5,
-                                  real_label=1.0, fake_label=0.0, steps=1000),
+                                  real_label=1.0, fake_label=0.0, steps=1000, ema_decay=0.0),
         },
         # Adam with the DCGAN beta_1.
         playground_optimizer=dict(optimizer="adam", beta_1=0.5, beta_2=0.999),
@@ -116,11 +118,12 @@ ALGORITHM_INFO: dict[str, AlgorithmInfo] = {
         presets={
             # The WGAN article (machinelearningmastery-style): its define_critic /
             # define_generator, RMSprop(5e-5), clip 0.01, n_critic 5, half batch 32 for the
-            # critic and 64 for the generator, latent 50, trained on the digit 7 only.
+            # critic and 64 for the generator, latent 50, trained on the digit 7 only; no
+            # averaged generator, as there.
             "article": dict(architecture="wgan-article", latent_dim=50, batch_size=32,
                             g_batch_size=64, optimizer="rmsprop", d_lr=5e-5, g_lr=5e-5,
                             n_critic=5, clip_value=0.01, split_d_update=True, digits=(7,),
-                            steps=1000),
+                            steps=1000, ema_decay=0.0),
             # The same rule on the small networks, tuned for quality per second on 2 CPU cores
             # (study in docs/wgan-quick-preset.md): batch 32, RMSprop at 1e-3 for the critic
             # and 2e-3 for the generator, 2 critic updates per generator update, and weights

@@ -117,6 +117,10 @@ class TrainConfig:
         False, "Update the discriminator/critic on the real and on the fake batch as two "
         "separate optimiser steps, as the articles' two train_on_batch calls do. With "
         "BatchNorm in the critic this also keeps real and fake batch statistics apart.")
+    ema_decay: float = _setting(
+        0.999, "Samples and saved models come from a running average of the generator's "
+        "weights, which smooths away the back-and-forth of training; each step moves it "
+        "(1 - ema_decay) of the way to the newest weights. 0 turns averaging off.")
     steps: int | None = _setting(
         2000, "Generator updates to train. Without a step budget the run trains until it is "
         "stopped.")
@@ -236,6 +240,7 @@ _FLOAT_RANGES: dict[str, tuple[float, float]] = {
     "clip_value": (0.0, 10.0),
     "gp_weight": (0.0, 1000.0),
     "gp_fraction": (0.01, 1.0),
+    "ema_decay": (0.0, 0.99999),
 }
 
 

@@ -12,6 +12,11 @@ hands it the whole set.)
 The two updates are also public, `critic_update(dataset)` and `generator_update()`, for
 callers that schedule them their own way (the 2D playground's "train D only").
 
+Samples come from `average_generator`: an exponential moving average of the generator's
+weights (Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN Training", ICLR 2019),
+updated at the end of each generator iteration inside the same graph, so it costs a few
+elementwise operations a step. With `ema_decay` 0 it is the generator itself.
+
 An iteration returns scalar tensors, exactly the algorithm's `ALGORITHM_INFO[...].metrics`:
 losses, the mean scores of real and generated images, and the gradient norm of each
 network's last update (a shrinking generator gradient is the "vanishing gradient" of the GAN
@@ -54,6 +59,36 @@ class AdversarialModel(keras.Model):
         # One stream of randomness for noise, batch indices and mixing weights: same seed,
         # same run.
         self.seed_generator = keras.random.SeedGenerator(config.seed)
+        # The averaged generator's own network (None without averaging), starting at the
+        # generator's weights.
+        self._average = _copy_of(generator) if config.ema_decay else None
+
+    @property
+    def averaging(self) -> bool:
+        """Whether samples come from an average of the generator (ema_decay above 0)."""
+        return self._average is not None
+
+    @property
+    def average_generator(self) -> keras.Model:
+        """The generator that samples, saved models and quality scores use: the running
+        average of the trained generator's weights, or the generator without averaging."""
+        return self._average if self._average is not None else self.generator
+
+    def restart_average(self) -> None:
+        """Start the average again at the generator's weights (a reset run; a resumed run
+        whose checkpoint kept no average)."""
+        if self._average is not None:
+            self._average.set_weights(self.generator.get_weights())
+
+    def update_average(self) -> None:
+        """Move the average (1 - decay) of the way to the generator's weights, BatchNorm's
+        moving statistics included. decay = min(ema_decay, (1 + t) / (10 + t)) after the
+        t-th generator update: early on the average forgets the random start within a few
+        dozen steps instead of a few thousand."""
+        step = tf.cast(self.g_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.config.ema_decay, (1.0 + step) / (10.0 + step))
+        for average, weight in zip(self._average.weights, self.generator.weights):
+            average.assign_sub((1.0 - decay) * (average - weight))
 
     def compile(self, d_optimizer: keras.optimizers.Optimizer,
                 g_optimizer: keras.optimizers.Optimizer) -> None:
@@ -87,6 +122,8 @@ class AdversarialModel(keras.Model):
         for _ in tf.range(self.critic_updates() - 1):
             self.critic_update(dataset)
         metrics = {**self.critic_update(dataset), **self.generator_update()}
+        if self.averaging:
+            self.update_average()
         return {name: metrics[name] for name in self.info.metrics}      # the table's order
 
     def reset_running_state(self) -> None:
@@ -144,6 +181,16 @@ class AdversarialModel(keras.Model):
         grads = tape.gradient(loss, network.trainable_variables)
         optimizer.apply_gradients(zip(grads, network.trainable_variables))
         return tf.linalg.global_norm(grads)
+
+
+def _copy_of(generator: keras.Model) -> keras.Model:
+    """A network like `generator`, with its weights. Cloning draws initial weights, which may
+    take seeds from Keras's global random state: under the build lock, so that it never
+    changes a run that is being built in another thread."""
+    with _BUILD_LOCK:
+        copy = keras.models.clone_model(generator)
+    copy.set_weights(generator.get_weights())
+    return copy
 
 
 def _cross_entropy(label: float, logits: tf.Tensor) -> tf.Tensor:
@@ -373,10 +420,10 @@ class ModelPool:
     10 MB for the quick networks (measured in docs/decisions.md), so a classroom server that
     built a model per run grew by gigabytes over a day. Runs whose configurations differ only
     in seed and step budget trace the same graph, so a finished run hands its model back and
-    the next such run gets it with freshly initialised weights, optimiser slots and noise
-    stream: bit for bit the start a newly built model would have had. Memory then grows
-    with the number of different configurations used, not with the number of runs; the pool
-    keeps the idle models of its `max_configs` most recently used configurations.
+    the next such run gets it with freshly initialised weights (its average too), optimiser
+    slots and noise stream: bit for bit the start a newly built model would have had. Memory
+    then grows with the number of different configurations used, not with the number of runs;
+    the pool keeps the idle models of its `max_configs` most recently used configurations.
     """
 
     def __init__(self, max_configs: int = 8):
@@ -419,6 +466,7 @@ def _reinitialise(model: AdversarialModel, config: TrainConfig) -> None:
     generator, discriminator = _networks(config)
     model.generator.set_weights(generator.get_weights())
     model.discriminator.set_weights(discriminator.get_weights())
+    model.restart_average()
     for optimizer, fresh in zip((model.d_optimizer, model.g_optimizer),
                                 model.fresh_optimizer_state):
         for variable, value in zip(optimizer.variables, fresh):

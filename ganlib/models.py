@@ -12,20 +12,31 @@ critic's unbounded score, as the WGAN article asks ("linear activation").
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+
 import keras
+import numpy as np
 from keras import layers
 
 from ganlib.algorithms import ALGORITHM_INFO
 from ganlib.config import TrainConfig
 
 IMAGE_SHAPE = (28, 28, 1)
+# Which network an initialiser seeds (its seeds differ from the other network's).
+_GENERATOR, _CRITIC = 1, 2
+Initializers = Iterator[keras.initializers.Initializer]    # one for each layer that asks
 
 
 def build_generator(config: TrainConfig) -> keras.Sequential:
     """The generator of `config.architecture`, mapping (N, latent_dim) to (N, 28, 28, 1)."""
-    builders = {"gan-article": _gan_article_generator, "wgan-article": _wgan_article_generator,
-                "quick": _quick_generator, "mlp-2d": _mlp_generator}
-    return builders[config.architecture](config.latent_dim)
+    if config.architecture == "gan-article":
+        return _gan_article_generator(config.latent_dim)
+    if config.architecture == "mlp-2d":
+        return _mlp_generator(config.latent_dim)
+    builders = {"wgan-article": _wgan_article_generator, "quick": _quick_generator}
+    return builders[config.architecture](config.latent_dim,
+                                         _initializers(config.seed, _GENERATOR))
 
 
 def build_discriminator(config: TrainConfig) -> keras.Sequential:
@@ -38,11 +49,28 @@ def build_discriminator(config: TrainConfig) -> keras.Sequential:
     batchnorm = ALGORITHM_INFO[config.algorithm].critic_batchnorm
     if config.architecture == "gan-article":
         return _gan_article_discriminator()
-    if config.architecture == "wgan-article":
-        return _wgan_article_critic(batchnorm)
     if config.architecture == "mlp-2d":
         return _mlp_discriminator()
-    return _quick_discriminator()
+    init = _initializers(config.seed, _CRITIC)
+    if config.architecture == "wgan-article":
+        return _wgan_article_critic(batchnorm, init)
+    return _quick_discriminator(init)
+
+
+def _initializers(seed: int, network: int) -> Initializers:
+    """N(0, 0.02) initialisers (the DCGAN and WGAN articles' weights), one per layer.
+
+    One per layer, because a Keras 3 initialiser fixes its seed when it is made: one shared
+    by every layer gave every layer the same random numbers (two equal Conv2DTranspose
+    kernels in the WGAN article's generator). Each layer's seed comes from the run's seed,
+    the network and the layer's place, so the same seed still builds the same networks,
+    whatever else used Keras's global random state. The layers the articles leave at Keras's
+    default initialiser (the GAN article's, the 2D playground's) get one each from Keras,
+    seeded by `keras.utils.set_random_seed` (ganlib.gans).
+    """
+    for layer in itertools.count():
+        state = np.random.SeedSequence((seed, network, layer)).generate_state(1)[0]
+        yield keras.initializers.RandomNormal(stddev=0.02, seed=int(state % 2**31))
 
 
 # --- the GAN article (viblo "GAN series - p1") ---------------------------------------------
@@ -82,38 +110,41 @@ def _gan_article_discriminator() -> keras.Sequential:
 
 # --- the WGAN article --------------------------------------------------------------------
 
-def _wgan_article_generator(latent_dim: int) -> keras.Sequential:
+def _wgan_article_generator(latent_dim: int, init: Initializers) -> keras.Sequential:
     """define_generator() of the WGAN article: weights ~ N(0, 0.02), tanh output."""
-    init = keras.initializers.RandomNormal(stddev=0.02)
     return keras.Sequential([
         keras.Input((latent_dim,)),
-        layers.Dense(128 * 7 * 7, kernel_initializer=init),   # foundation for a 7 x 7 image
+        layers.Dense(128 * 7 * 7, kernel_initializer=next(init)),  # base of a 7 x 7 image
         layers.LeakyReLU(0.2),
         layers.Reshape((7, 7, 128)),                           # 128 x 7 x 7
-        layers.Conv2DTranspose(128, 4, strides=2, padding="same", kernel_initializer=init),
+        layers.Conv2DTranspose(128, 4, strides=2, padding="same",
+                               kernel_initializer=next(init)),
         layers.BatchNormalization(),                           # 128 x 14 x 14
         layers.LeakyReLU(0.2),
-        layers.Conv2DTranspose(128, 4, strides=2, padding="same", kernel_initializer=init),
+        layers.Conv2DTranspose(128, 4, strides=2, padding="same",
+                               kernel_initializer=next(init)),
         layers.BatchNormalization(),                           # 128 x 28 x 28
         layers.LeakyReLU(0.2),
-        layers.Conv2D(1, 7, padding="same", activation="tanh", kernel_initializer=init),
+        layers.Conv2D(1, 7, padding="same", activation="tanh",
+                      kernel_initializer=next(init)),
     ], name="generator")
 
 
-def _wgan_article_critic(batchnorm: bool) -> keras.Sequential:
+def _wgan_article_critic(batchnorm: bool, init: Initializers) -> keras.Sequential:
     """define_critic() of the WGAN article: strided convolutions, linear output.
 
     The article clips only the convolution kernels (a Keras kernel_constraint); ganlib clips
     every critic weight after each update, as the WGAN paper's algorithm does, in `gans.WGAN`.
     """
-    init = keras.initializers.RandomNormal(stddev=0.02)
     norm = [layers.BatchNormalization] if batchnorm else []
     return keras.Sequential([
         keras.Input(IMAGE_SHAPE),
-        layers.Conv2D(64, 4, strides=2, padding="same", kernel_initializer=init),  # 64 x 14 x 14
+        layers.Conv2D(64, 4, strides=2, padding="same",
+                      kernel_initializer=next(init)),         # 64 x 14 x 14
         *[n() for n in norm],
         layers.LeakyReLU(0.2),
-        layers.Conv2D(64, 4, strides=2, padding="same", kernel_initializer=init),  # 64 x 7 x 7
+        layers.Conv2D(64, 4, strides=2, padding="same",
+                      kernel_initializer=next(init)),         # 64 x 7 x 7
         *[n() for n in norm],
         layers.LeakyReLU(0.2),
         layers.Flatten(),                                      # 3136
@@ -123,40 +154,40 @@ def _wgan_article_critic(batchnorm: bool) -> keras.Sequential:
 
 # --- quick: a small DCGAN for a 2-core CPU -----------------------------------------------
 
-def _quick_generator(latent_dim: int) -> keras.Sequential:
+def _quick_generator(latent_dim: int, init: Initializers) -> keras.Sequential:
     """A DCGAN generator at half the usual width: ~1.9 M multiply-adds per image, ~90x less
     than the GAN article's, so a 2-core CPU trains ~60 GAN steps/s at batch 32.
 
     BatchNorm momentum 0.9 (Keras default 0.99) so that the moving statistics used for
     sampling catch up within tens of steps rather than hundreds.
     """
-    init = keras.initializers.RandomNormal(stddev=0.02)
     return keras.Sequential([
         keras.Input((latent_dim,)),
-        layers.Dense(7 * 7 * 64, use_bias=False, kernel_initializer=init),
+        layers.Dense(7 * 7 * 64, use_bias=False, kernel_initializer=next(init)),
         layers.BatchNormalization(momentum=0.9),
         layers.LeakyReLU(0.2),
         layers.Reshape((7, 7, 64)),                            # 64 x 7 x 7
         layers.Conv2DTranspose(32, 4, strides=2, padding="same", use_bias=False,
-                               kernel_initializer=init),       # 32 x 14 x 14
+                               kernel_initializer=next(init)),  # 32 x 14 x 14
         layers.BatchNormalization(momentum=0.9),
         layers.LeakyReLU(0.2),
         layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh",
-                               kernel_initializer=init),       # 1 x 28 x 28
+                               kernel_initializer=next(init)),  # 1 x 28 x 28
     ], name="generator")
 
 
-def _quick_discriminator() -> keras.Sequential:
+def _quick_discriminator(init: Initializers) -> keras.Sequential:
     """A DCGAN discriminator/critic without BatchNorm, so it serves all three algorithms."""
-    init = keras.initializers.RandomNormal(stddev=0.02)
     return keras.Sequential([
         keras.Input(IMAGE_SHAPE),
-        layers.Conv2D(32, 4, strides=2, padding="same", kernel_initializer=init),  # 32 x 14 x 14
+        layers.Conv2D(32, 4, strides=2, padding="same",
+                      kernel_initializer=next(init)),         # 32 x 14 x 14
         layers.LeakyReLU(0.2),
-        layers.Conv2D(64, 4, strides=2, padding="same", kernel_initializer=init),  # 64 x 7 x 7
+        layers.Conv2D(64, 4, strides=2, padding="same",
+                      kernel_initializer=next(init)),         # 64 x 7 x 7
         layers.LeakyReLU(0.2),
         layers.Flatten(),                                      # 3136
-        layers.Dense(1, kernel_initializer=init),              # logit (GAN) or score (WGAN)
+        layers.Dense(1, kernel_initializer=next(init)),        # logit (GAN) or score (WGAN)
     ], name="discriminator")
 
 

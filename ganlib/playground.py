@@ -203,7 +203,8 @@ class PlaygroundSettings:
         """The TrainConfig of the networks and rule (validated; ConfigError if out of range)."""
         for name in ("d_updates_per_step", "g_updates_per_step"):
             _check_updates(name, getattr(self, name))
-        # The WGANs' n_critic is d_updates_per_step; the GAN has no such setting (1).
+        # The WGANs' n_critic is d_updates_per_step; the GAN has no such setting (1). No
+        # averaged generator: the playground draws the generator it trains, update by update.
         info = _rule_info(algorithm)
         n_critic = self.d_updates_per_step if "n_critic" in info.settings else 1
         return make_config(
@@ -211,7 +212,7 @@ class PlaygroundSettings:
             latent_dim=self.latent_dim, batch_size=self.batch_size, d_lr=self.d_lr,
             g_lr=self.g_lr, n_critic=n_critic, clip_value=self.clip_value,
             gp_weight=self.gp_weight, g_loss=self.g_loss, real_label=1.0, fake_label=0.0,
-            steps=None, seed=self.seed, **info.playground_optimizer)
+            steps=None, seed=self.seed, ema_decay=0.0, **info.playground_optimizer)
 
 
 def default_settings(algorithm: str) -> PlaygroundSettings:

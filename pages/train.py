@@ -28,6 +28,7 @@ from ui.text import plain
 require_entry_point()
 
 SAVING = "train-saving"    # (the name asked for, the save's future) of the save under way
+RAW_VIEW = "train-generator-view"   # the "raw / averaged" switch over the sample grid
 
 # How each status looks: badge text, colour and icon.
 BADGES = {
@@ -341,6 +342,23 @@ def fed(run: Run, snap: RunSnapshot) -> bool:
             and (snap.active or state.following_teacher()))
 
 
+def raw_view(snap: RunSnapshot) -> bool:
+    """The "raw / averaged" switch, where the run averages its generator: whether the user
+    chose the trained generator's grid over its average's."""
+    if snap.raw_samples is None:
+        return False
+    choice = st.radio(
+        _("Generator"), ["averaged", "raw"], key=RAW_VIEW, horizontal=True,
+        format_func=lambda view: _("averaged") if view == "averaged" else _("raw"),
+        help=_("The samples come from a running average of the generator's weights (setting "
+               "ema_decay). Each training step pushes the generator after the critic's "
+               "latest opinion, so the raw weights keep circling around a good generator "
+               "without settling; their average sits near the middle of that circling and "
+               "draws cleaner digits. Choose raw to see the generator as it is after the "
+               "last step: only its newest grid, as the timeline keeps the averaged ones."))
+    return choice == "raw"
+
+
 def samples(run: Run, snap: RunSnapshot) -> None:
     if not presenter.active():
         st.markdown("#### " + _("Samples from 64 fixed noise vectors z"))
@@ -348,21 +366,24 @@ def samples(run: Run, snap: RunSnapshot) -> None:
     alt = _("64 samples from the generator at step {step}")
     if snap.samples is None:
         st.info(_("The first samples appear once the networks are built."))
-    if fed(run, snap) and not scrubbed_back(snap):     # shows the first grid once there is one
+    raw = raw_view(snap)
+    if fed(run, snap) and not scrubbed_back(snap) and not raw:  # the first grid once it exists
         with st.container(key=presenter.GRID):
             live_view.watch_grid(run, snap.status, caption, alt, state.following_teacher(),
                                  drawn_grid=snap.samples is not None)
     elif snap.samples is not None:
-        sample_step, images = chosen_frame(snap)
+        sample_step, images = ((snap.samples_step, snap.raw_samples) if raw
+                               else chosen_frame(snap))
         grid = live_view.grid_png(snap.run_id, sample_step, images, live_view.GRID_COLUMNS,
-                                  live_view.GRID_SCALE)
+                                  live_view.GRID_SCALE, raw=raw)
         st.container(key=presenter.GRID).image(
             grid, output_format="PNG", width="content",
             caption=caption.format(step=format_number(sample_step)),
             alt=alt.format(step=format_number(sample_step)))
     if snap.samples is None:
         return
-    scrub_slider(snap)
+    if not raw:
+        scrub_slider(snap)
     st.download_button(_("Download timelapse GIF"), data=lambda: timelapse(snap.timeline),
                        file_name=f"{snap.run_id}-timelapse.gif", mime="image/gif",
                        on_click="ignore", icon=":material/movie:",

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             model.train_iteration(images)
             training_s += time.perf_counter() - started
             if step % EVALUATE_EVERY == 0:
-                scores = evaluator.evaluate(model.generator(noise, training=False).numpy())
+                scores = evaluator.evaluate(model.average_generator(noise, training=False).numpy())
                 rows.append({"step": step, "training_s": round(training_s, 1),
                              "fd_ratio": round(scores["fd"] / scores["fd_baseline"], 1),
                              "classes_covered": int(scores["classes_covered"]),

@@ -13,11 +13,14 @@ from ganlib.data import Dataset, load_dataset
 from ganlib.metrics import QualityEvaluator, evaluator_for
 
 
-def study_parser(doc: str, *, seeds: int, steps: int, set_help: str) -> argparse.ArgumentParser:
-    """--seeds, --steps and --set NAME=VALUE (values in JSON: 32, 3e-3, true, [7])."""
+def study_parser(doc: str, *, seeds: int, steps: int | None,
+                 set_help: str) -> argparse.ArgumentParser:
+    """--seeds, --steps (steps None: a study that trains for a time instead) and
+    --set NAME=VALUE (values in JSON: 32, 3e-3, true, [7])."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=seeds)
-    parser.add_argument("--steps", type=int, default=steps)
+    if steps is not None:
+        parser.add_argument("--steps", type=int, default=steps)
     parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help=set_help)
     return parser
 

@@ -198,7 +198,7 @@ def quality_curve(config: TrainConfig, images: tf.Tensor, evaluator, every: int,
     for step in range(1, config.steps + 1):
         window.append(float(model.train_iteration(images)["wasserstein"]))
         if step % every == 0:
-            scores = evaluator.evaluate(model.generator(noise, training=False).numpy())
+            scores = evaluator.evaluate(model.average_generator(noise, training=False).numpy())
             rows.append({"step": step, "idle_s": round(step / speed, 1) if speed else None,
                          "fd_ratio": round(scores["fd"] / scores["fd_baseline"], 1),
                          "classes_covered": int(scores["classes_covered"]),

@@ -17,7 +17,7 @@ def test_the_table_of_contents_lists_the_theory_headings_in_order():
     toc = content.table_of_contents("theory").splitlines()
     assert toc[0] == "- [1. The minimax game](#minimax)"
     assert toc[-1] == "- [Sources](#sources)"
-    assert len(toc) == 8
+    assert len(toc) == 9
 
 
 def test_a_file_without_section_lines_says_what_to_add(tmp_path, monkeypatch):

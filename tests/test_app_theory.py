@@ -26,6 +26,7 @@ HEADINGS = (
     "5. The Wasserstein distance and the critic",
     "6. Keeping the critic Lipschitz: clipping or gradient penalty",
     "7. Training the critic: n_critic and RMSprop",
+    "8. Averaging the generator",
     "Sources",
 )
 

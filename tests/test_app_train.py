@@ -170,6 +170,30 @@ def test_a_short_run_draws_its_curves_and_samples_then_finishes(open_app):
     assert at.button(key="train-pause").disabled and at.button(key="train-stop").disabled
 
 
+def test_the_switch_shows_the_raw_generator_beside_its_average(open_app):
+    at = open_app(PAGES.train)
+    assert at.number_input(key="train-ema_decay").value == 0.999     # the quick preset's
+    start_from_form(at, batch_size=8, steps=3)
+    poll(at, lambda at: badge(at) == "finished")
+    switch = at.radio(key="train-generator-view")
+    assert switch.value == "averaged" and switch.options == ["averaged", "raw"]
+    assert "average" in switch.help
+    averaged = at.get("image")[0].proto.imgs[0].url
+    assert at.slider                                             # the timeline to scrub
+    switch.set_value("raw").run()
+    assert at.get("image")[0].proto.imgs[0].url != averaged
+    assert grid_caption(at).startswith("Step 3:") and not at.slider
+    at.radio(key="train-generator-view").set_value("averaged").run()
+    assert at.get("image")[0].proto.imgs[0].url == averaged
+
+
+def test_without_averaging_there_is_no_switch(open_app):
+    at = open_app(PAGES.train)
+    start_from_form(at, batch_size=8, steps=2, ema_decay=0.0)
+    poll(at, lambda at: badge(at) == "finished")
+    assert at.get("image") and not [r for r in at.radio if r.key == "train-generator-view"]
+
+
 def test_pause_freezes_the_run_step_advances_it_and_stop_ends_it(open_app):
     at = open_app(PAGES.train)
     start_from_form(at, batch_size=8, steps=None)

@@ -52,15 +52,20 @@ OPTIMIZERS = {"d_optimizer": [np.array(12, np.int64), np.ones((2, 3), np.float32
               "g_optimizer": [np.full(4, 0.5, np.float32)]}
 
 
+def tiny_generator() -> keras.Model:
+    return keras.Sequential([keras.Input((64,)), layers.Dense(7 * 7, activation="tanh"),
+                             layers.Reshape((7, 7, 1)), layers.UpSampling2D(4)])
+
+
 @pytest.fixture(scope="module")
-def nets() -> tuple[keras.Model, keras.Model]:
-    """A tiny generator (N, 64) -> (N, 28, 28, 1) and critic (N, 28, 28, 1) -> (N, 1)."""
+def nets() -> tuple[keras.Model, keras.Model, keras.Model]:
+    """A tiny generator (N, 64) -> (N, 28, 28, 1), critic (N, 28, 28, 1) -> (N, 1), and a
+    trained generator whose average the first one is (other weights, same network)."""
     keras.utils.set_random_seed(0)
-    generator = keras.Sequential([keras.Input((64,)), layers.Dense(7 * 7, activation="tanh"),
-                                  layers.Reshape((7, 7, 1)), layers.UpSampling2D(4)])
+    generator = tiny_generator()
     critic = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(2, 4, strides=4),
                                layers.Flatten(), layers.Dense(1)])
-    return generator, critic
+    return generator, critic, tiny_generator()
 
 
 @pytest.fixture
@@ -72,7 +77,8 @@ def root(tmp_path) -> Path:
 def save(nets, root):
     """save(name, **overrides): a complete checkpoint under `root`."""
     def save(name: str = "demo", **overrides):
-        values = dict(generator=nets[0], critic=nets[1], config=CONFIG, step=5,
+        values = dict(generator=nets[0], critic=nets[1], raw_generator=nets[2], config=CONFIG,
+                      step=5,
                       history=HISTORY, preview=PREVIEW, elapsed_s=12.5,
                       metrics={"d_loss": 0.5, "g_loss": 1.25}, optimizer_state=OPTIMIZERS,
                       root=root)
@@ -97,6 +103,7 @@ def test_round_trip_preserves_networks_and_metadata(nets, save, root):
 
     loaded = load_checkpoint("demo", root)
     np.testing.assert_array_equal(outputs(loaded.generator), outputs(nets[0]))
+    np.testing.assert_array_equal(outputs(loaded.raw_generator), outputs(nets[2]))
     np.testing.assert_array_equal(outputs(loaded.critic, outputs(nets[0])),
                                   outputs(nets[1], outputs(nets[0])))
     info = loaded.info
@@ -122,12 +129,27 @@ def test_round_trip_preserves_networks_and_metadata(nets, save, root):
 
 
 def test_minimal_checkpoint_and_generator_only_load(nets, save, root):
-    save("bare", history=None, preview=None, metrics=None, optimizer_state=None)
+    save("bare", history=None, preview=None, metrics=None, optimizer_state=None,
+         raw_generator=None)
+    assert load_checkpoint("bare", root).raw_generator is None     # one generator: no average
     loaded = load_checkpoint("bare", root, with_critic=False)
-    assert loaded.critic is None
+    assert loaded.critic is None and loaded.raw_generator is None
     assert loaded.history == {} and loaded.optimizer_state == {}
     assert loaded.info.preview_png is None and loaded.info.metrics == {}
     np.testing.assert_array_equal(outputs(loaded.generator), outputs(nets[0]))
+
+
+def test_a_trained_generator_unlike_its_average_is_refused(nets, save, root):
+    other = keras.Sequential([keras.Input((64,)), layers.Dense(14 * 14, activation="tanh"),
+                              layers.Reshape((14, 14, 1)), layers.UpSampling2D(2)])
+    with pytest.raises(CheckpointError, match="raw_generator.keras is not the same network"):
+        save("twins", raw_generator=other)
+    assert not (root / "twins").exists()
+    save("twins")
+    other.save(root / "twins" / "raw_generator.keras")     # swapped in by hand
+    assert load_checkpoint("twins", root, with_critic=False).raw_generator is None
+    with pytest.raises(CheckpointError, match="raw_generator.keras is not the same network"):
+        load_checkpoint("twins", root)
 
 
 def test_root_comes_from_argument_then_environment_then_repository(monkeypatch, tmp_path):

@@ -189,3 +189,47 @@ def test_the_critic_warm_up_gives_more_critic_updates_for_the_first_steps(data):
         model.train_iteration(data)
         counts.append(int(model.d_optimizer.iterations) - before)
     assert counts == [5, 5, 2, 2]
+
+
+# --- the averaged generator -----------------------------------------------------------------
+
+def weights_of(model: keras.Model) -> list[np.ndarray]:
+    return [w.copy() for w in model.get_weights()]
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_the_average_follows_the_generator_by_the_warmed_up_decay(algorithm, data):
+    model = build_gan(make_config(algorithm, "quick", batch_size=8, ema_decay=0.99))
+    assert model.averaging and model.average_generator is not model.generator
+    start = weights_of(model.generator)
+    assert all(np.array_equal(a, b) for a, b in zip(weights_of(model.average_generator), start))
+    model.train_iteration(data)
+    trained = weights_of(model.generator)
+    # After the first generator update the decay is min(0.99, (1 + 1) / (10 + 1)) = 2/11:
+    # the average moves 9/11 of the way from the start to the trained weights.
+    for average, w0, w1 in zip(weights_of(model.average_generator), start, trained):
+        np.testing.assert_allclose(average, w0 + 9 / 11 * (w1 - w0), rtol=1e-5, atol=1e-6)
+    for _ in range(3):
+        model.train_iteration(data)
+    averaged, raw = weights_of(model.average_generator), weights_of(model.generator)
+    assert any(not np.array_equal(a, b) for a, b in zip(averaged, raw))
+    assert any(not np.array_equal(a, b) for a, b in zip(averaged, start))
+
+
+def test_without_averaging_the_generator_is_its_own_average(data):
+    model = build_gan(make_config("gan", "quick", batch_size=8, ema_decay=0.0))
+    assert not model.averaging and model.average_generator is model.generator
+    model.train_iteration(data)
+
+
+def test_a_pooled_model_starts_its_average_again(data):
+    config = make_config("gan", "quick", batch_size=8, seed=3)
+    pool = ModelPool()
+    used = pool.acquire(config.replace(seed=9))
+    for _ in range(3):
+        used.train_iteration(data)
+    pool.release(used)
+    reused = pool.acquire(config)
+    fresh = build_gan(config)
+    for a, b in zip(weights_of(reused.average_generator), weights_of(fresh.average_generator)):
+        np.testing.assert_array_equal(a, b)

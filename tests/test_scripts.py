@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from scripts import mode_collapse_study, quick_preset_study, wgan_preset_study
+from scripts import ema_study, mode_collapse_study, quick_preset_study, wgan_preset_study
 from scripts.study_args import overrides
 
 
@@ -40,3 +40,30 @@ def test_the_wgan_preset_study_runs(capsys):
     # Each evaluation's step in seconds of training at the measured speed.
     expected = [n / result["steps_per_s"] for n in (1, 2)]
     assert [r["idle_s"] for r in rows] == pytest.approx(expected, abs=0.1)
+
+
+def test_the_averaging_study_runs_every_variant_and_restores_the_initialisers(capsys):
+    from ganlib import models
+
+    own = models._initializers
+    assert ema_study.main(["--seeds", "1", "--seconds", "1", "--warm-up", "0.5", "--at", "1",
+                           "--evaluate-every", "0.5", "--algorithms", "gan",
+                           "--set", "batch_size=8"]) == 0
+    assert models._initializers is own
+    result = json.loads(capsys.readouterr().out)
+    assert set(result["summary"]["gan"]) == set(ema_study.VARIANTS)
+    runs = {r["variant"]: r for r in result["runs"]}
+    assert runs["no-ema"]["overrides"] == {"batch_size": 8, "ema_decay": 0.0}
+    assert runs["both"]["overrides"] == {"batch_size": 8}
+    assert 0 <= result["summary"]["gan"]["both"]["classes_covered"]["1s"]["median"] <= 10
+
+
+def test_the_old_initialisation_of_the_study_shares_one_initialiser():
+    from ganlib.config import make_config
+    from ganlib.gans import build_gan
+
+    with ema_study.initialisation(per_layer=False):
+        generator = build_gan(make_config("wgan", "article")).generator
+    first, second = (layer.get_weights()[0] for layer in generator.layers
+                     if layer.name.startswith("conv2d_transpose"))
+    assert (first == second).all()            # the bug the per-layer initialisers fixed

@@ -104,12 +104,14 @@ class SharedRenders:
 RENDERS = SharedRenders()
 
 
-def grid_png(run_id: str, step: int, images: np.ndarray, cols: int, scale: int) -> bytes:
+def grid_png(run_id: str, step: int, images: np.ndarray, cols: int, scale: int,
+             raw: bool = False) -> bytes:
     """The sample grid of `run_id` at `step` as PNG bytes, encoded once for all viewers.
 
-    The images of one run at one sample step never change, so (run, step, layout) names them.
+    The images of one run at one sample step never change, so (run, step, layout) names them,
+    and `raw`: the trained generator's grid rather than its average's (ganlib.gans).
     """
-    return RENDERS.get(("grid", run_id, step, cols, scale),
+    return RENDERS.get(("grid", run_id, step, cols, scale, raw),
                        lambda: png_bytes(image_grid(images, cols=cols, scale=scale)))
 
 

@@ -32,6 +32,7 @@ _NUMBERS: dict[str, str] = {
     "batch_size": N_("Batch size"),
     "latent_dim": N_("Latent size (latent_dim)"),
     "seed": N_("Seed"),
+    "ema_decay": N_("Averaged generator (ema_decay)"),
     "d_lr": N_("D learning rate (d_lr)"),
     "g_lr": N_("G learning rate (g_lr)"),
     "beta_1": N_("Adam beta_1"),
@@ -48,11 +49,11 @@ _NUMBERS: dict[str, str] = {
 }
 # Those that are decimals: typed as text in the page's language (decimal_input); the others
 # are whole numbers, in Streamlit's number field.
-_DECIMALS = ("d_lr", "g_lr", "beta_1", "beta_2", "clip_value", "gp_weight", "gp_fraction",
+_DECIMALS = ("ema_decay", "d_lr", "g_lr", "beta_1", "beta_2", "clip_value", "gp_weight", "gp_fraction",
              "real_label", "fake_label")
 _SHOWN = "decimal-inputs"  # session state: {widget key: (value, the text the field showed)}
 # The settings every algorithm has, in the form's order.
-_COMMON_FIELDS = ("dataset", "digits", "steps", "batch_size", "latent_dim", "seed",
+_COMMON_FIELDS = ("dataset", "digits", "steps", "batch_size", "latent_dim", "seed", "ema_decay",
                   "optimizer", "d_lr", "g_lr", "beta_1", "beta_2")
 
 
@@ -87,8 +88,8 @@ def config_form(prefix: str) -> TrainConfig:
 
     rule = ALGORITHM_INFO[algorithm]
     st.markdown(f"**{_('Training')}**")
-    row = st.columns(4, vertical_alignment="bottom")
-    for column, name in zip(row, ("steps", "batch_size", "latent_dim", "seed")):
+    row = st.columns(5, vertical_alignment="bottom")
+    for column, name in zip(row, ("steps", "batch_size", "latent_dim", "seed", "ema_decay")):
         values[name] = _number(column, key, name)
     st.markdown(f"**{_('Optimiser')}**")
     row = st.columns(5, vertical_alignment="bottom")

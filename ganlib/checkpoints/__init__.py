@@ -1,7 +1,9 @@
 """Saved models: one folder per checkpoint, written atomically, loaded in Keras safe mode.
 
     checkpoints/<name>/
-        generator.keras  critic.keras    the networks, Keras v3 format
+        generator.keras  critic.keras    the networks, Keras v3 format (the generator samples
+                                         come from: with averaging, the average)
+        raw_generator.keras              the trained generator, with averaging only (optional)
         config.json                      TrainConfig.to_dict(): how to rebuild the run
         meta.json                        format, ganlib version, name, step, created (UTC),
                                          elapsed_s, last metrics, dataset notice, owner,
@@ -25,9 +27,10 @@ The package has five parts, one job each; import from the package, which names t
 - `transfer`: zip `export_zip` for a download and `import_zip` for a checked upload.
 """
 
-from ganlib.checkpoints.reading import (CHECKPOINT_FILES, FORMAT, MODEL_FILES, REQUIRED_FILES,
-                                        BrokenCheckpoint, Checkpoint, CheckpointInfo,
-                                        list_checkpoints, load_checkpoint, read_info)
+from ganlib.checkpoints.reading import (CHECKPOINT_FILES, FORMAT, MODEL_FILES, RAW_GENERATOR,
+                                        REQUIRED_FILES, BrokenCheckpoint, Checkpoint,
+                                        CheckpointInfo, list_checkpoints, load_checkpoint,
+                                        read_info)
 from ganlib.checkpoints.space import checkpoint_quota, quota_used, student_share, usage
 from ganlib.checkpoints.transfer import MAX_UPLOAD_BYTES, export_zip, import_zip
 from ganlib.checkpoints.upkeep import (checkpoint_root, sweep_leftovers, unique_name,
@@ -36,7 +39,8 @@ from ganlib.checkpoints.writing import (delete_checkpoint, rename_checkpoint, sa
                                         update_meta)
 
 __all__ = [
-    "CHECKPOINT_FILES", "FORMAT", "MAX_UPLOAD_BYTES", "MODEL_FILES", "REQUIRED_FILES",
+    "CHECKPOINT_FILES", "FORMAT", "MAX_UPLOAD_BYTES", "MODEL_FILES", "RAW_GENERATOR",
+    "REQUIRED_FILES",
     "BrokenCheckpoint", "Checkpoint", "CheckpointInfo", "checkpoint_quota", "checkpoint_root",
     "delete_checkpoint", "export_zip", "import_zip", "list_checkpoints", "load_checkpoint",
     "quota_used", "read_info", "rename_checkpoint", "save_checkpoint", "student_share",

@@ -46,8 +46,11 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1                      # meta.json "format": bump when the layout changes
 MODEL_FILES = ("generator.keras", "critic.keras")
+# The trained generator, beside generator.keras, its average (ganlib.gans), which samples use:
+# saved only with averaging, for resuming exactly. Without it the one generator is both.
+RAW_GENERATOR = "raw_generator.keras"
 REQUIRED_FILES = (*MODEL_FILES, "config.json", "meta.json", "history.npz")
-CHECKPOINT_FILES = (*REQUIRED_FILES, "preview.png", "optimizers.npz")
+CHECKPOINT_FILES = (*REQUIRED_FILES, "preview.png", "optimizers.npz", RAW_GENERATOR)
 KERAS_MEMBERS = ("config.json", "model.weights.h5")   # inside every Keras v3 file
 IMAGE_SHAPE = (None, 28, 28, 1)                       # a batch of images, as ganlib uses them
 # preview.png is a grid of 64 digits of 28x28 pixels (about 240x240, tens of KB).
@@ -93,6 +96,10 @@ class Checkpoint:
     critic: keras.Model | None                  # None when loaded with with_critic=False
     history: dict[str, np.ndarray]              # float64 columns of equal length
     optimizer_state: dict[str, list[np.ndarray]]   # {} when none was saved
+    # The trained generator when `generator` is its average; None without averaging (or
+    # before averaging existed), and when loaded with with_critic=False (only resuming
+    # needs it).
+    raw_generator: keras.Model | None = None
 
 
 @dataclass(frozen=True)
@@ -217,9 +224,9 @@ def _read_info(path: Path) -> CheckpointInfo:
     except (TypeError, ValueError) as exc:     # ConfigError is a ValueError
         raise _Damaged(_("config.json is not a valid configuration ({exc})").format(
                            exc=exc)) from None
-    for name in (*MODEL_FILES, "history.npz", "optimizers.npz"):
+    for name in (*MODEL_FILES, RAW_GENERATOR, "history.npz", "optimizers.npz"):
         if (path / name).is_file():
-            _zip_size(path / name, KERAS_MEMBERS if name in MODEL_FILES else ())
+            _zip_size(path / name, KERAS_MEMBERS if name.endswith(".keras") else ())
     try:
         step = _whole_number(meta["step"], "step", MAX_STEP)
         created = _moment(meta["created"], "created")
@@ -403,14 +410,17 @@ def _load(path: Path, with_critic: bool) -> Checkpoint:
     info = _read_info(path)
     generator = _load_model(path / "generator.keras")
     critic = _load_model(path / "critic.keras") if with_critic else None
-    problem = _shape_problem(generator, critic, info.config.latent_dim)
+    raw = (_load_model(path / RAW_GENERATOR) if with_critic and (path / RAW_GENERATOR).is_file()
+           else None)
+    problem = (_shape_problem(generator, critic, info.config.latent_dim)
+               or _twin_problem(generator, raw))
     if problem:
         raise _Damaged(problem)
     history = _read_history(path / "history.npz")
     optimizers = path / "optimizers.npz"
     state = _read_optimizer_state(optimizers) if optimizers.is_file() else {}
     return Checkpoint(info=info, generator=generator, critic=critic, history=history,
-                      optimizer_state=state)
+                      optimizer_state=state, raw_generator=raw)
 
 
 def _read_history(path: Path) -> dict[str, np.ndarray]:
@@ -458,6 +468,15 @@ def _shape_problem(generator: keras.Model, critic: keras.Model | None,
         return _("the critic takes {given}, but it must take images {wanted}").format(
             given=shapes(critic)[0], wanted=IMAGE_SHAPE)
     return None
+
+
+def _twin_problem(generator: keras.Model, raw: keras.Model | None) -> str | None:
+    """Why `raw` cannot be the trained generator whose average is `generator`, or None: a
+    resumed run copies each into the same network, so their weights must have one shape."""
+    if raw is None or [tuple(w.shape) for w in raw.weights] == [
+            tuple(w.shape) for w in generator.weights]:
+        return None
+    return _("{raw} is not the same network as generator.keras").format(raw=RAW_GENERATOR)
 
 
 def _read_optimizer_state(path: Path) -> dict[str, list[np.ndarray]]:

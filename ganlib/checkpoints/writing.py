@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ganlib import __version__
-from ganlib.checkpoints.reading import (CHECKPOINT_FILES, FORMAT, CheckpointInfo, _one_line,
-                                        _read_meta, _reading, _shape_problem, read_info)
+from ganlib.checkpoints.reading import (CHECKPOINT_FILES, FORMAT, RAW_GENERATOR,
+                                        CheckpointInfo, _one_line, _read_meta, _reading,
+                                        _shape_problem, _twin_problem, read_info)
 from ganlib.checkpoints.space import autosaves_to_drop, check_room, read_label, tree_bytes
 from ganlib.checkpoints.upkeep import (_folder, checkpoint_root, in_progress, is_disk_full,
                                        scratch_folder, unique_name, valid_name)
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 
 
 def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
-                    config: TrainConfig, step: int,
+                    config: TrainConfig, step: int, raw_generator: keras.Model | None = None,
                     history: Mapping[str, np.ndarray] | None = None,
                     preview: np.ndarray | None = None, elapsed_s: float = 0.0,
                     metrics: Mapping[str, float] | None = None,
@@ -73,7 +74,9 @@ def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
     the run's own autosave, which this save makes redundant: it is deleted once the save is
     done. `preview` is one (H, W) uint8 picture (ganlib.images.image_grid);
     `optimizer_state` maps an optimiser's name to its variables' values, in order;
-    `quality` is what ganlib.quality measured of the generator.
+    `quality` is what ganlib.quality measured of the generator. `generator` is the one
+    samples come from: with averaging (ganlib.gans) the average, and `raw_generator` the
+    trained generator, which resuming needs too.
     """
     valid_name(name)
     folder = checkpoint_root(root)
@@ -83,7 +86,8 @@ def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
         raise CheckpointError(_("A checkpoint named '{name}' already exists. Choose another "
                                 "name, or delete or rename the old one first.").format(
                                   name=name))
-    problem = _shape_problem(generator, critic, config.latent_dim)
+    problem = (_shape_problem(generator, critic, config.latent_dim)
+               or _twin_problem(generator, raw_generator))
     if problem:
         raise CheckpointError(_("Checkpoint '{name}' was not saved: {problem}.").format(
                                   name=name, problem=problem))
@@ -108,6 +112,8 @@ def save_checkpoint(name: str, *, generator: keras.Model, critic: keras.Model,
         with scratch_folder(folder, f".tmp-{name}-") as scratch:
             generator.save(scratch / "generator.keras")
             critic.save(scratch / "critic.keras")
+            if raw_generator is not None:
+                raw_generator.save(scratch / RAW_GENERATOR)
             _write_json(scratch / "config.json", config.to_dict())
             np.savez(scratch / "history.npz",
                      **{k: np.asarray(v, dtype=np.float64) for k, v in (history or {}).items()})

@@ -114,6 +114,9 @@ class RunSnapshot:
     history: Mapping[str, np.ndarray] = field(default_factory=dict)
     evaluations: Mapping[str, np.ndarray] = field(default_factory=dict)
     samples: np.ndarray | None = None   # (n, 28, 28, 1) in [-1, 1] from the fixed noise
+    # The same noise through the trained generator, when samples come from its average
+    # (ganlib.gans); None without averaging.
+    raw_samples: np.ndarray | None = None
     samples_step: int = -1
     timeline: tuple[tuple[int, np.ndarray], ...] = ()   # (step, (n, 28, 28) uint8 pixels)
     saved_as: str | None = None

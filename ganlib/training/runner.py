@@ -56,7 +56,11 @@ class Evaluator(Protocol):
 
 @dataclass(frozen=True)
 class ResumeState:
-    """Where a resumed run starts: weights, optimiser slots, step, history, time."""
+    """Where a resumed run starts: weights, optimiser slots, step, history, time.
+
+    `generator_weights` are the trained generator's, `average_weights` its average's
+    (ganlib.gans): a checkpoint saved without averaging, or before it existed, has one
+    generator, which is both."""
 
     generator_weights: list[np.ndarray]
     critic_weights: list[np.ndarray]
@@ -64,6 +68,7 @@ class ResumeState:
     step: int
     history: Mapping[str, np.ndarray]
     elapsed_s: float
+    average_weights: list[np.ndarray]
 
     @classmethod
     def from_checkpoint(cls, checkpoint) -> ResumeState:
@@ -71,7 +76,9 @@ class ResumeState:
         if checkpoint.critic is None:
             raise GanlibError(_("Resuming needs the critic too: load the checkpoint with "
                                 "with_critic=True."))
-        return cls(generator_weights=checkpoint.generator.get_weights(),
+        trained = checkpoint.raw_generator or checkpoint.generator
+        return cls(generator_weights=trained.get_weights(),
+                   average_weights=checkpoint.generator.get_weights(),
                    critic_weights=checkpoint.critic.get_weights(),
                    optimizer_state=checkpoint.optimizer_state, step=checkpoint.info.step,
                    history=checkpoint.history, elapsed_s=checkpoint.info.elapsed_s)
@@ -79,20 +86,28 @@ class ResumeState:
 
 @dataclass(frozen=True)
 class _Weights:
-    """A copy of a run's networks and optimiser slots, as NumPy arrays."""
+    """A copy of a run's networks and optimiser slots, as NumPy arrays.
+
+    `generator` is the generator samples come from (the average, ganlib.gans);
+    `raw_generator` the trained one, kept only where it differs (with averaging) and the
+    critic was asked for: what resuming needs besides the average."""
 
     generator: list[np.ndarray]
     critic: list[np.ndarray]
     optimizer_state: Mapping[str, list[np.ndarray]]
+    raw_generator: list[np.ndarray] = field(default_factory=list)
 
     @classmethod
     def of(cls, model, with_critic: bool) -> _Weights:
-        """Copy `model` (an AdversarialModel); the critic and optimisers only if asked."""
+        """Copy `model` (an AdversarialModel); the critic, the trained generator and the
+        optimisers only if asked."""
+        average = model.average_generator.get_weights()
         if not with_critic:
-            return cls(model.generator.get_weights(), [], {})
-        return cls(model.generator.get_weights(), model.discriminator.get_weights(),
+            return cls(average, [], {})
+        return cls(average, model.discriminator.get_weights(),
                    {"d_optimizer": [v.numpy() for v in model.d_optimizer.variables],
-                    "g_optimizer": [v.numpy() for v in model.g_optimizer.variables]})
+                    "g_optimizer": [v.numpy() for v in model.g_optimizer.variables]},
+                   model.generator.get_weights() if model.averaging else [])
 
 
 class _EndedWeights:
@@ -109,7 +124,7 @@ class _EndedWeights:
     def __init__(self, weights: _Weights):
         self._kept: _Weights | None = None
         parts = {"generator": weights.generator, "critic": weights.critic,
-                 **weights.optimizer_state}
+                 "raw_generator": weights.raw_generator, **weights.optimizer_state}
         self._lengths = {part: len(arrays) for part, arrays in parts.items()}
         try:
             self._file = tempfile.TemporaryFile(prefix="ganlib-run-")
@@ -131,7 +146,8 @@ class _EndedWeights:
         with np.load(self._file) as stored:        # an .npz reads only the arrays asked for
             parts = {part: [stored[f"{part}.{i}"] for i in range(n)]
                      for part, n in wanted.items()}
-        return _Weights(parts.pop("generator"), parts.pop("critic", []), parts)
+        return _Weights(parts.pop("generator"), parts.pop("critic", []),
+                        raw_generator=parts.pop("raw_generator", []), optimizer_state=parts)
 
 
 @cache
@@ -173,6 +189,10 @@ def save_state(name: str, weights: _Weights, snap: RunSnapshot, *, owner: str | 
     generator, critic = build_generator(snap.config), build_discriminator(snap.config)
     generator.set_weights(weights.generator)
     critic.set_weights(weights.critic)
+    raw_generator = None
+    if weights.raw_generator:
+        raw_generator = build_generator(snap.config)
+        raw_generator.set_weights(weights.raw_generator)
     preview = image_grid(snap.samples) if snap.samples is not None else None
     metrics = {k: float(v[-1]) for k, v in snap.history.items()
                if k not in ("step", "time") and len(v)}
@@ -181,7 +201,8 @@ def save_state(name: str, weights: _Weights, snap: RunSnapshot, *, owner: str | 
                         if k not in ("step", "time") and len(v)})
     quality = measure(generator, snap.config)
     return save_checkpoint(
-        name, generator=generator, critic=critic, config=snap.config, step=snap.step,
+        name, generator=generator, raw_generator=raw_generator, critic=critic,
+        config=snap.config, step=snap.step,
         history=snap.history, preview=preview, elapsed_s=snap.elapsed_s, metrics=metrics,
         optimizer_state=weights.optimizer_state, dataset_notice=snap.dataset_notice,
         root=root, overwrite=overwrite, owner=owner, autosave=autosave,
@@ -249,6 +270,7 @@ class TrainingRun(RunCore):
         self._stop = False
         self._paused = False
         self._samples: np.ndarray | None = None
+        self._raw_samples: np.ndarray | None = None
         self._samples_step = -1
         self._rate: deque[tuple[float, int]] = deque(maxlen=50)
         self._last_watched = time.monotonic()
@@ -323,13 +345,15 @@ class TrainingRun(RunCore):
                 elapsed_s=self._elapsed, steps_per_s=self._speed(),
                 history=self._history.arrays(),
                 evaluations=self._evaluations.arrays() if self._evaluations else {},
-                samples=self._samples, samples_step=self._samples_step,
+                samples=self._samples, raw_samples=self._raw_samples,
+                samples_step=self._samples_step,
                 timeline=tuple(self._frames.frames),
                 dataset_name=self.dataset.name, dataset_notice=self.dataset.notice,
                 num_images=len(self.dataset.images), saved_as=self._saved_as)
 
     def generator_weights(self) -> tuple[int, list[np.ndarray]]:
-        """(step, weights) of the generator, copied between two steps."""
+        """(step, weights) of the generator samples come from (the average, ganlib.gans),
+        copied between two steps."""
         weights, snap = self._weights(with_critic=False)
         return snap.step, weights.generator
 
@@ -394,6 +418,7 @@ class TrainingRun(RunCore):
         self.model.trace(self._data)
         if self._resume:
             self.model.generator.set_weights(self._resume.generator_weights)
+            self.model.average_generator.set_weights(self._resume.average_weights)
             self.model.discriminator.set_weights(self._resume.critic_weights)
             self._load_optimizer_state(self._resume.optimizer_state)
         self._sample()
@@ -475,19 +500,25 @@ class TrainingRun(RunCore):
                 and time.monotonic() - self._last_watched > self.pause_when_unwatched_s)
 
     def _sample(self) -> None:
-        """Draw the fixed-noise grid (inference mode: BatchNorm uses its moving statistics)."""
+        """Draw the fixed-noise grid (inference mode: BatchNorm uses its moving statistics)
+        from the averaged generator, and, with averaging, from the trained one too (the Train
+        page's "raw" view; only the newest: the timeline keeps the averaged grids)."""
         with self._model_lock:
-            images = self.model.generator(self._noise, training=False).numpy()
+            images = self.model.average_generator(self._noise, training=False).numpy()
+            raw = (self.model.generator(self._noise, training=False).numpy()
+                   if self.model.averaging else None)
         pixels = to_uint8(images)
-        images.flags.writeable = pixels.flags.writeable = False
+        for array in (images, pixels, raw):
+            if array is not None:
+                array.flags.writeable = False
         with self._cond:
-            self._samples, self._samples_step = images, self._step
+            self._samples, self._raw_samples, self._samples_step = images, raw, self._step
             self._frames.add(self._step, pixels)
 
     def _evaluate(self) -> None:
         z = latent_vectors(self.config.seed + 1, self.evaluator.n_samples, self.config.latent_dim)
         with self._model_lock:
-            images = self.model.generator(z, training=False).numpy()
+            images = self.model.average_generator(z, training=False).numpy()
         scores = self.evaluator.evaluate(images)
         with self._cond:
             if self._evaluations is None:
