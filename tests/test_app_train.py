@@ -172,7 +172,7 @@ def test_a_short_run_draws_its_curves_and_samples_then_finishes(open_app):
 
 def test_the_switch_shows_the_raw_generator_beside_its_average(open_app):
     at = open_app(PAGES.train)
-    assert at.number_input(key="train-ema_decay").value == 0.999     # the quick preset's
+    assert at.text_input(key="train-ema_decay").value == "0.999"     # the quick preset's
     start_from_form(at, batch_size=8, steps=3)
     poll(at, lambda at: badge(at) == "finished")
     switch = at.radio(key="train-generator-view")
@@ -189,7 +189,8 @@ def test_the_switch_shows_the_raw_generator_beside_its_average(open_app):
 
 def test_without_averaging_there_is_no_switch(open_app):
     at = open_app(PAGES.train)
-    start_from_form(at, batch_size=8, steps=2, ema_decay=0.0)
+    at.text_input(key="train-ema_decay").set_value("0")
+    start_from_form(at, batch_size=8, steps=2)
     poll(at, lambda at: badge(at) == "finished")
     assert at.get("image") and not [r for r in at.radio if r.key == "train-generator-view"]
 
