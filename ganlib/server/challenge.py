@@ -457,9 +457,12 @@ class ChallengeHost:
             except Exception:  # noqa: BLE001 - the queue must outlive one bad tick
                 log.exception("The challenge queue failed once")
 
-    def stop(self) -> None:
-        """Stop moving the queue (the server stops; the registry stops the runs)."""
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop moving the queue and wait for its last tick (the server stops; the registry
+        stops the runs)."""
         self._closed.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
 
 
 def _requeued(entry: Entry) -> Entry:
