@@ -4,7 +4,8 @@ The lecturer (only they) opens a challenge from a preset, closes it, hides a nam
 entry, renames a student and downloads the board. A student picks a display name and submits
 entries with the settings the challenge leaves open, and sees each entry's place in the queue
 and an honest wait. The board (best entry per student) redraws every second for everyone,
-and in presenter view (?present=1) it is all the page shows. Every rule is checked again on
+and in presenter view (?present=1) it is all the page shows. When the lecturer shows it to
+the class, followers' tabs come here, as they go to a presented run (ui.following). Every rule is checked again on
 the server (ganlib.server.challenge): a hidden button is no protection.
 """
 
@@ -18,13 +19,14 @@ from ganlib.challenge import (CHALLENGE_PRESETS, CHANGEABLE, GOAL_MAX, NAME_MAX,
                               BoardRow, ChallengeSpec, EntryStatus, open_spec, settings_text)
 from ganlib.config import field_help
 from ganlib.errors import GanlibError
-from ui import challenge, presenter, roles, state
+from ui import challenge, following, presenter, roles, state
 from ui.i18n import _, format_number, ngettext
 from ui.pages import PAGES, require_entry_point
 from ui.text import plain
 from ui.widgets import format_duration
 
 require_entry_point()
+following.keep_up(PAGES.challenge, redraw=False)     # a follower: what the teacher presents
 
 MESSAGE = "challenge-message"     # (kind, text): the outcome of the last action
 
@@ -89,6 +91,14 @@ def open_form() -> None:
 
 def lecturer_tools(spec: ChallengeSpec | None) -> None:
     host = challenge.host()
+    if spec is not None:
+        if challenge.board_presented():
+            st.caption(_("The class follows this board."))
+        else:
+            st.button(_("Show the board to the class"), key="challenge-present",
+                      icon=":material/cast_for_education:", on_click=challenge.present_board,
+                      help=_("Students who follow you come to this page, until you show "
+                             "them a run or a comparison."))
     if spec is not None and spec.open_at(time.time()):
         st.button(_("Ring the bell now"), key="challenge-close", icon=":material/alarm:",
                   on_click=attempt, args=(lambda: host.close(roles.current_owner()),))
@@ -99,6 +109,13 @@ def lecturer_tools(spec: ChallengeSpec | None) -> None:
 
 # --- students ------------------------------------------------------------------------------
 
+def on_my_own() -> None:
+    """A student who works on their own entry is not taken away by the lecturer's next demo
+    (as one who starts their own comparison is not)."""
+    st.session_state.pop(state.FOLLOW, None)
+    st.query_params.pop("follow", None)
+
+
 def name_form() -> None:
     host = challenge.host()
     me = roles.current_owner()
@@ -106,6 +123,7 @@ def name_form() -> None:
         name = st.text_input(_("Your name on the board"), value=host.name_of(me.id),
                              max_chars=NAME_MAX)
         if st.form_submit_button(_("Use this name")):
+            on_my_own()
             attempted(lambda: host.set_name(me, name), _("Your name is set."))
 
 
@@ -135,6 +153,7 @@ def entry_form(spec: ChallengeSpec) -> None:
                                                     help=field_help(name))
         changed = {k: v for k, v in changes.items() if v != getattr(base, k)}
         if st.form_submit_button(_("Submit my entry"), type="primary"):
+            on_my_own()
             attempted(lambda: host.submit(me, algorithm, changed),
                     _("Your entry is in the queue."))
     if not me.manages_everything:
@@ -142,11 +161,15 @@ def entry_form(spec: ChallengeSpec) -> None:
             count=left))
 
 
+@st.fragment(run_every=1.0)
 def my_entries() -> None:
+    """The student's entries, each with its status, place in the queue and wait: live."""
     me = roles.current_owner()
     for place in challenge.host().places(me.id):
         entry = place.entry
         line = f"{settings_text(entry)} · {_(entry.status)}"
+        if entry.quality is not None:
+            line += " · " + challenge.score_text(entry, challenge.host().spec.scoring)
         if place.position is not None:
             line += " · " + _("place {place} in the queue, starts in {wait}").format(
                 place=place.position, wait=challenge.wait_words(place.wait_s))
@@ -177,8 +200,10 @@ def board_row(row: BoardRow, spec: ChallengeSpec, lecturer: bool, big: bool) -> 
         place.markdown(f"### {row.place}")
         if (png := host.thumbnail(entry.entry_id)) is not None:
             picture.image(png, width="stretch")
-        name = plain(row.name) if lecturer or not row.hidden else _("(name hidden)")
-        if lecturer and row.hidden:
+        # The projector is the class's view: a hidden name stays hidden there.
+        shows_hidden = lecturer and not big
+        name = plain(row.name) if shows_hidden or not row.hidden else _("(name hidden)")
+        if shows_hidden and row.hidden:
             name += " · " + _("hidden from the class")
         about.markdown(f"**{name}**  \n{plain(settings_text(entry))}  \n"
                        f"{challenge.score_text(entry, spec.scoring)}")
@@ -205,11 +230,21 @@ def board_row(row: BoardRow, spec: ChallengeSpec, lecturer: bool, big: bool) -> 
                           f"challenge-rename-{entry.entry_id}", new), entry.student_id),))
 
 
+def phase(spec: ChallengeSpec | None) -> tuple[ChallengeSpec | None, bool]:
+    """What the page's forms depend on: which challenge, and whether it takes entries."""
+    return spec, spec is not None and spec.open_at(time.time())
+
+
 @st.fragment(run_every=1.0)
-def board() -> None:
-    """The board, redrawn every second: an entry's end shows within a second or two."""
+def board(drawn: tuple[ChallengeSpec | None, bool]) -> None:
+    """The board, redrawn every second: an entry's end shows within a second or two. When
+    a challenge opens or its bell rings (`drawn`: the phase the page was drawn in), the
+    whole page is drawn again, so that its forms say so without a reload."""
+    following.keep_up(PAGES.challenge)      # the teacher presents a job now: go there
     host = challenge.host()
     spec = host.spec
+    if phase(spec) != drawn:
+        st.rerun(scope="app")
     if spec is None:
         return
     lecturer = roles.current_owner().manages_everything
@@ -242,6 +277,7 @@ def board() -> None:
 
 host = challenge.host()
 spec = host.spec
+drawn = phase(spec)          # the fragment below redraws the page when this changes
 me = roles.current_owner()
 st.title(plain(spec.title) if spec else _("Class challenge"))
 if spec is not None:
@@ -265,6 +301,6 @@ if not presenter.active():
             name_form()
             entry_form(spec)
             my_entries()
-board()
+board(drawn)
 if (message := st.session_state.pop(MESSAGE, None)) is not None:
     {"success": notice.success, "error": notice.error}[message[0]](message[1])

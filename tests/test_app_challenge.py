@@ -153,7 +153,36 @@ def test_presenter_view_shows_the_board_alone(open_app):
     assert "### 1" in [m.value for m in at.markdown]
 
 
+def test_a_hidden_name_stays_hidden_on_the_lecturers_projector(open_app):
+    prepare(entries=[scored(1, ANA, 9, 10.0, 6.0)], names={ANA: "Ana"}, hidden={ANA})
+    assert "Ana" in texts(as_(open_app, LECTURER))                    # their own table
+    release_all()
+    shown = texts(as_(open_app, LECTURER, query={"present": "1"}))    # the class's view
+    assert "Ana" not in shown and "(name hidden)" in shown
+
+
 def test_the_page_is_in_vietnamese_too(open_app):
     prepare()
     at = open_app(PAGES.challenge, session={BROWSER: ANA}, query={"lang": "vi"})
     assert "Submit my entry" not in [b.label for b in at.button]
+
+
+def test_followers_follow_the_board_the_lecturer_shows_until_they_enter_themselves(open_app):
+    from ui import state
+
+    prepare(title="Digits race")
+    follower = open_app(PAGES.train, session={BROWSER: ANA}, query={"follow": "teacher"})
+    assert [t.value for t in follower.title] == ["Train"]
+    lecturer = as_(open_app, LECTURER)
+    [b for b in lecturer.button if b.label == "Show the board to the class"][0].click().run()
+    assert challenge.board_presented()
+    assert "The class follows this board." in texts(lecturer)
+    follower.run()                         # the rerun the live grid asks for on the change
+    assert [t.value for t in follower.title] == ["Digits race"]
+    # (AppTest stays on the page it ran: the tab as the browser has it now, on the board)
+    follower = open_app(PAGES.challenge, session={BROWSER: ANA}, query={"follow": "teacher"})
+    assert follower.session_state[state.FOLLOW]
+    [b for b in follower.button if b.label == "Submit my entry"][0].click().run()
+    assert challenge.host().entries()
+    assert state.FOLLOW not in follower.session_state      # on their own now: the next
+    assert "follow" not in follower.query_params           # demo does not take them away

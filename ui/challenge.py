@@ -11,7 +11,7 @@ from ganlib.challenge import Entry, Scoring
 from ganlib.checkpoints import checkpoint_root
 from ganlib.config import TrainConfig
 from ganlib.data import allowed_data_roots, load_dataset
-from ganlib.server.challenge import ChallengeHost
+from ganlib.server.challenge import BOARD, ChallengeHost
 from ganlib.server.registry import wait_text
 from ganlib.server.shared import Shared
 from ganlib.training.core import Run
@@ -37,6 +37,16 @@ _HOST = Shared(lambda: ChallengeHost(state.registry(), checkpoint_root() / FOLDE
 def host() -> ChallengeHost:
     """This server's challenge (made with the registry on first use)."""
     return _HOST.get()
+
+
+def board_presented() -> bool:
+    """Whether the lecturer shows the class the board now (followers are on it)."""
+    return state.registry().presenting == BOARD
+
+
+def present_board() -> None:
+    """Show the class the board: followers' tabs go to it, until the lecturer presents a job."""
+    state.registry().presenting = BOARD
 
 
 def score_text(entry: Entry, scoring: Scoring) -> str:

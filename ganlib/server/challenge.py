@@ -52,6 +52,9 @@ from ganlib.training.core import Run, RunStatus
 log = logging.getLogger(__name__)
 
 FILE = "challenge.json"
+# What `RunRegistry.presenting` holds while the lecturer shows the class the board (no job's
+# id looks like it): followers go to the board as they go to a presented run (ui.following).
+BOARD = "challenge-board"
 THUMBS = "thumbs"
 META_KEY = "challenge"        # the score's key in the saved model's meta.json
 

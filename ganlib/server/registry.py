@@ -175,7 +175,8 @@ class RunRegistry:
         self._closed = threading.Event()          # set by stop_all: the sweeper ends
         self._lock = threading.Lock()
         self._jobs: dict[str, JobRecord] = {}     # oldest first
-        self.presenting: str | None = None    # the job the teacher shows the class now
+        # the job the teacher shows the class now (or the class challenge's board)
+        self.presenting: str | None = None
         # Saves a person asked for run here, not in their browser's session (`save`). The
         # executor's threads are joined before the interpreter exits: a save under way
         # when the server stops is finished.
