@@ -7,7 +7,8 @@ score is at most 30 % above the same entries trained back to back by hand (measu
 `by_hand` entries and scaled), and the board shows each entry within 2 s of its run's end.
 Row 2, a Ray cluster of 3 simulated nodes (ray.cluster_utils, one CPU each): the same
 entries; target: about a third of row 1's wall clock (met at most 40 %). Row 2 needs `ray`
-(requirements-ray.txt): without it the row says so. An optional section of the benchmarks
+(requirements-ray.txt): without it the row says so. The simulated nodes share this
+machine's cores: row 2's target needs at least 3 free cores (a 2-core machine cannot show it). An optional section of the benchmarks
 (benchmarks.run), run on a quiet machine: every number here is wall clock.
 
     python -m benchmarks --only challenge --merge            # the full rows (30 entries x 20 s)

@@ -178,8 +178,9 @@ def my_entries() -> None:
         if entry.note:
             cols[0].caption(plain(entry.note))
         run = challenge.host().run_of(entry)
+        button = cols[1].empty()        # drawn every time: the button goes when it ends
         if run is not None and entry.status is EntryStatus.RUNNING:
-            if cols[1].button(_("Watch it train"), key=f"challenge-watch-{entry.entry_id}"):
+            if button.button(_("Watch it train"), key=f"challenge-watch-{entry.entry_id}"):
                 state.follow(run, None)
                 st.switch_page(PAGES.train.page())
 

@@ -115,6 +115,8 @@ def test_the_entries_are_scored_and_the_board_shows_both(lecturer, ana, bao):
     assert re.search(r"\d+ of 10 classes · FD [\d.]+× real", lecturer.inner_text("body"))
     ana.get_by_text(re.compile(r"GAN · scored · \d+ of 10")).wait_for()   # hers, live
     ana.get_by_role("button", name="Open in explorer").first.wait_for()
+    wait_until(lambda: ana.get_by_role("button", name="Watch it train").count() == 0,
+               what="the Watch button to go once the entry ended")
     shoot(ana, "challenge-student-phone")
     ana.locator(BOARD_IMAGE).first.scroll_into_view_if_needed()
     shoot(ana, "challenge-student-phone-board")
