@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=SECTIONS + OPTIONAL_SECTIONS,
                         metavar="SECTION",
                         help=f"run only these sections: {', '.join(SECTIONS)}; or "
-                             f"{', '.join(OPTIONAL_SECTIONS)} (needs requirements-ray.txt)")
+                             f"{', '.join(OPTIONAL_SECTIONS)} (their Ray parts need "
+                             f"requirements-ray.txt)")
     parser.add_argument("--merge", action="store_true",
                         help="keep the sections not run now from OUT/results.json (with "
                              "--only: add one section's numbers to the published report)")

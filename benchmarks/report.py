@@ -226,9 +226,10 @@ def markdown(results: dict[str, Any]) -> str:
         else:
             parts.append(f"{_TITLES[name]}\n\nNot measured in this run.\n")
     parts.append(_device(results["machine"]))
-    if "ray" in sections:                  # optional (requirements-ray.txt): only when asked
-        parts.append(_ray(sections["ray"]) if _measured(sections, "ray") else
-                     f"{_TITLES['ray']}\n\n**Failed**: {sections['ray']['error']}\n")
+    for name, write in (("ray", _ray), ("challenge", _challenge)):   # optional: when asked
+        if name in sections:
+            parts.append(write(sections[name]) if _measured(sections, name) else
+                         f"{_TITLES[name]}\n\n**Failed**: {sections[name]['error']}\n")
     return "\n".join(parts)
 
 
@@ -244,7 +245,8 @@ _TITLES = {"articles": "## 1. Against the articles' loops",
            "explorer": "### Digits drawn in the browser",
            "memory": "## 4. Memory",
            "runs": "### Memory across runs",
-           "ray": "## 7. Runs on a Ray cluster"}
+           "ray": "## 7. Runs on a Ray cluster",
+           "challenge": "## 8. A class challenge"}
 
 
 def _header(results: dict[str, Any]) -> str:
@@ -806,6 +808,33 @@ def _ray(ray: dict[str, Any]) -> str:
         f"page asks for them. Target: a snapshot through Ray in under "
         f"{ray['target_ms']:g} ms: {_met(ray['met'])}.", "",
         _table(("backend", "steps/s", "snapshot (median)", "snapshot (p95)"), rows), ""])
+
+
+def _challenge(c: dict[str, Any]) -> str:
+    here, targets = c["one_machine"], c["targets"]
+    delay = here["board_delay_s"]["max"]
+    rows = [("one machine, through the queue (one entry at a time)",
+             f"{here['wall_s']:.0f} s",
+             f"<= {targets['overhead']:.0%} of by hand ({c['by_hand_s']:.0f} s)",
+             f"{c['overhead']:.0%}", _met(c["met"]["overhead"])),
+            ("the board shows an entry after its run's end", "—",
+             f"<= {targets['board_s']:g} s", "—" if delay is None else f"{delay:.2f} s (max)",
+             _met(c["met"]["board"]))]
+    cluster = c["ray_3_nodes"]
+    if "skipped" in cluster:
+        rows.append(("Ray cluster of 3 one-CPU nodes", "skipped", "—", cluster["skipped"], "—"))
+    else:
+        rows.append(("Ray cluster of 3 one-CPU nodes", f"{cluster['wall_s']:.0f} s",
+                     f"<= {targets['ray_share']:.0%} of one machine",
+                     f"{cluster['share_of_one_machine']:.0%}", _met(c["met"]["ray_share"])))
+    return "\n".join([
+        _TITLES["challenge"], "",
+        f"{c['entries']} entries of the GAN Quick preset, each with the work of "
+        f"{c['entry_s']:g} s on this machine ({c['budget_images']:,} images seen at "
+        f"{c['images_per_s']:.0f} images/s), submitted at once by as many students; the wall "
+        f"clock from the first submit to the last score, and how soon each score is on the "
+        f"board.", "",
+        _table(("row", "wall clock", "target", "measured", "met"), rows), ""])
 
 
 def _device(machine: dict[str, Any]) -> str:

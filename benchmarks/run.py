@@ -23,7 +23,7 @@ from benchmarks.report import machine_info, write_report
 SECTIONS: tuple[str, ...] = ("articles", "presets", "quality", "watching", "watchers",
                              "explorer", "memory", "runs")
 # Sections that need an optional package run only when named with --only.
-OPTIONAL_SECTIONS: tuple[str, ...] = ("ray",)      # requirements-ray.txt
+OPTIONAL_SECTIONS: tuple[str, ...] = ("ray", "challenge")   # requirements-ray.txt
 DEFAULT_OUT = Path("docs/benchmarks")
 
 
@@ -86,6 +86,11 @@ class Settings:
     # 6. Ray (optional): seconds of training timed in each backend, snapshots timed.
     ray_seconds: float
     ray_snapshots: int
+    # 7. A class challenge (optional): entries, seconds of quiet-machine work per entry,
+    # entries trained back to back for the by-hand baseline.
+    challenge_entries: int
+    challenge_entry_s: float
+    challenge_by_hand: int
 
 
 FULL = Settings(
@@ -98,7 +103,8 @@ FULL = Settings(
     render_refreshes=20, player_seconds=20.0,
     explorer_moves=300, explorer_students=10, explorer_warmup_s=5.0, explorer_seconds=20.0,
     memory_steps=20_000, memory_every=1_000, memory_warmup_steps=2_000, memory_batch=8,
-    runs_cycles=100, runs_steps=20, runs_every=10, ray_seconds=30.0, ray_snapshots=200)
+    runs_cycles=100, runs_steps=20, runs_every=10, ray_seconds=30.0, ray_snapshots=200,
+    challenge_entries=30, challenge_entry_s=20.0, challenge_by_hand=3)
 
 QUICK = dataclasses.replace(
     FULL, quick=True, gan_article_steps=2, wgan_article_steps=1, article_repetitions=2,
@@ -109,7 +115,8 @@ QUICK = dataclasses.replace(
     player_seconds=8.0,
     explorer_moves=60, explorer_students=2, explorer_warmup_s=2.0, explorer_seconds=5.0,
     memory_steps=2_000, memory_every=200, memory_warmup_steps=400,
-    runs_cycles=10, runs_steps=5, runs_every=5, ray_seconds=5.0, ray_snapshots=20)
+    runs_cycles=10, runs_steps=5, runs_every=5, ray_seconds=5.0, ray_snapshots=20,
+    challenge_entries=3, challenge_entry_s=2.0, challenge_by_hand=1)
 
 
 def run_section(name: str, settings: Settings) -> dict[str, Any]:
@@ -157,6 +164,10 @@ def run_section(name: str, settings: Settings) -> dict[str, Any]:
     if name == "ray":
         from benchmarks.ray_backend import ray_vs_thread
         return ray_vs_thread(settings.ray_seconds, settings.ray_snapshots)
+    if name == "challenge":
+        from benchmarks.challenge import challenge_rows
+        return challenge_rows(settings.challenge_entries, settings.challenge_entry_s,
+                              settings.challenge_by_hand)
     raise ValueError(f"Unknown section {name!r}; choose from {', '.join(SECTIONS)}.")
 
 

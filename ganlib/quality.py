@@ -62,17 +62,21 @@ class Quality:
         return -self.classes_covered, self.fd_ratio
 
 
-def measure(generator: keras.Model, config: TrainConfig) -> Quality | None:
-    """The quality of `generator`, a network of `config`, judged against `config`'s data;
-    None when no classifier ships for that data, or the data cannot be read here."""
+def measure(generator: keras.Model, config: TrainConfig, *, noise_seed: int | None = None,
+            samples: int = 500) -> Quality | None:
+    """The quality of `generator`, a network of `config`, judged against `config`'s data,
+    on `samples` images of the noise `noise_seed` (by default the run's evaluation noise;
+    a class challenge fixes it for every entry: ganlib.challenge); None when no classifier
+    ships for that data, or the data cannot be read here."""
     try:
         dataset = load_dataset(config.dataset, config.digits, allowed_roots=allowed_data_roots())
     except GanlibError:
         return None                      # a path that is not allowed here, or gone
-    evaluator = evaluator_for(dataset)
+    evaluator = evaluator_for(dataset, samples)
     if evaluator is None:
         return None
-    noise = latent_vectors(config.seed + 1, evaluator.n_samples, config.latent_dim)
+    seed = config.seed + 1 if noise_seed is None else noise_seed
+    noise = latent_vectors(seed, evaluator.n_samples, config.latent_dim)
     return Quality.from_scores(evaluator.evaluate(generator(noise, training=False).numpy()))
 
 

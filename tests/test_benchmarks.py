@@ -491,3 +491,21 @@ def test_a_failing_section_is_reported_and_does_not_stop_the_others(tmp_path):
     assert "## 4. Memory\n\n**Failed**: ValueError: Need 0 < every" in text
     assert not (tmp_path / PLOTS["memory"]).exists()
 
+
+
+def test_the_challenge_rows_are_reported_with_their_targets(tmp_path):
+    queue = {"wall_s": 9.0, "scored": 3, "board_delay_s": {"median": 0.2, "max": 0.4}}
+    challenge = {"entries": 3, "entry_s": 2.0, "budget_images": 4_377, "images_per_s": 2_189.0,
+                 "by_hand_s": 9.5, "one_machine": queue, "overhead": 0.94,
+                 "targets": {"overhead": 1.3, "board_s": 2.0, "ray_share": 0.4},
+                 "met": {"overhead": True, "board": True, "ray_share": False},
+                 "ray_3_nodes": {**queue, "wall_s": 16.5, "share_of_one_machine": 1.83}}
+    text = write_report(_results({"challenge": challenge}), tmp_path).read_text()
+    assert "## 8. A class challenge" in text
+    assert "| one machine, through the queue (one entry at a time) | 9 s | <= 130% of by " \
+           "hand (10 s) | 94% | yes |" in text
+    assert "| Ray cluster of 3 one-CPU nodes | 16 s | <= 40% of one machine | 183% | **no** |" \
+        in text
+    challenge["ray_3_nodes"] = {"skipped": "the ray package is not installed"}
+    text = write_report(_results({"challenge": challenge}), tmp_path).read_text()
+    assert "| skipped | — | the ray package is not installed | — |" in text

@@ -49,6 +49,7 @@ class Pages(NamedTuple):
     compare: AppPage
     playground: AppPage
     runs: AppPage
+    challenge: AppPage
     explorer: AppPage
     interpolation: AppPage
     models: AppPage
@@ -64,6 +65,8 @@ PAGES = Pages(
                        N_("Train")),
     runs=AppPage("pages/runs.py", N_("Runs on this server"), ":material/list_alt:",
                  N_("Train")),
+    challenge=AppPage("pages/challenge.py", N_("Class challenge"), ":material/emoji_events:",
+                      N_("Train")),
     explorer=AppPage("pages/explorer.py", N_("Latent explorer"), ":material/tune:",
                      N_("Explore")),
     interpolation=AppPage("pages/interpolation.py", N_("Interpolation"), ":material/timeline:",

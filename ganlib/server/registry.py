@@ -175,14 +175,16 @@ class RunRegistry:
         self._closed = threading.Event()          # set by stop_all: the sweeper ends
         self._lock = threading.Lock()
         self._jobs: dict[str, JobRecord] = {}     # oldest first
-        self.presenting: str | None = None    # the job the teacher shows the class now
+        # the job the teacher shows the class now (or the class challenge's board)
+        self.presenting: str | None = None
         # Saves a person asked for run here, not in their browser's session (`save`). The
         # executor's threads are joined before the interpreter exits: a save under way
         # when the server stops is finished.
         self._saver = ThreadPoolExecutor(max_workers=2, thread_name_prefix="save")
 
     def start(self, make_run: Callable[[], J], paused: bool = False,
-              owner: Owner | None = None, replace: str | None = None) -> tuple[J, str]:
+              owner: Owner | None = None, replace: str | None = None,
+              admitted: bool = False) -> tuple[J, str]:
         """Create a run with `make_run()` and start it, if the cap allows; (run, owner key).
 
         With an `owner` in a class: a student's start needs the classroom's permission and a
@@ -190,11 +192,14 @@ class RunRegistry:
         (`job_to_preempt`: that job is saved and stopped, and its owner told why). Failing
         that, the teacher's (or lone user's) start raises `OwnRunInTheWay`, naming their own
         oldest job, and a start with `replace=` that job's id saves and stops it to make room.
+        `admitted`: the start was allowed elsewhere (a class challenge's entry,
+        ganlib.server.challenge), so the student's switch and run limit do not apply; the cap
+        and the teacher's preemption still do.
         """
         with self._lock:
             active = [record for record in self._jobs.values()
                       if record.job.snapshot(watch=False).active]
-            if owner is not None and self.classroom is not None:
+            if owner is not None and self.classroom is not None and not admitted:
                 self.classroom.check_student_start(
                     owner, sum(r.owner is not None and r.owner.id == owner.id for r in active))
             full = not self.queues and len(active) >= self.max_active
