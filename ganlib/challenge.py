@@ -184,14 +184,18 @@ def open_spec(preset: str, *, ends_at: float, title: str | None = None, goal: st
               algorithms: Sequence[str] | None = None, changeable: Sequence[str] | None = None,
               budget_images: int | None = None, entries_per_student: int = 3
               ) -> ChallengeSpec:
-    """A challenge from `preset` with the lecturer's changes (None keeps the preset's)."""
+    """A challenge from `preset` with the lecturer's changes (None keeps the preset's).
+
+    A preset's own title and goal are kept as their untranslated messages, so that each
+    student reads them in their own language (a page shows `_(spec.title)`; a title the
+    lecturer typed is no message and shows as typed)."""
     if preset not in CHALLENGE_PRESETS:
         raise ChallengeError(_("Unknown challenge preset {name!r}: choose one of {names}.").format(
             name=preset, names=", ".join(CHALLENGE_PRESETS)))
     base = CHALLENGE_PRESETS[preset]
     return ChallengeSpec(
-        preset=preset, title=_(base.title) if title is None else title,
-        goal=_(base.goal) if goal is None else goal,
+        preset=preset, title=base.title if title is None else title,
+        goal=base.goal if goal is None else goal,
         algorithms=tuple(base.bases) if algorithms is None else tuple(algorithms),
         changeable=base.changeable if changeable is None else tuple(changeable),
         budget_images=base.budget_images if budget_images is None else budget_images,

@@ -17,13 +17,12 @@ from ganlib.algorithms import ALGORITHM_LABELS
 from ganlib.challenge import (CHALLENGE_PRESETS, CHANGEABLE, GOAL_MAX, NAME_MAX, SCORE_SAMPLES,
                               TITLE_MAX,
                               BoardRow, ChallengeSpec, EntryStatus, open_spec, settings_text)
-from ganlib.config import field_help
 from ganlib.errors import GanlibError
 from ui import challenge, following, presenter, roles, state
 from ui.i18n import _, format_number, ngettext
 from ui.pages import PAGES, require_entry_point
 from ui.text import plain
-from ui.widgets import format_duration
+from ui.widgets import format_duration, setting_field
 
 require_entry_point()
 following.keep_up(PAGES.challenge, redraw=False)     # a follower: what the teacher presents
@@ -83,7 +82,10 @@ def open_form() -> None:
                                       max_value=600, value=preset.minutes)
         if st.form_submit_button(_("Open the challenge"), type="primary"):
             attempted(lambda: challenge.host().open(roles.current_owner(), open_spec(
-                chosen, ends_at=time.time() + 60 * length, title=title, goal=goal,
+                chosen, ends_at=time.time() + 60 * length,
+                # Unchanged, the preset's own: each student reads it in their language.
+                title=None if title == _(preset.title) else title,
+                goal=None if goal == _(preset.goal) else goal,
                 algorithms=algorithms, changeable=changeable,
                 budget_images=int(budget_images), entries_per_student=int(per_student))),
                 _("The challenge is open."))
@@ -143,14 +145,8 @@ def entry_form(spec: ChallengeSpec) -> None:
     with st.form(f"challenge-entry-{algorithm}"):
         changes = {}
         for column, name in zip(st.columns(3) * 3, spec.settings_for(algorithm)):
-            value = getattr(base, name)
-            if isinstance(value, int):
-                changes[name] = column.number_input(name, value=value, step=1,
-                                                    help=field_help(name))
-            else:
-                changes[name] = column.number_input(name, value=value, format="%.5f",
-                                                    step=value / 10 or 0.01,
-                                                    help=field_help(name))
+            changes[name] = setting_field(column, f"challenge-{algorithm}", name,
+                                          getattr(base, name))
         changed = {k: v for k, v in changes.items() if v != getattr(base, k)}
         if st.form_submit_button(_("Submit my entry"), type="primary"):
             on_my_own()
@@ -280,9 +276,9 @@ host = challenge.host()
 spec = host.spec
 drawn = phase(spec)          # the fragment below redraws the page when this changes
 me = roles.current_owner()
-st.title(plain(spec.title) if spec else _("Class challenge"))
+st.title(plain(_(spec.title)) if spec else _("Class challenge"))
 if spec is not None:
-    st.markdown(plain(spec.goal))
+    st.markdown(plain(_(spec.goal)))
     st.caption(_("Budget: {images} images seen per entry · algorithms: {algorithms} · all "
                  "entries scored on the same {samples} samples.").format(
         images=format_number(spec.budget_images),

@@ -87,7 +87,9 @@ def test_a_student_sees_only_the_open_settings_and_their_entries_left(open_app):
     prepare(changeable=("g_lr", "seed"), entries_per_student=2,
             entries=[scored(1, ANA, 9, 10.0, 5.0)])
     at = as_(open_app, ANA)
-    assert sorted(n.label for n in at.number_input) == ["g_lr", "seed"]
+    # labelled and explained as in the settings form
+    assert [t.label for t in at.text_input][-1] == "G learning rate (g_lr)"
+    assert [n.label for n in at.number_input] == ["Seed"]
     assert "1 entry left" in texts(at)
 
 
@@ -162,9 +164,22 @@ def test_a_hidden_name_stays_hidden_on_the_lecturers_projector(open_app):
 
 
 def test_the_page_is_in_vietnamese_too(open_app):
-    prepare()
+    prepare(changeable=("g_lr",))         # the preset's title and goal, as the lecturer left them
     at = open_app(PAGES.challenge, session={BROWSER: ANA}, query={"lang": "vi"})
     assert "Submit my entry" not in [b.label for b in at.button]
+    assert at.title[0].value not in ("Best digits in a minute", "")     # in the student's language
+    field = at.text_input(key="challenge-gan-g_lr")
+    assert field.value == "0,003"                    # a decimal as Vietnamese writes it
+    field.set_value("0,0005")               # in a form: sent with its submit button
+    [b for b in at.button if b.proto.type == "primary"][0].click().run()
+    entry, = challenge.host().entries()
+    assert entry.changes == {"g_lr": 0.0005}
+
+
+def test_a_title_the_lecturer_typed_is_shown_as_typed_in_every_language(open_app):
+    prepare(title="Cuộc đua chữ số")
+    at = open_app(PAGES.challenge, session={BROWSER: ANA}, query={"lang": "en"})
+    assert at.title[0].value == "Cuộc đua chữ số"
 
 
 def test_followers_follow_the_board_the_lecturer_shows_until_they_enter_themselves(open_app):

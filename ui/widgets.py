@@ -124,6 +124,15 @@ def fill_form(prefix: str, algorithm: str, preset: str, **settings: Any) -> None
         st.session_state[f"{prefix}-{name}"] = value
 
 
+def setting_field(place, prefix: str, name: str, start: Any) -> Any:
+    """One numeric setting's field outside the settings form (a challenge's entry), labelled,
+    explained and read as in the form (decimals in the page's language), at `start` when it
+    is first drawn. Its widget key is f"{prefix}-{name}"."""
+    key = _keys(prefix)
+    st.session_state.setdefault(key(name), start)
+    return _number(place, key, name)
+
+
 def decimal_input(place, label: str, key: str, *, lo: float, hi: float, help: str | None = None,
                   disabled: bool = False, width: int | str = "stretch") -> float:
     """A decimal setting as a text field in the page's language ("0,0002" in Vietnamese),
