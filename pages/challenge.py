@@ -28,6 +28,7 @@ require_entry_point()
 following.keep_up(PAGES.challenge, redraw=False)     # a follower: what the teacher presents
 
 MESSAGE = "challenge-message"     # (kind, text): the outcome of the last action
+CARDS_PER_ROW = 3                  # the projector's board: entries side by side
 
 
 def say(kind: str, text: str) -> None:
@@ -188,24 +189,34 @@ def open_in_explorer(model: str) -> None:
     st.switch_page(PAGES.explorer.page())
 
 
-def board_row(row: BoardRow, spec: ChallengeSpec, lecturer: bool, big: bool) -> None:
+def board_card(row: BoardRow, spec: ChallengeSpec) -> None:
+    """One entry on the projector, small enough that three go in a row and the first nine
+    fit a 1280 x 720 screen. The projector is the class's view: a hidden name stays hidden
+    there, even though the lecturer's browser draws it."""
+    entry = row.entry
+    with st.container(border=True):
+        picture, about = st.columns([2, 3], vertical_alignment="center")
+        if (png := challenge.host().thumbnail(entry.entry_id)) is not None:
+            picture.image(png, width="stretch")
+        name = _("(name hidden)") if row.hidden else plain(row.name)
+        about.markdown(f"#### {row.place}. {name}\n\n"
+                       f"{challenge.score_text(entry, spec.scoring)}")
+        about.caption(plain(settings_text(entry)))
+
+
+def board_row(row: BoardRow, spec: ChallengeSpec, lecturer: bool) -> None:
     host = challenge.host()
     entry = row.entry
     with st.container(border=True):
-        place, picture, about, actions = st.columns([1, 2 if big else 1, 5, 3],
-                                                    vertical_alignment="center")
+        place, picture, about, actions = st.columns([1, 1, 5, 3], vertical_alignment="center")
         place.markdown(f"### {row.place}")
         if (png := host.thumbnail(entry.entry_id)) is not None:
             picture.image(png, width="stretch")
-        # The projector is the class's view: a hidden name stays hidden there.
-        shows_hidden = lecturer and not big
-        name = plain(row.name) if shows_hidden or not row.hidden else _("(name hidden)")
-        if shows_hidden and row.hidden:
+        name = plain(row.name) if lecturer or not row.hidden else _("(name hidden)")
+        if lecturer and row.hidden:
             name += " · " + _("hidden from the class")
         about.markdown(f"**{name}**  \n{plain(settings_text(entry))}  \n"
                        f"{challenge.score_text(entry, spec.scoring)}")
-        if big:
-            return
         if entry.model and actions.button(_("Open in explorer"), icon=":material/tune:",
                                           key=f"challenge-explore-{entry.entry_id}"):
             open_in_explorer(entry.model)
@@ -266,8 +277,14 @@ def board(drawn: tuple[ChallengeSpec | None, bool]) -> None:
         st.download_button(_("Download the board (CSV)"), host.board_csv(),
                            "challenge-board.csv", "text/csv", on_click="ignore",
                            icon=":material/download:", key="challenge-csv")
-    for row in rows:
-        board_row(row, spec, lecturer, big=presenter.active())
+    if not presenter.active():
+        for row in rows:
+            board_row(row, spec, lecturer)
+        return
+    for first in range(0, len(rows), CARDS_PER_ROW):
+        for column, row in zip(st.columns(CARDS_PER_ROW), rows[first:first + CARDS_PER_ROW]):
+            with column:
+                board_card(row, spec)
 
 
 # --- the page -------------------------------------------------------------------------------
