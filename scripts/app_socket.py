@@ -77,7 +77,9 @@ class Tab:
         found = {}
         for element in self.elements:
             if getattr(element, "id", ""):
-                found[element.label] = found[element.id.split("-", 2)[-1]] = element.id
+                found[element.id.split("-", 2)[-1]] = element.id
+                if label := getattr(element, "label", ""):      # (an iframe has none)
+                    found[label] = element.id
         return found
 
     def text(self) -> str:
