@@ -63,14 +63,19 @@ class Tab:
         self.send(message)
 
     def drawn(self) -> Tab:
-        """Read the page the last `ask` ran, up to the end of its script run."""
+        """Read the page the last `ask` ran, up to the end of its script run: of the run
+        that ends it, when a run stops early for another (`st.switch_page`, `st.rerun`)."""
         self.elements = []
-        while (answer := self.receive()).WhichOneof("type") != "script_finished":
-            if answer.WhichOneof("type") == "delta" and \
-                    answer.delta.WhichOneof("type") == "new_element":
+        while True:
+            answer = self.receive()
+            kind = answer.WhichOneof("type")
+            if kind == "script_finished":
+                if answer.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    return self
+                self.elements = []                  # the next run draws the page anew
+            elif kind == "delta" and answer.delta.WhichOneof("type") == "new_element":
                 element = answer.delta.new_element
                 self.elements.append(getattr(element, element.WhichOneof("type")))
-        return self
 
     def ids(self) -> dict[str, str]:
         """The drawn widgets' ids by label and by key ("$$ID-<hash>-<key>")."""

@@ -6,9 +6,10 @@ once, the shipped demo models) and plays a class on it until the time is up:
 
 - the teacher (a websocket tab, scripts/app_socket.py: its saves must race a student's to
   the millisecond) signs in, starts the GAN demo run, shows it to the class, allows student
-  runs, saves the run as "lesson" now and then (the run autosaves itself meanwhile), and
+  runs, saves the run as "lesson-<n>" every minute (the run autosaves itself meanwhile), and
   checks that it is still signed in, its run still listed and student runs still allowed;
-  now and then a second teacher browser signs in with the passcode, amid the guessing;
+  when the demo's steps are done it saves the run and starts the next one; now and then a
+  second teacher browser signs in with the passcode, amid the guessing;
 - 3 students in Chromium (Playwright, one context each): one follows the teacher's run
   through the follow link, one explores and opens broken links (`/explorer?seed=²`, seeds of
   5,000 digits: a message, never a traceback), one uploads zips on the Models page until
@@ -23,12 +24,17 @@ once, the shipped demo models) and plays a class on it until the time is up:
 
 At the end the server gets SIGTERM (the active runs are autosaved), then the checks: no
 model lost (every model seen during the soak is still there with the same owner, and every
-model loads; a student's older autosave may be dropped by design, the teacher's never), no
-run lost (the teacher's run listed as training to the end, and its autosave loads), every
-teacher save succeeded, the teacher's state survived every `clear_cache`, the second
-teacher always got in, no page showed an exception, no traceback in the server log, no
-hidden leftover folders. And the numbers: each student's share and what each used, wrong
-guesses the server checked per minute (per browser and in total), server RSS per session.
+model loads; autosaves are a run's safety copies, which a save of the run replaces, so the
+runs are checked instead), no run lost (every run of the teacher's saved under a name once
+its steps were done, or autosaved at the end, and the last one listed to the end), every
+teacher save succeeded (or lost its name to the student's save of the same moment), the
+teacher's state survived every `clear_cache`, the second teacher always got in, one browser
+got no more guesses checked than the back-off allows, no page showed an exception, no
+traceback in the server log, no hidden leftover folders. And the numbers: each student's
+share and what each used (their autosaves aside: those may go into the reserve), wrong
+guesses the server checked per minute (per browser and in total), server RSS per session
+(its growth after the setup over the sessions opened: websocket connections and pages
+loaded in Chromium).
 """
 
 from __future__ import annotations
@@ -214,29 +220,44 @@ def watch_round(url: str, room: Class, timeout_s: float) -> Callable[[], None]:
 
 # --- the teacher and the saving student (websockets, in the main thread) --------------------
 
-def teacher_run(teacher: Tab, timeout_s: float) -> str:
-    """Start the GAN demo run, show it to the class, allow student runs; the run's id."""
+def teacher_run(teacher: Tab, timeout_s: float, known: list[str]) -> str:
+    """Start the GAN demo run, show it to the class, allow student runs; the run's id (the
+    teacher's run on the Runs page that is not in `known`)."""
     teacher.show(**{"demo-gan": {"trigger_value": True}})
-    run_id = until(lambda: re.search(r"`(run-[0-9a-f]+)`", teacher.show("runs").text()),
-                   timeout_s, "the teacher's run on the Runs page")[1]
-    until(lambda: "running" in teacher.show("runs").text(), timeout_s, "the run to train")
+
+    def new_run() -> str | None:
+        rows = runs_rows(teacher.show("runs"))
+        return next((run_id for run_id, row in rows.items()
+                     if run_id not in known and "Teacher · running" in row), None)
+    run_id = until(new_run, timeout_s, "the teacher's new run training on the Runs page")
     teacher.show("runs", **{f"runs-present-{run_id}": {"trigger_value": True},
                             "runs-allow-students": {"bool_value": True}})
     return run_id
 
 
-def teacher_state(teacher: Tab, run_id: str) -> list[str]:
-    """What is wrong with the teacher's state: signed in, the run training, students allowed."""
+def runs_rows(tab: Tab) -> dict[str, str]:
+    """The Runs page's rows, by run id: "**label** · `id`  \nowner · status · step ..."."""
+    rows = {}
+    for element in tab.elements:
+        if found := re.search(r"`(run-[0-9a-f]+)`", getattr(element, "body", "")):
+            rows[found[1]] = element.body
+    return rows
+
+
+def teacher_state(teacher: Tab, run_id: str) -> tuple[list[str], str]:
+    """(what is wrong with the teacher's state: signed out, the run gone, student runs off;
+    the run's status: running, paused, finished...)."""
     text = teacher.show("runs").text()
     wrong = [] if SIGNED_IN in text else ["the teacher was signed out"]
-    row = next((e.body for e in teacher.elements if run_id in getattr(e, "body", "")), "")
-    if "running" not in row and "paused" not in row:
-        wrong.append(f"the teacher's run is no longer listed as training: {row!r}")
+    row = runs_rows(teacher).get(run_id, "")
+    status = next((s for s in ("running", "paused", "finished") if f" · {s} · " in row), "")
+    if not status:
+        wrong.append(f"the teacher's run is no longer listed: {row!r}")
     toggle = next((e for e in teacher.elements
                    if getattr(e, "label", "") == "Allow student runs"), None)
     if toggle is None or not toggle.default:
         wrong.append("student runs were turned off")
-    return wrong
+    return wrong, status
 
 
 def student_run(student: Tab, timeout_s: float) -> None:
@@ -248,7 +269,7 @@ def student_run(student: Tab, timeout_s: float) -> None:
           "the student's own run")
 
 
-def race(teacher: Tab, student: Tab, room: Class, name: str) -> None:
+def race(teacher: Tab, student: Tab, room: Class, name: str) -> str | None:
     """The teacher and a student press Save with the same new name at the same moment. The
     Train page never replaces a model: one gets the name, the other the next free one, or,
     when the first save was done before the second began, a refusal."""
@@ -266,6 +287,7 @@ def race(teacher: Tab, student: Tab, room: Class, name: str) -> None:
         room.finding(f"the teacher's save was refused: {boxes[:300]}")
     room.count("student_saved" if theirs else
                f"student_save_refused ({next((r for r in REFUSALS if r in answer), answer[:60])})")
+    return got
 
 
 def second_teacher(url: str, room: Class, timeout_s: float, n: int) -> None:
@@ -370,7 +392,8 @@ def lesson(server: AppServer, args: argparse.Namespace, room: Class) -> dict:
     teacher = room.tab(url, TEACHER, timeout_s)
     if SIGNED_IN not in teacher.sign_in(PASSCODE):
         raise RuntimeError("the teacher could not sign in")
-    run_id = teacher_run(teacher, timeout_s)
+    runs = [teacher_run(teacher, timeout_s, [])]
+    kept: dict[str, str] = {}        # a finished run of the teacher's: the model saved of it
     saver = room.tab(url, "the-saving-student", timeout_s)
     student_run(saver, timeout_s)
     race(teacher, saver, room, f"{LESSON}-0")
@@ -415,9 +438,14 @@ def lesson(server: AppServer, args: argparse.Namespace, room: Class) -> dict:
             n += 1
             try:
                 if action == "teacher":
-                    for wrong in teacher_state(teacher, run_id):
-                        room.finding(wrong)
+                    wrong, status = teacher_state(teacher, runs[-1])
+                    for problem in wrong:
+                        room.finding(problem)
                     room.count("teacher_checked")
+                    if status == "finished":      # the demo's steps are done: save, next run
+                        if saved := race(teacher, saver, room, f"{LESSON}-{n}"):
+                            kept[runs[-1]] = saved
+                        runs.append(teacher_run(teacher, timeout_s, runs))
                 elif action == "race":
                     race(teacher, saver, room, f"{LESSON}-{n}")
                 elif action == "second-teacher":
@@ -445,14 +473,16 @@ def lesson(server: AppServer, args: argparse.Namespace, room: Class) -> dict:
         stop.set()
         for student in students:
             student.join(timeout_s)
-        final = teacher_state(teacher, run_id)
+        final, status = teacher_state(teacher, runs[-1])
         for wrong in final:
             room.finding(f"at the end: {wrong}")
+        if status == "finished" and (saved := race(teacher, saver, room, f"{LESSON}-end")):
+            kept[runs[-1]] = saved
         browser.close()
     teacher.close()
     saver.close()
     rss["end"] = rss_mb(server.pid)
-    return {"run_id": run_id, "run_alive_at_end": not final, "rss": rss}
+    return {"runs": runs, "kept": kept, "run_alive_at_end": not final, "rss": rss}
 
 
 # --- the numbers and the checks ----------------------------------------------------------------
@@ -504,16 +534,19 @@ def soak(args: argparse.Namespace, work: Path) -> dict:
         except Exception as exc:  # noqa: BLE001 - the class could not start: still report
             room.error("setup", exc)
             now = rss_mb(server.pid)
-            result = {"run_id": None, "run_alive_at_end": False,
+            result = {"runs": [], "kept": {}, "run_alive_at_end": False,
                       "rss": {"after_setup": now, "peak": now, "end": now}}
         exit_code = server.terminate()
     minutes = (time.monotonic() - started) / 60
     seen, after = room.models, owners(checkpoints)
-    lost = [name for name, (owner, autosave) in seen.items()
-            if name not in after and not (autosave and owner is not None)]
+    # An autosave is a run's safety copy: a save of the run under a name replaces it, so
+    # the runs are checked instead (each saved under a name, or autosaved at the end).
+    lost = [name for name, (_, autosave) in seen.items() if name not in after and not autosave]
     changed = [name for name, (owner, _) in seen.items()
                if name in after and after[name][0] != owner]
-    teacher_autosave = f"autosave-{result['run_id']}"
+    runs = {run: result["kept"].get(run) if result["kept"].get(run) in after
+            else f"autosave-{run}" if f"autosave-{run}" in after else None
+            for run in result["runs"]}
     loaded, problems = unloadable(checkpoints)
     use = defaultdict(int)            # a student's autosaves may go into the reserve
     for holding in holdings(checkpoints):
@@ -539,7 +572,7 @@ def soak(args: argparse.Namespace, work: Path) -> dict:
                                         2)},
         "models_lost": lost, "owners_changed": changed,
         "teacher_run_alive_at_end": result["run_alive_at_end"],
-        "teacher_autosave": teacher_autosave if teacher_autosave in after else None,
+        "teacher_runs_kept_as": runs,
         "models_loaded": loaded, "model_problems": problems,
         "log_failures": [line for line in text.splitlines()
                          if any(m in line for m in FAILURE_MARKERS)][:20],
@@ -551,7 +584,7 @@ def soak(args: argparse.Namespace, work: Path) -> dict:
     summary["findings"] = room.findings[:40]
     summary["ok"] = bool(
         exit_code == 0 and not room.findings and not room.errors and not lost and not changed
-        and result["run_alive_at_end"] and summary["teacher_autosave"] and not problems
+        and result["run_alive_at_end"] and runs and all(runs.values()) and not problems
         and not summary["log_failures"] and not summary["leftovers"]
         and all(n <= share_mb * 1e6 for n in use.values()))
     return summary

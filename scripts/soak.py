@@ -13,8 +13,13 @@ exception in the server log, the server's RSS (read after every action) under
 autosave of the shutdown) loads. Exit code 1 if a check failed. The temporary folder is
 removed however the soak ends (`--keep` copies it first).
 
-Not part of the test run (it takes minutes): `python -m scripts.soak --minutes 8`.
-Needs `chromium` (apt-get install chromium) and playwright (requirements-dev.txt).
+With `--class` it plays a class in classroom mode instead: a teacher, 10 students and the
+hostile cases of issue 22 (scripts/class_soak.py, which shares these checks).
+
+Not part of the test run (it takes minutes): `python -m scripts.soak --minutes 8`, or
+`python -m scripts.soak --class --minutes 10` (tests/test_scripts.py plays a class for a few
+seconds). Needs `chromium` (apt-get install chromium), playwright and websockets
+(requirements-dev.txt).
 """
 
 from __future__ import annotations

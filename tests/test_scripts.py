@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from scripts import mode_collapse_study, quick_preset_study, wgan_preset_study
+from scripts import mode_collapse_study, quick_preset_study, soak, wgan_preset_study
 from scripts.study_args import overrides
+from tests.helpers import NEEDS_CHROMIUM
 
 
 def test_set_items_are_read_as_json_values():
@@ -40,3 +41,15 @@ def test_the_wgan_preset_study_runs(capsys):
     # Each evaluation's step in seconds of training at the measured speed.
     expected = [n / result["steps_per_s"] for n in (1, 2)]
     assert [r["idle_s"] for r in rows] == pytest.approx(expected, abs=0.1)
+
+
+@NEEDS_CHROMIUM
+def test_the_class_soak_runs(capsys):
+    """A few seconds of class: the setup (the teacher's sign-in, run, show and first save
+    raced by a student's) and the students' threads, then every end check."""
+    pytest.importorskip("websockets")
+    assert soak.main(["--class", "--minutes", "0.05", "--timeout-s", "180"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["teacher_autosave"] and summary["teacher_run_alive_at_end"]
+    assert summary["share_per_student_mb"] == pytest.approx(10.5)
+    assert summary["rss_mb"]["sessions"] > 0 and not summary["models_lost"]
