@@ -61,7 +61,7 @@ PASSCODE = "soak passcode"
 TEACHER = "the-teachers-browser"
 LESSON = "lesson"                     # the names the teacher saves under, and a student too
 TAKEN = "already exists"              # a save refused: the name is taken
-REFUSALS = (TAKEN, "each student may use")
+REFUSALS = (TAKEN, "each student may use", "not built its models yet")
 SIGNED_IN = "Signed in as the teacher"
 WRONG = "That is not the teacher passcode"
 LOCKED = "Too many wrong passcodes"
@@ -285,8 +285,11 @@ def race(teacher: Tab, student: Tab, room: Class, name: str) -> str | None:
         room.count("teacher_save_refused_name_just_taken")
     else:
         room.finding(f"the teacher's save was refused: {boxes[:300]}")
-    room.count("student_saved" if theirs else
-               f"student_save_refused ({next((r for r in REFUSALS if r in answer), answer[:60])})")
+    if theirs:
+        room.count("student_saved")
+    else:
+        why = next((r for r in REFUSALS if r in answer), answer[-60:] or "no answer")
+        room.count(f"student_save_refused ({why})")
     return got
 
 
