@@ -223,6 +223,7 @@ def watch_round(url: str, room: Class, timeout_s: float) -> Callable[[], None]:
 def teacher_run(teacher: Tab, timeout_s: float, known: list[str]) -> str:
     """Start the GAN demo run, show it to the class, allow student runs; the run's id (the
     teacher's run on the Runs page that is not in `known`)."""
+    teacher.show()
     teacher.show(**{"demo-gan": {"trigger_value": True}})
 
     def new_run() -> str | None:
@@ -269,14 +270,15 @@ def student_run(student: Tab, timeout_s: float) -> None:
           "the student's own run")
 
 
-def race(teacher: Tab, student: Tab, room: Class, name: str) -> str | None:
-    """The teacher and a student press Save with the same new name at the same moment. The
-    Train page never replaces a model: one gets the name, the other the next free one, or,
-    when the first save was done before the second began, a refusal."""
-    for tab in (teacher, student):
-        tab.show("train")
+def race(teacher: Tab, student: Tab, room: Class, name: str, run_id: str) -> str | None:
+    """The teacher (on its run `run_id`) and a student (on its own) press Save with the same
+    new name at the same moment. The Train page never replaces a model: one gets the name,
+    the other the next free one, or, when the first save was done before the second began,
+    a refusal. The name the teacher's save got."""
+    teacher.show("train", f"run={run_id}")
+    student.show("train")
     save = {"train-save-name": {"string_value": name}, "train-save": {"trigger_value": True}}
-    teacher.ask("train", **save)
+    teacher.ask("train", f"run={run_id}", **save)
     student.ask("train", **save)
     (got, boxes), (theirs, answer) = save_answer(teacher.drawn()), save_answer(student.drawn())
     if got is not None:
@@ -306,12 +308,16 @@ def second_teacher(url: str, room: Class, timeout_s: float, n: int) -> None:
         laptop.close()
 
 
+class TooLong(Exception):
+    """What the soak waited for did not come (the tabs are still in step with the server)."""
+
+
 def until(condition: Callable[[], object], timeout_s: float, what: str):
-    """`condition()`'s first true value; TimeoutError naming `what` after `timeout_s`."""
+    """`condition()`'s first true value; TooLong, naming `what`, after `timeout_s`."""
     deadline = time.monotonic() + timeout_s
     while not (result := condition()):
         if time.monotonic() > deadline:
-            raise TimeoutError(f"no {what} within {timeout_s:g} s")
+            raise TooLong(f"{what}: not within {timeout_s:g} s")
         time.sleep(1.0)                     # (polling the condition, not waiting blind)
     return result
 
@@ -399,7 +405,7 @@ def lesson(server: AppServer, args: argparse.Namespace, room: Class) -> dict:
     kept: dict[str, str] = {}        # a finished run of the teacher's: the model saved of it
     saver = room.tab(url, "the-saving-student", timeout_s)
     student_run(saver, timeout_s)
-    race(teacher, saver, room, f"{LESSON}-0")
+    race(teacher, saver, room, f"{LESSON}-0", runs[-1])
     room.look(server.checkpoints)
     rss = {"after_setup": rss_mb(server.pid), "peak": 0.0}
 
@@ -446,11 +452,11 @@ def lesson(server: AppServer, args: argparse.Namespace, room: Class) -> dict:
                         room.finding(problem)
                     room.count("teacher_checked")
                     if status == "finished":      # the demo's steps are done: save, next run
-                        if saved := race(teacher, saver, room, f"{LESSON}-{n}"):
+                        if saved := race(teacher, saver, room, f"{LESSON}-{n}", runs[-1]):
                             kept[runs[-1]] = saved
                         runs.append(teacher_run(teacher, timeout_s, runs))
                 elif action == "race":
-                    race(teacher, saver, room, f"{LESSON}-{n}")
+                    race(teacher, saver, room, f"{LESSON}-{n}", runs[-1])
                 elif action == "second-teacher":
                     second_teacher(url, room, timeout_s, n)
                 elif action == "upload":              # the plan, again and again
@@ -464,6 +470,8 @@ def lesson(server: AppServer, args: argparse.Namespace, room: Class) -> dict:
                     if shows_exception(pages["follower"]):
                         room.finding("an exception on the follower's page")
                     room.count("follower_checked")
+            except TooLong as exc:
+                room.error(action, exc)
             except Exception as exc:  # noqa: BLE001 - every failure is a finding to report
                 room.error(action, exc)
                 if action in ("teacher", "race"):    # a late answer would follow: fresh tabs
@@ -479,7 +487,8 @@ def lesson(server: AppServer, args: argparse.Namespace, room: Class) -> dict:
         final, status = teacher_state(teacher, runs[-1])
         for wrong in final:
             room.finding(f"at the end: {wrong}")
-        if status == "finished" and (saved := race(teacher, saver, room, f"{LESSON}-end")):
+        if status == "finished" and (saved := race(teacher, saver, room, f"{LESSON}-end",
+                                                   runs[-1])):
             kept[runs[-1]] = saved
         browser.close()
     teacher.close()
