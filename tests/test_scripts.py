@@ -50,6 +50,8 @@ def test_the_class_soak_runs(capsys):
     pytest.importorskip("websockets")
     assert soak.main(["--class", "--minutes", "0.05", "--timeout-s", "180"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["teacher_autosave"] and summary["teacher_run_alive_at_end"]
+    runs = summary["teacher_runs_kept_as"]             # the run, autosaved at the SIGTERM
+    assert summary["teacher_run_alive_at_end"] and list(runs.values()) == [
+        f"autosave-{run}" for run in runs]
     assert summary["share_per_student_mb"] == pytest.approx(10.5)
     assert summary["rss_mb"]["sessions"] > 0 and not summary["models_lost"]
