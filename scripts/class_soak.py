@@ -530,13 +530,14 @@ def guess_numbers(guesses: list[tuple[float, str, str]]) -> dict:
 def soak(args: argparse.Namespace, work: Path) -> dict:
     """Run the server in `work` under the class, stop it, check; the summary."""
     from ganlib.checkpoints.space import holdings
+    from ganlib.settings import Settings
 
     checkpoints, log = demo_models(work / "checkpoints"), work / "server.log"
     env = {"GAN_CLASSROOM_TEACHER_PASSCODE": PASSCODE,
            "GAN_CLASSROOM_IDLE_PAUSE_S": str(args.idle_pause_s),
            "GAN_CLASSROOM_MAX_RUNS": str(args.max_runs),
            "GAN_CLASSROOM_CHECKPOINT_QUOTA_MB": str(args.quota_mb)}
-    share_mb = args.quota_mb * 2**20 * 0.1 / 1e6
+    share_mb = args.quota_mb * 2**20 * Settings().student_share / 1e6     # the default share
     room = Class()
     started = time.monotonic()
     with AppServer(checkpoints, log, env) as server:
