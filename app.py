@@ -15,6 +15,7 @@ from ui import i18n, pages, presenter, roles, server_settings, state, streamlit_
 i18n.choose_language()
 server_settings.check()
 streamlit_fixes.keep_keras_session()
+streamlit_fixes.ignore_unknown_widget_ids()
 state.sync_url()
 presenter.choose()
 presenter.switch()          # first under the menu: at 720 pixels the bottom of the sidebar is cut

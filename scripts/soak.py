@@ -13,8 +13,13 @@ exception in the server log, the server's RSS (read after every action) under
 autosave of the shutdown) loads. Exit code 1 if a check failed. The temporary folder is
 removed however the soak ends (`--keep` copies it first).
 
-Not part of the test run (it takes minutes): `python -m scripts.soak --minutes 8`.
-Needs `chromium` (apt-get install chromium) and playwright (requirements-dev.txt).
+With `--class` it plays a class in classroom mode instead: a teacher, 10 students and the
+hostile cases of issue 22 (scripts/class_soak.py, which shares these checks).
+
+Not part of the test run (it takes minutes): `python -m scripts.soak --minutes 8`, or
+`python -m scripts.soak --class --minutes 10` (tests/test_scripts.py plays a class for a few
+seconds). Needs `chromium` (apt-get install chromium), playwright and websockets
+(requirements-dev.txt).
 """
 
 from __future__ import annotations
@@ -80,20 +85,25 @@ def shows_exception(page) -> bool:
 
 # --- uploads -------------------------------------------------------------------------------
 
+def rewritten(good: bytes, replace: dict[str, bytes], folder: str | None = None) -> bytes:
+    """The model zip `good` with the files named in `replace` replaced, and its folder
+    renamed to `folder` (the name the upload asks for) if given."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            top, name = item.filename.rsplit("/", 1)
+            content = replace.get(name, source.read(item))
+            item.filename = f"{folder or top}/{name}"
+            target.writestr(item, content)
+    return out.getvalue()
+
+
 def upload_cases(good: bytes) -> dict[str, bytes]:
     """A good model zip, and the bad ones a careless or hostile user sends."""
-    def rewritten(replace: dict[str, bytes]) -> bytes:
-        out = io.BytesIO()
-        with zipfile.ZipFile(io.BytesIO(good)) as source, zipfile.ZipFile(out, "w") as target:
-            for item in source.infolist():
-                name = item.filename.rsplit("/", 1)[-1]
-                target.writestr(item, replace.get(name, source.read(item)))
-        return out.getvalue()
-
     return {"good": good,
             "random-bytes": random.randbytes(20_000),
-            "preview-html": rewritten({"preview.png": b"<html>not an image</html>"}),
-            "broken-meta": rewritten({"meta.json": b"{not json"}),
+            "preview-html": rewritten(good, {"preview.png": b"<html>not an image</html>"}),
+            "broken-meta": rewritten(good, {"meta.json": b"{not json"}),
             "truncated": good[: len(good) // 2]}
 
 
@@ -256,13 +266,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep the checkpoints and the server log in this folder")
+    parser.add_argument("--class", dest="classroom", action="store_true",
+                        help="play a class in classroom mode instead: a teacher, 10 students "
+                             "and the hostile cases (scripts/class_soak.py)")
+    parser.add_argument("--quota-mb", type=float, default=100.0,
+                        help="with --class: the server's checkpoint quota, a tenth of it "
+                             "each student's share [default: %(default)g]")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         return _fail("Debian's chromium is not installed: apt-get install chromium")
 
     work = Path(tempfile.mkdtemp(prefix="soak-"))
     try:
-        summary = soak(args, work)
+        if args.classroom:
+            from scripts import class_soak         # (it uses this module's checks)
+            summary = class_soak.soak(args, work)
+        else:
+            summary = soak(args, work)
     finally:                      # the logs are kept and the folder removed, whatever failed
         if args.keep:
             shutil.copytree(work, args.keep, dirs_exist_ok=True)

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from scripts import ema_study, mode_collapse_study, quick_preset_study, wgan_preset_study
+from scripts import ema_study, mode_collapse_study, quick_preset_study, soak, wgan_preset_study
 from scripts.study_args import overrides
+from tests.helpers import NEEDS_CHROMIUM
 
 
 def test_set_items_are_read_as_json_values():
@@ -67,3 +68,17 @@ def test_the_old_initialisation_of_the_study_shares_one_initialiser():
     first, second = (layer.get_weights()[0] for layer in generator.layers
                      if layer.name.startswith("conv2d_transpose"))
     assert (first == second).all()            # the bug the per-layer initialisers fixed
+
+
+@NEEDS_CHROMIUM
+def test_the_class_soak_runs(capsys):
+    """A few seconds of class: the setup (the teacher's sign-in, run, show and first save
+    raced by a student's) and the students' threads, then every end check."""
+    pytest.importorskip("websockets")
+    assert soak.main(["--class", "--minutes", "0.05", "--timeout-s", "180"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    runs = summary["teacher_runs_kept_as"]             # the run, autosaved at the SIGTERM
+    assert summary["teacher_run_alive_at_end"] and list(runs.values()) == [
+        f"autosave-{run}" for run in runs]
+    assert summary["share_per_student_mb"] == pytest.approx(10.5)
+    assert summary["rss_mb"]["sessions"] > 0 and not summary["models_lost"]

@@ -1,4 +1,6 @@
-"""Where Streamlit 1.67's defaults break a long-lived training thread; app.py applies the fix.
+"""Where Streamlit 1.67 breaks the app, and the fixes app.py applies.
+
+A long-lived training thread (`keep_keras_session`):
 
 After every script run (every rerun, every fragment refresh), Streamlit calls
 `keras.backend.clear_session()` to free the models a script built. That resets Keras's
@@ -13,10 +15,19 @@ matplotlib clean-up and skip the Keras one. `runner.postScriptGC = false` in
 This replaces a private Streamlit function; if a later Streamlit moves it, nothing is
 patched (the app still works, training is only slower while a page refreshes) and
 tests/test_app_pages.py fails to say so.
+
+A crafted widget state (`ignore_unknown_widget_ids`): a client may send any id in a rerun's
+widget states, and one that is no widget's id ("Teacher passcode", a label) in a session's
+first rerun made Streamlit raise a KeyError from the sign-in's `st.text_input` (on Home in
+every rerun after it too), with a traceback in the server's log each time (found by the
+class soak, scripts/class_soak.py). Such states are now dropped before a rerun reads them: no
+widget could have sent them. The patch is made by the process's first script run, so it
+covers every session after that one.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
 
 
@@ -34,3 +45,29 @@ def keep_keras_session() -> None:
         return
     if hasattr(script_runner, "_clean_problem_modules"):
         script_runner._clean_problem_modules = close_matplotlib_figures
+
+
+def ignore_unknown_widget_ids() -> None:
+    """Drop a rerun's widget states whose id no widget can have (see above), in every
+    session of this process from now on."""
+    try:
+        from streamlit.proto.WidgetStates_pb2 import WidgetStates
+        from streamlit.runtime.state.common import is_element_id
+        from streamlit.runtime.state.session_state import SessionState
+    except ImportError:
+        return
+    rerun = SessionState.on_script_will_rerun
+    if getattr(rerun, "drops_unknown_ids", False):
+        return
+
+    @functools.wraps(rerun)
+    def on_script_will_rerun(self, fresh_widget_states, *args, **kwargs):
+        if fresh_widget_states is not None and not all(
+                is_element_id(state.id) for state in fresh_widget_states.widgets):
+            kept = WidgetStates()
+            kept.widgets.extend(state for state in fresh_widget_states.widgets
+                                if is_element_id(state.id))
+            fresh_widget_states = kept
+        return rerun(self, fresh_widget_states, *args, **kwargs)
+    on_script_will_rerun.drops_unknown_ids = True
+    SessionState.on_script_will_rerun = on_script_will_rerun
