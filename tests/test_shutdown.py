@@ -79,10 +79,14 @@ def test_autosave_saves_each_started_run_of_a_comparison_as_its_owners(tmp_path)
     assert read_info(saved[0].name, tmp_path).owner == student.id
 
 
-def test_stop_and_autosave_saves_the_active_runs_only(tiny_dataset, tiny_config, tmp_path):
-    registry = RunRegistry(max_active=3)
+def test_stop_and_autosave_saves_every_run_whose_last_step_nobody_saved(
+        tiny_dataset, tiny_config, tmp_path):
+    registry = RunRegistry(max_active=4)
+    kept, _ = registry.start(lambda: TrainingRun(tiny_config(steps=2), dataset=tiny_dataset))
+    assert kept.wait(60)
+    kept.save("kept", root=tmp_path)                           # saved at its end: kept
     ended, _ = registry.start(lambda: TrainingRun(tiny_config(steps=2), dataset=tiny_dataset))
-    assert ended.wait(60)
+    assert ended.wait(60)                                      # finished, never saved
     running, _ = registry.start(
         lambda: TrainingRun(tiny_config(steps=None), dataset=tiny_dataset))
     paused, _ = registry.start(
@@ -91,9 +95,10 @@ def test_stop_and_autosave_saves_the_active_runs_only(tiny_dataset, tiny_config,
     assert paused.wait_for(lambda s: s.status == RunStatus.PAUSED)
     saved = stop_and_autosave(registry, tmp_path)
     assert sorted(i.name for i in saved) == sorted(
-        f"autosave-{r.run_id}" for r in (running, paused))
+        f"autosave-{r.run_id}" for r in (running, paused, ended))
+    assert [i.step for i in saved if i.name == f"autosave-{ended.run_id}"] == [2]
     assert not registry.active()
-    assert stop_and_autosave(registry, tmp_path) == []        # nothing active any more
+    assert stop_and_autosave(registry, tmp_path) == []        # once: the registry is closed
 
 
 # --- the command line --------------------------------------------------------------------------

@@ -367,6 +367,11 @@ class RunRegistry:
         if record is not None:
             record.job.stop()
 
+    @property
+    def closed(self) -> bool:
+        """Whether `stop_all` ran: the server is shutting down, or let this registry go."""
+        return self._closed.is_set()
+
     def stop_all(self) -> None:
         """Stop every run and wait for their threads (the server is shutting down)."""
         self._closed.set()

@@ -53,16 +53,19 @@ def autosave_run(run: Run, root: str | Path | None = None) -> CheckpointInfo:
                           owner=run.owner_id, root=root, overwrite=True, autosave=True)
 
 
-def autosave(job: object, root: str | Path | None = None) -> list[CheckpointInfo]:
+def autosave(job: object, root: str | Path | None = None, unsaved_only: bool = False
+             ) -> list[CheckpointInfo]:
     """Save a run, or each run of a comparison, that has built its networks, as
-    `autosave-<run id>`; the checkpoints written.
+    `autosave-<run id>`; the checkpoints written. With `unsaved_only`, only the runs whose
+    current step nobody saved (an ended run that someone saved at its end is kept already).
 
     Never raises for one run: this runs while the server shuts down, where an error would
     lose every run after it. A failure is logged (with its traceback) instead.
     """
     saved = []
     for run in runs_of(job):
-        if not _worth_saving(run.snapshot(watch=False)):
+        snap = run.snapshot(watch=False)
+        if not _worth_saving(snap) or (unsaved_only and snap.saved_step >= snap.step):
             continue
         try:
             saved.append(autosave_run(run, root))

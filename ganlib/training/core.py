@@ -120,6 +120,7 @@ class RunSnapshot:
     samples_step: int = -1
     timeline: tuple[tuple[int, np.ndarray], ...] = ()   # (step, (n, 28, 28) uint8 pixels)
     saved_as: str | None = None
+    saved_step: int = -1                # the step saved_as holds (-1: never saved)
     queue_position: int | None = None   # while queued: 1 is the next run to start
 
     def __post_init__(self) -> None:

@@ -190,6 +190,7 @@ class RayRun(RunCore):
         self._inflight: Any = None            # the snapshot request not answered yet
         self._silent_since: float | None = None
         self._saved_as: str | None = None
+        self._saved_step = -1
         self._autosave = AutosaveClock(backend.autosave_every_s, self._before.step)
         self._last_watched = time.monotonic()
 
@@ -283,7 +284,8 @@ class RayRun(RunCore):
         except GanlibError:                  # the worker died: the run has ended here
             with self._lock:
                 return self._last
-        snap = replace(snap, saved_as=self._saved_as or snap.saved_as)
+        snap = replace(snap, saved_as=self._saved_as or snap.saved_as,
+                       saved_step=max(self._saved_step, snap.saved_step))
         with self._lock:
             if self._phase == "placed":
                 self._last = snap
@@ -305,9 +307,9 @@ class RayRun(RunCore):
         info = save_state(name, *self.checkpoint_state(), owner=self.owner_id, root=root,
                           overwrite=overwrite)
         with self._lock:
-            self._saved_as = info.name
+            self._saved_as, self._saved_step = info.name, info.step
             if self._last is not None:
-                self._last = replace(self._last, saved_as=info.name)
+                self._last = replace(self._last, saved_as=info.name, saved_step=info.step)
         return info
 
     # --- what the backend calls ----------------------------------------------------------
@@ -364,7 +366,8 @@ class RayRun(RunCore):
                 return
             last = snap or self._last or self._before
             self._final = final
-            self._end(replace(last, saved_as=self._saved_as or last.saved_as))
+            self._end(replace(last, saved_as=self._saved_as or last.saved_as,
+                              saved_step=max(self._saved_step, last.saved_step)))
         self._backend.release(self)
 
     def autosave(self) -> None:

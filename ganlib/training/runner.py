@@ -275,6 +275,7 @@ class TrainingRun(RunCore):
         self._rate: deque[tuple[float, int]] = deque(maxlen=50)
         self._last_watched = time.monotonic()
         self._saved_as: str | None = None
+        self._saved_step = -1
         self.model = None                 # the AdversarialModel, built in the thread
         self._final: _EndedWeights | None = None   # its weights once the run has ended
         if resume:
@@ -349,7 +350,8 @@ class TrainingRun(RunCore):
                 samples_step=self._samples_step,
                 timeline=tuple(self._frames.frames),
                 dataset_name=self.dataset.name, dataset_notice=self.dataset.notice,
-                num_images=len(self.dataset.images), saved_as=self._saved_as)
+                num_images=len(self.dataset.images), saved_as=self._saved_as,
+                saved_step=self._saved_step)
 
     def generator_weights(self) -> tuple[int, list[np.ndarray]]:
         """(step, weights) of the generator samples come from (the average, ganlib.gans),
@@ -362,7 +364,7 @@ class TrainingRun(RunCore):
         info = save_state(name, *self.checkpoint_state(), owner=self.owner_id, root=root,
                           overwrite=overwrite)
         with self._cond:
-            self._saved_as = info.name
+            self._saved_as, self._saved_step = info.name, info.step
         return info
 
     def checkpoint_state(self) -> tuple[_Weights, RunSnapshot]:
