@@ -53,9 +53,15 @@ def ignore_unknown_widget_ids() -> None:
     try:
         from streamlit.proto.WidgetStates_pb2 import WidgetStates
         from streamlit.runtime.state.common import is_element_id
-        from streamlit.runtime.state.session_state import SessionState
+        from streamlit.runtime.state.session_state import (STREAMLIT_INTERNAL_KEY_PREFIX,
+                                                           SessionState)
     except ImportError:
         return
+
+    def possible(widget_id: str) -> bool:
+        """An element's id, or Streamlit's own (a components-v2 element's events)."""
+        return is_element_id(widget_id) or widget_id.startswith(STREAMLIT_INTERNAL_KEY_PREFIX)
+
     rerun = SessionState.on_script_will_rerun
     if getattr(rerun, "drops_unknown_ids", False):
         return
@@ -63,10 +69,10 @@ def ignore_unknown_widget_ids() -> None:
     @functools.wraps(rerun)
     def on_script_will_rerun(self, fresh_widget_states, *args, **kwargs):
         if fresh_widget_states is not None and not all(
-                is_element_id(state.id) for state in fresh_widget_states.widgets):
+                possible(state.id) for state in fresh_widget_states.widgets):
             kept = WidgetStates()
             kept.widgets.extend(state for state in fresh_widget_states.widgets
-                                if is_element_id(state.id))
+                                if possible(state.id))
             fresh_widget_states = kept
         return rerun(self, fresh_widget_states, *args, **kwargs)
     on_script_will_rerun.drops_unknown_ids = True
