@@ -350,6 +350,8 @@ def raw_view(snap: RunSnapshot) -> bool:
     choice = st.radio(
         _("Generator"), ["averaged", "raw"], key=RAW_VIEW, horizontal=True,
         format_func=lambda view: _("averaged") if view == "averaged" else _("raw"),
+        # On the projector one line less, so that the grid stays above the fold.
+        label_visibility="collapsed" if presenter.active() else "visible",
         help=_("The samples come from a running average of the generator's weights (setting "
                "ema_decay). Each training step pushes the generator after the critic's "
                "latest opinion, so the raw weights keep circling around a good generator "
