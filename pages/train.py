@@ -342,23 +342,21 @@ def fed(run: Run, snap: RunSnapshot) -> bool:
             and (snap.active or state.following_teacher()))
 
 
-def raw_view(snap: RunSnapshot) -> bool:
-    """The "raw / averaged" switch, where the run averages its generator: whether the user
-    chose the trained generator's grid over its average's."""
+def generator_switch(snap: RunSnapshot) -> None:
+    """The "raw / averaged" switch, where the run averages its generator. Drawn below the
+    grid it chooses (its choice is read before, from its key), so that the grid comes first on
+    a phone and on a projector."""
     if snap.raw_samples is None:
-        return False
-    choice = st.radio(
+        return
+    st.radio(
         _("Generator"), ["averaged", "raw"], key=RAW_VIEW, horizontal=True,
         format_func=lambda view: _("averaged") if view == "averaged" else _("raw"),
-        # On the projector one line less, so that the grid stays above the fold.
-        label_visibility="collapsed" if presenter.active() else "visible",
         help=_("The samples come from a running average of the generator's weights (setting "
                "ema_decay). Each training step pushes the generator after the critic's "
                "latest opinion, so the raw weights keep circling around a good generator "
                "without settling; their average sits near the middle of that circling and "
                "draws cleaner digits. Choose raw to see the generator as it is after the "
                "last step: only its newest grid, as the timeline keeps the averaged ones."))
-    return choice == "raw"
 
 
 def samples(run: Run, snap: RunSnapshot) -> None:
@@ -368,7 +366,7 @@ def samples(run: Run, snap: RunSnapshot) -> None:
     alt = _("64 samples from the generator at step {step}")
     if snap.samples is None:
         st.info(_("The first samples appear once the networks are built."))
-    raw = raw_view(snap)
+    raw = snap.raw_samples is not None and st.session_state.get(RAW_VIEW) == "raw"
     if fed(run, snap) and not scrubbed_back(snap) and not raw:  # the first grid once it exists
         with st.container(key=presenter.GRID):
             live_view.watch_grid(run, snap.status, caption, alt, state.following_teacher(),
@@ -384,6 +382,7 @@ def samples(run: Run, snap: RunSnapshot) -> None:
             alt=alt.format(step=format_number(sample_step)))
     if snap.samples is None:
         return
+    generator_switch(snap)
     if not raw:
         scrub_slider(snap)
     st.download_button(_("Download timelapse GIF"), data=lambda: timelapse(snap.timeline),
