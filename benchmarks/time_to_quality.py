@@ -96,7 +96,7 @@ def quality_run(algorithm: str, seed: int, seconds: float, evaluate_every_s: flo
                 overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Train `algorithm`'s Quick preset (with `overrides` of its settings, for a study) for
     `seconds` of wall-clock time; its score series."""
-    config = make_config(algorithm, "quick", seed=seed, steps=None, **(overrides or {}))
+    config = make_config(algorithm, "quick", **{"steps": None, **(overrides or {}), "seed": seed})
     dataset = load_dataset(config.dataset, config.digits)
     evaluator = evaluator_for(dataset)                       # built once, cached
     if evaluator is None:

@@ -4,7 +4,11 @@ Trains each Quick preset as the app does (a real `TrainingRun`, evaluated every 
 by the shipped classifier on 500 samples, benchmarks/time_to_quality.py) in four variants:
 both changes, without the average (ema_decay 0), with the old initialisation (one N(0, 0.02)
 initialiser per network, shared by all its layers, so that its layers start from the same
-random numbers), and with neither. For each it reports, at each of --at seconds after Start
+random numbers), and with neither. What else might buy quality per second is tried with
+--set (ema_decay, batch_size, the rates; steps=100000 lifts the preset's step limit, to see
+where a preset levels off), --widths (the quick networks' channels, ganlib.models.QUICK_WIDTHS),
+--lr-decay (the rates fall linearly over the preset's steps) and --augment (differentiable
+augmentation by translation). For each it reports, at each of --at seconds after Start
 (wall-clock, building and evaluations included), the Fréchet distance as a multiple of the
 real-vs-real baseline and the classes covered: the median over seeds, and each seed's value;
 and the training steps per second (the averaging must not slow training down). Runs go one
@@ -29,9 +33,11 @@ from typing import Any
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from benchmarks.time_to_quality import on_grid, quality_run
-from ganlib import models
+from ganlib import gans, models
+from ganlib.config import TrainConfig
 from ganlib.algorithms import ALGORITHMS
 from scripts.study_args import overrides, study_parser
 
@@ -58,18 +64,98 @@ def initialisation(per_layer: bool) -> Iterator[None]:
         models._initializers = own
 
 
+@contextlib.contextmanager
+def quick_widths(widths: list[int] | None) -> Iterator[None]:
+    """The quick networks with other channel widths (generator 2, critic 2), for a study."""
+    if widths is None:
+        yield
+        return
+    own = models.QUICK_WIDTHS
+    models.QUICK_WIDTHS = {"generator": tuple(widths[:2]), "critic": tuple(widths[2:])}
+    try:
+        yield
+    finally:
+        models.QUICK_WIDTHS = own
+
+
+@contextlib.contextmanager
+def decaying_rates(end: float | None) -> Iterator[None]:
+    """Learning rates that fall linearly to `end` x their start over the run's steps (the
+    critic's over its updates: n_critic a step for the WGANs), for a study."""
+    if end is None:
+        yield
+        return
+    own, made = gans.make_optimizer, itertools.count()
+
+    def make_optimizer(config: TrainConfig, learning_rate: float) -> keras.optimizers.Optimizer:
+        critic = next(made) % 2 == 0                  # build_gan makes the critic's first
+        updates = config.steps * (config.n_critic if critic else 1)
+        return own(config, keras.optimizers.schedules.PolynomialDecay(
+            learning_rate, decay_steps=updates, end_learning_rate=learning_rate * end))
+
+    gans.make_optimizer = make_optimizer
+    try:
+        yield
+    finally:
+        gans.make_optimizer = own
+
+
+class Translate(keras.layers.Layer):
+    """Differentiable augmentation (Zhao et al., "Differentiable Augmentation for
+    Data-Efficient GAN Training", NeurIPS 2020) by translation: while training, each image
+    the critic sees, real or generated, moves by up to `pixels` in each direction (zeros come
+    in), so the critic cannot learn the 10,000 digits' exact places."""
+
+    def __init__(self, pixels: int, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.pixels = pixels
+
+    def call(self, x, training: bool = False):
+        if not training:
+            return x
+        p, size = self.pixels, x.shape[1]                              # x: (n, 28, 28, 1)
+        padded = tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]])           # (n, 28 + 2p, ...)
+        offsets = tf.random.uniform((2, tf.shape(x)[0], 1), 0, 2 * p + 1, dtype=tf.int32)
+        places = offsets + tf.range(size)[None, None, :]               # (2, n, 28)
+        rows = tf.gather(padded, places[0], axis=1, batch_dims=1)      # (n, 28, 28 + 2p, 1)
+        return tf.gather(rows, places[1], axis=2, batch_dims=1)        # (n, 28, 28, 1)
+
+
+@contextlib.contextmanager
+def augmented_critic(pixels: int | None) -> Iterator[None]:
+    """Critics that see every image through `Translate(pixels)` while training, for a study."""
+    if not pixels:
+        yield
+        return
+    own = gans.build_discriminator
+
+    def build_discriminator(config: TrainConfig) -> keras.Sequential:
+        critic = own(config)
+        return keras.Sequential([keras.Input(models.IMAGE_SHAPE), Translate(pixels),
+                                 *critic.layers], name=critic.name)
+
+    gans.build_discriminator = build_discriminator
+    try:
+        yield
+    finally:
+        gans.build_discriminator = own
+
+
 def study_run(algorithm: str, variant: str, seed: int, seconds: float, evaluate_every_s: float,
-              changes: dict[str, Any]) -> dict[str, Any]:
+              changes: dict[str, Any], widths: list[int] | None = None,
+              lr_decay: float | None = None, augment: int | None = None) -> dict[str, Any]:
     """One run of `algorithm`'s Quick preset in `variant`; quality_run's record and speed."""
     averaged, per_layer = VARIANTS[variant]
     settings = {**changes, **({} if averaged else {"ema_decay": 0.0})}
-    with initialisation(per_layer):
+    with initialisation(per_layer), quick_widths(widths), decaying_rates(lr_decay), \
+            augmented_critic(augment):
         run = quality_run(algorithm, seed, seconds, evaluate_every_s, settings)
     series = run["series"]
     trained_s = series["train_s"][-1] if series["train_s"] else 0.0
     steps_per_s = series["step"][-1] / trained_s if trained_s else None
     print(algorithm, variant, seed, f"{run['steps']} steps", file=sys.stderr, flush=True)
-    return {**run, "variant": variant, "overrides": settings, "steps_per_s": steps_per_s}
+    return {**run, "variant": variant, "overrides": settings, "widths": widths,
+            "lr_decay": lr_decay, "augment": augment, "steps_per_s": steps_per_s}
 
 
 def summary(runs: list[dict[str, Any]], at: list[float]) -> dict[str, Any]:
@@ -118,16 +204,26 @@ def main(argv: list[str] | None = None) -> int:
                         "[default: %(default)g]")
     parser.add_argument("--algorithms", nargs="+", choices=ALGORITHMS, default=list(ALGORITHMS))
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--widths", type=int, nargs=4, metavar=("G1", "G2", "D1", "D2"),
+                        help="the quick networks' channel widths [default: 64 32 32 64]")
+    parser.add_argument("--lr-decay", type=float, metavar="END",
+                        help="learning rates fall linearly over the preset's steps to END x "
+                        "their start [default: constant]")
+    parser.add_argument("--augment", type=int, metavar="PIXELS",
+                        help="differentiable augmentation: the critic sees every image moved "
+                        "by up to PIXELS [default: none]")
     args = parser.parse_args(argv)
     changes = overrides(args.set)
+    options = {"widths": args.widths, "lr_decay": args.lr_decay, "augment": args.augment}
     for algorithm, variant in itertools.product(args.algorithms, args.variants):
-        study_run(algorithm, variant, 0, args.warm_up, args.evaluate_every, changes)
-    runs = [study_run(algorithm, variant, seed, args.seconds, args.evaluate_every, changes)
+        study_run(algorithm, variant, 0, args.warm_up, args.evaluate_every, changes, **options)
+    runs = [study_run(algorithm, variant, seed, args.seconds, args.evaluate_every, changes,
+                      **options)
             for seed in range(args.seeds) for algorithm in args.algorithms
             for variant in args.variants]
     table = summary(runs, args.at)
     print(markdown(table, args.at), file=sys.stderr)
-    json.dump({"seconds": args.seconds, "at": args.at, "overrides": changes,
+    json.dump({"seconds": args.seconds, "at": args.at, "overrides": changes, **options,
                "summary": table, "runs": runs}, sys.stdout, indent=1)
     print()
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from scripts import ema_study, mode_collapse_study, quick_preset_study, soak, wgan_preset_study
@@ -68,6 +69,54 @@ def test_the_old_initialisation_of_the_study_shares_one_initialiser():
     first, second = (layer.get_weights()[0] for layer in generator.layers
                      if layer.name.startswith("conv2d_transpose"))
     assert (first == second).all()            # the bug the per-layer initialisers fixed
+
+
+def test_the_studys_other_widths_and_decaying_rates_apply_to_its_runs_only():
+    from ganlib import gans, models
+    from ganlib.config import make_config
+    from ganlib.gans import build_gan
+
+    config = make_config("wgan", "quick", steps=10)
+    own_widths, own_optimizer = models.QUICK_WIDTHS, gans.make_optimizer
+    with ema_study.quick_widths([16, 8, 4, 12]), ema_study.decaying_rates(0.1):
+        model = build_gan(config)
+    assert (models.QUICK_WIDTHS, gans.make_optimizer) == (own_widths, own_optimizer)
+    channels = [layer.get_weights()[0].shape for layer in model.generator.layers
+                if layer.name.startswith(("dense", "conv2d_transpose"))]
+    assert channels[0][-1] == 7 * 7 * 16 and channels[1][2] == 8     # (h, w, out, in)
+    assert [layer.filters for layer in model.discriminator.layers
+            if layer.name.startswith("conv2d")] == [4, 12]
+    rates = [(float(model.d_optimizer.learning_rate), float(model.g_optimizer.learning_rate))]
+    for optimizer, updates in ((model.d_optimizer, 20), (model.g_optimizer, 10)):
+        optimizer.iterations.assign(updates)                # n_critic 2: the critic's 20
+    rates.append((float(model.d_optimizer.learning_rate), float(model.g_optimizer.learning_rate)))
+    assert rates == [pytest.approx((config.d_lr, config.g_lr)),
+                     pytest.approx((0.1 * config.d_lr, 0.1 * config.g_lr))]
+
+
+def test_the_studys_augmentation_moves_what_the_critic_sees_while_it_trains_only():
+    import tensorflow as tf
+
+    from ganlib import gans
+    from ganlib.config import make_config
+
+    images = np.zeros((64, 28, 28, 1), np.float32)
+    images[:, 10:18, 10:18] = 1.0
+    translate = ema_study.Translate(2)
+    assert np.array_equal(translate(images, training=False), images)
+    moved = translate(tf.constant(images), training=True).numpy()
+    assert moved.sum(axis=(1, 2, 3)).tolist() == [64.0] * 64          # moved, not cut off
+    assert len({tuple(np.argwhere(m[..., 0])[0]) for m in moved}) > 5   # each its own way
+    x = tf.Variable(images)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(translate(x, training=True))
+    gradient = tape.gradient(loss, x).numpy()                          # differentiable:
+    assert (gradient[:, 10:18, 10:18] == 1).all()           # each seen pixel counts once
+    own = gans.build_discriminator
+    with ema_study.augmented_critic(2):
+        critic = gans.build_gan(make_config("gan", "quick", steps=10)).discriminator
+    assert gans.build_discriminator is own
+    assert isinstance(critic.layers[0], ema_study.Translate)
 
 
 @NEEDS_CHROMIUM

@@ -11,6 +11,7 @@
 import { drawGrid, gridSize } from "./digits.js";
 import { Batch, generatorFor, supported } from "./generator.js";
 import { fractions } from "./latent.js";
+import { WorkQueue } from "./queue.js";
 import { element, fill, floats, formatter, label, makeSlider, placePart } from "./widgets.js";
 
 const IDLE_MS = 250;        // a slow generator draws the strips after the sliders rest this long
@@ -40,8 +41,9 @@ export function mount(component) {
   placePart(component, parts, `gc-explorer-${data.part}`, explorer);
 }
 
-class Explorer {
+class Explorer extends WorkQueue {
   constructor(data) {
+    super();
     this.key = `${data.generator} ${data.lang}`;
     this.rev = data.rev;
     this.text = data.text;
@@ -69,7 +71,6 @@ class Explorer {
     this.verdict = null;       // {key, class}
     this.digitImage = null;
     this.work = null;          // the walk or the neighbours under way: {kind, key, batch}
-    this.busy = false;
     this.lastInput = -Infinity;
     this.inputs = [];          // time stamps of the moves not yet drawn
     this.views = {};
@@ -154,28 +155,7 @@ class Explorer {
     }, SYNC_MS);
   }
 
-  fail(error) {
-    if (this.failed) return;
-    this.failed = true;
-    this.component?.setTriggerValue("failed", `${error && error.message ? error.message : error}`);
-  }
-
   // --- the work queue: the digit first, then the walk and the neighbours -------------------
-
-  async pump() {
-    if (this.busy || this.failed) return;
-    const job = this.nextJob();
-    if (!job) return;
-    this.busy = true;
-    try {
-      await job();
-    } catch (error) {
-      this.fail(error);
-    } finally {
-      this.busy = false;
-    }
-    this.pump();
-  }
 
   nextJob() {
     const key = `${this.zVersion}`;

@@ -9,6 +9,7 @@
 import { drawGrid, gridSize } from "./digits.js";
 import { Batch, generatorFor, supported } from "./generator.js";
 import { along, path } from "./latent.js";
+import { WorkQueue } from "./queue.js";
 import { element, fill, floats, formatter, label, makeSlider, placePart } from "./widgets.js";
 
 const CHUNK_MS = 8;       // path frames sent to the worker at once: a scrub waits no longer
@@ -35,8 +36,9 @@ export function mount(component) {
   placePart(component, parts, `gc-interpolation-${data.part}`, current);
 }
 
-class Interpolation {
+class Interpolation extends WorkQueue {
   constructor(data, key) {
+    super();
     this.key = key;
     this.text = data.text;
     this.methods = data.methods;                  // [{id, label}] of the paths shown
@@ -70,39 +72,21 @@ class Interpolation {
     this.stopped = true;
   }
 
-  fail(error) {
-    if (this.failed) return;
-    this.failed = true;
-    this.component?.setTriggerValue("failed", `${error && error.message ? error.message : error}`);
-  }
-
   ready() {
     return this.paths.every((batch) => batch.finished);
   }
 
   // --- the work: the frame under the scrubber first, then the paths' frames ----------------
 
-  async pump() {
-    if (this.busy || this.failed || this.stopped) return;
-    let job = null;
+  nextJob() {
+    if (this.stopped) return null;
     // Under the scrubber; or, playing, the first frame until every frame is there.
     if (this.drawnT !== this.tVersion && (!this.playing || !this.ready())) {
-      job = () => this.drawAt(this.tVersion);
+      return () => this.drawAt(this.tVersion);
     }
-    else {
-      const batch = this.paths.find((b) => !b.finished);
-      if (batch) job = async () => { await batch.step(CHUNK_MS); if (batch.finished) this.showStrips(); };
-    }
-    if (!job) return;
-    this.busy = true;
-    try {
-      await job();
-    } catch (error) {
-      this.fail(error);
-    } finally {
-      this.busy = false;
-    }
-    this.pump();
+    const batch = this.paths.find((b) => !b.finished);
+    if (!batch) return null;
+    return async () => { await batch.step(CHUNK_MS); if (batch.finished) this.showStrips(); };
   }
 
   // The frame at t on every path, computed for t itself (not the nearest stored frame).
