@@ -11,9 +11,9 @@ Playwright, one browser, one context per watcher) to core 1. Then:
    link `train?run=<id>` and stay, as a student's would: each polls the run's document in
    the live feed once a second and swaps its sample grid (ui/live_grid.js), and its
    Streamlit fragment (numbers, charts) refreshes every ui.live_view.WATCHER_REFRESH_S;
-3. after `warmup_s`, one window of `seconds`: the training steps/s (the Step counter read on
-   a separate short-lived page the moment it changes, before and after the window, as
-   benchmarks.watching reads it), the server process's CPU (utime + stime from /proc), the
+3. after `warmup_s`, one window of `seconds`: the training steps/s (the live grid's step read
+   on a separate short-lived page the moment it changes, before and after the window), the
+   server process's CPU (utime + stime from /proc), the
    busy share of each of the two cores (/proc/stat: other work on the machine shows here),
    and in every watcher page, the times its live grid's step and picture changed (a 50 ms
    poll in the page).
@@ -47,8 +47,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.timing import load_average
-from benchmarks.watching import (browser_unavailable, child_env, metric_value, next_change,
-                                 parse_step)
+from benchmarks.watching import browser_unavailable, child_env, metric_value, next_change
 from scripts.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer
 
 SERVER_CPUS, BROWSER_CPUS = "0", "1"
@@ -223,15 +222,16 @@ def open_watcher(browser, watch_url: str):
 
 
 def read_step(browser, watch_url: str) -> tuple[float, int]:
-    """(time, step) of the run, the moment its Step counter changes on a page opened for
-    the reading and closed after it."""
+    """(time, step) of the run, the moment its live grid's step changes on a page opened for
+    the reading and closed after it. The grid follows the live feed every second; the Step
+    metric only every WATCHER_REFRESH_S, which made each reading wait up to 10 s."""
     context = new_context(browser)
     try:
         page = context.new_page()
         page.goto(watch_url)
-        value = metric_value(page, "Step")
-        value.wait_for()
-        return next_change(lambda: parse_step(value.inner_text()), poll_s=0.02)
+        figure = page.locator(f"{LIVE_GRID}[data-step]")
+        figure.wait_for()
+        return next_change(lambda: (int(figure.get_attribute("data-step")), None), poll_s=0.02)
     finally:
         context.close()
 
