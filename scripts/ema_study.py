@@ -37,8 +37,8 @@ import tensorflow as tf
 
 from benchmarks.time_to_quality import on_grid, quality_run
 from ganlib import gans, models
-from ganlib.config import TrainConfig
 from ganlib.algorithms import ALGORITHMS
+from ganlib.config import TrainConfig
 from scripts.study_args import overrides, study_parser
 
 # Each variant: (the average kept, one initialiser per layer).
