@@ -64,6 +64,9 @@ VIEWPORT = {"width": 1280, "height": 800}
 TIMEOUT_MS = 180_000          # a page on a busy machine may take long to draw
 # A watcher's live grid (ui/live_grid.js): its step is the figure's data-step.
 LIVE_GRID = "figure.gc-live"
+# The grid of the page's current script run: while a rerun draws it again, Streamlit may still
+# show the last run's copy for a moment, inside an element container marked data-stale.
+CURRENT_LIVE_GRID = f"{LIVE_GRID}:not([data-stale='true'] *)"
 # Installed in every watcher page: when the live grid's step and its picture's address
 # change (performance.now() ms); `window.__watch` is emptied at the start of a window.
 RECORDER = """() => {
@@ -229,7 +232,7 @@ def read_step(browser, watch_url: str) -> tuple[float, int]:
     try:
         page = context.new_page()
         page.goto(watch_url)
-        figure = page.locator(f"{LIVE_GRID}[data-step]")
+        figure = page.locator(f"{CURRENT_LIVE_GRID}[data-step]")
         figure.wait_for()
         return next_change(lambda: (int(figure.get_attribute("data-step")), None), poll_s=0.02)
     finally:

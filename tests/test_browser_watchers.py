@@ -17,7 +17,7 @@ import re
 
 import pytest
 
-from benchmarks.watchers import LIVE_GRID, RECORDER    # what the benchmark reads, too
+from benchmarks.watchers import CURRENT_LIVE_GRID, RECORDER    # what the benchmark reads, too
 from tests.helpers import (NEEDS_CHROMIUM, TEACHER_PASSCODE, demo_app, new_tab,
                            serious_violations, shoot, sign_in_as_teacher, wait_until)
 
@@ -25,7 +25,7 @@ pytestmark = NEEDS_CHROMIUM
 pytest.importorskip("playwright.sync_api",
                     reason="playwright is not installed (requirements-dev.txt)")
 
-LIVE = f".st-key-presenter-grid {LIVE_GRID}"
+LIVE = f".st-key-presenter-grid {CURRENT_LIVE_GRID}"
 # Step changes a watcher sees from the live feed while the test counts the messages its
 # page sends to Streamlit: a page redrawn by reruns would send one per change at least.
 CHANGES = 8
