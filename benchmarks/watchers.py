@@ -13,10 +13,9 @@ Playwright, one browser, one context per watcher) to core 1. Then:
    Streamlit fragment (numbers, charts) refreshes every ui.live_view.WATCHER_REFRESH_S;
 3. after `warmup_s`, one window of `seconds`: the training steps/s (the live grid's step read
    on a separate short-lived page the moment it changes, before and after the window), the
-   server process's CPU (utime + stime from /proc), the
-   busy share of each of the two cores (/proc/stat: other work on the machine shows here),
-   and in every watcher page, the times its live grid's step and picture changed (a 50 ms
-   poll in the page).
+   server process's CPU (utime + stime from /proc), the busy share of each of the two cores
+   (/proc/stat: other work on the machine shows here), and in every watcher page, the times
+   its live grid's step and picture changed (a 50 ms poll in the page).
 
 What the watchers cost the server is its CPU outside training: the server's CPU in the
 window minus that of its training threads (those that worked in the first window without
